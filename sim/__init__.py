@@ -1,0 +1,40 @@
+"""negsim: an agent-based simulator of multi-party negotiations.
+
+The public API (heavy modules are imported on first use, so ``negsim validate`` starts fast):
+
+- :func:`load_scenario`, :func:`tweak`: scenario files and the one path syntax;
+- :func:`run`, :func:`evaluate`: play a negotiation, score given packages;
+- :func:`analyze`: zone of agreement, Nash and Kalai–Smorodinsky packages, Pareto frontier;
+- :func:`sweep`, :func:`load_sweep`: designs × seeds, in parallel, to results folders;
+- :mod:`sim.plots`: acceptance curves and the other figures.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load_scenario": "sim.loader",
+    "scenario_from_document": "sim.loader",
+    "tweak": "sim.paths",
+    "Scenario": "sim.scenario",
+    "ScenarioError": "sim.errors",
+    "UsageError": "sim.errors",
+    "compile_scenario": "sim.compiled",
+    "run": "sim.runner",
+    "evaluate": "sim.evaluate",
+    "analyze": "sim.analysis",
+    "sweep": "sim.sweep",
+    "load_sweep": "sim.results",
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -1,0 +1,57 @@
+"""Time and acceptance curves: pure numpy, no knowledge of scenarios or Mesa.
+
+Faratin, Sierra & Jennings (1998), "Negotiation decision functions for autonomous agents", Robotics and
+Autonomous Systems 24: polynomial tactic α(t) = κ + (1 − κ)·(min(t, T)/T)^(1/β); exponential tactic
+α(t) = exp((1 − min(t, T)/T)^β · ln κ). β < 1 is Boulware (firm until late), β = 1 linear, β > 1 Conceder.
+In utility space (the aspiration an actor asks for) τ(t) = u_max − (u_max − R(t))·α(t).
+
+Logit (quantal-response) acceptance, McKelvey & Palfrey (1995): P(accept) = 1 / (1 + exp(−λ (U − a))).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import expit
+
+
+def faratin_alpha(t: ArrayLike, t_max: float, beta: ArrayLike, kappa: float = 0.0) -> NDArray[np.float64]:
+    """Polynomial FSJ concession α(t) in [κ, 1].
+
+    >>> [round(float(faratin_alpha(5, 10, b)), 6) for b in (0.2, 1.0, 5.0)]
+    [0.03125, 0.5, 0.870551]
+    """
+    frac = np.clip(np.asarray(t, dtype=float) / float(t_max), 0.0, 1.0)
+    return kappa + (1.0 - kappa) * frac ** (1.0 / np.asarray(beta, dtype=float))
+
+
+def faratin_alpha_exp(t: ArrayLike, t_max: float, beta: ArrayLike, kappa: float) -> NDArray[np.float64]:
+    """Exponential FSJ concession α(t) = exp((1 − t/T)^β ln κ), κ in (0, 1].
+
+    >>> round(float(faratin_alpha_exp(5, 10, 1.0, 0.1)), 6)
+    0.316228
+    """
+    frac = np.clip(np.asarray(t, dtype=float) / float(t_max), 0.0, 1.0)
+    return np.exp((1.0 - frac) ** np.asarray(beta, dtype=float) * np.log(kappa))
+
+
+def aspiration(
+    t: ArrayLike, t_max: float, beta: ArrayLike, reservation: ArrayLike, u_max: ArrayLike = 1.0
+) -> NDArray[np.float64]:
+    """Utility an actor asks for at round t: u_max − (u_max − R)·α(t), never below R."""
+    r = np.asarray(reservation, dtype=float)
+    top = np.maximum(np.asarray(u_max, dtype=float), r)
+    return top - (top - r) * faratin_alpha(t, t_max, beta)
+
+
+def logit_accept(surplus: ArrayLike, lam: ArrayLike) -> NDArray[np.float64]:
+    """P(accept) = 1 / (1 + exp(−λ·surplus)); λ = ∞ is the threshold rule (ties accept).
+
+    >>> [round(float(logit_accept(d, l)), 6) for d, l in ((0.1, 5), (0.1, 50), (-0.1, 50))]
+    [0.622459, 0.993307, 0.006693]
+    """
+    s = np.asarray(surplus, dtype=float)
+    lam_ = np.asarray(lam, dtype=float)
+    with np.errstate(invalid="ignore"):
+        p = expit(lam_ * s)
+    return np.where(np.isinf(lam_), (s >= 0).astype(float), p)

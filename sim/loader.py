@@ -1,0 +1,254 @@
+"""Loading scenario files: YAML -> shorthands and inheritance -> validated :class:`~sim.scenario.Scenario`.
+
+Every problem of a file is reported at once, each with its line and column, as a
+:class:`~sim.errors.ScenarioError`; nothing is half-loaded.
+"""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .checks import CrossCheckError, hint
+from .errors import Issue, ScenarioError
+from .resolve import inherit, normalise
+from .scenario import Scenario
+from .yamlio import Loc, read_yaml_file
+
+PathT = tuple[str | int, ...]
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, check and return the scenario in a YAML file.
+
+    >>> s = load_scenario("scenarios/paris_2025.yaml")
+    >>> s.signatories
+    ['US', 'UA', 'RU']
+    """
+    data, locs, _ = read_yaml_file(path)
+    return scenario_from_document(data, file=str(path), locs=locs)
+
+
+def scenario_from_document(
+    raw: Any, file: str | None = None, locs: dict[PathT, Loc] | None = None
+) -> Scenario:
+    """Validate a scenario given as plain data (what a YAML file holds)."""
+    locs = locs or {}
+    if not isinstance(raw, dict):
+        kind = type(raw).__name__ if raw is not None else "nothing"
+        raise ScenarioError([Issue(f"a scenario must be a mapping of sections, not {kind}", (), 1, 1, file)], file)
+    doc, issues, moved = normalise(raw)
+    resolved, more, chains = inherit(doc)
+    issues += more
+    scenario, found = _validate_all(resolved)
+    issues += found
+    if scenario is not None:
+        issues += _check_paths(scenario)
+    if issues:
+        located = [_locate(i, locs, chains, moved, file) for i in issues]
+        located.sort(key=lambda i: (i.line or 0, i.col or 0))
+        raise ScenarioError(_dedupe(located), file)
+    assert scenario is not None
+    scenario._document = doc
+    scenario._source = file
+    return scenario
+
+
+def _validate_all(resolved: dict[str, Any]) -> tuple[Scenario | None, list[Issue]]:
+    """Validate; on structural errors, prune the offending values and validate again (a few times), so that the
+    cross-reference checks still run and every mistake of the file is reported at once."""
+    import copy
+
+    doc = resolved
+    issues: list[Issue] = []
+    pruned: list[PathT] = []
+    for attempt in range(4):
+        try:
+            scenario = Scenario.model_validate(doc)
+        except ValidationError as exc:
+            structural, cross = _issues_from_pydantic(exc, doc)
+            found = [i for i in structural if not any(i.path[: len(p)] == p for p in pruned)]
+            issues += found + cross
+            if attempt == 0:
+                doc = copy.deepcopy(doc)
+            cut = [_prunable(doc, i.path) for i in found]
+            if cross or not found or not all(cut):
+                return None, issues
+            for path in sorted({c for c in cut if c}, key=len, reverse=True):
+                parent = doc
+                for key in path[:-1]:
+                    parent = parent[key]
+                parent.pop(path[-1], None)
+                pruned.append(path)
+            continue
+        return (scenario if not issues else None), issues
+    return None, issues
+
+
+def _prunable(doc: Any, path: PathT) -> PathT | None:
+    """The deepest dict key on ``path`` below a top-level section (removing it never shifts list indices)."""
+    node = doc
+    best: PathT | None = None
+    for depth, key in enumerate(path):
+        if isinstance(node, dict) and key in node:
+            if depth >= 1:
+                best = path[: depth + 1]
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            node = node[key]
+        else:
+            break
+    return best
+
+
+def _dedupe(issues: list[Issue]) -> list[Issue]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for i in issues:
+        key = (i.path, i.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(i)
+    return out
+
+
+def _check_paths(s: Scenario) -> list[Issue]:
+    from .paths import check_path, resolved_tree
+
+    tree = resolved_tree(s)
+    issues = []
+    for j, sh in enumerate(s.shocks):
+        for key in ("set", "add"):
+            for p in getattr(sh, key):
+                why = check_path(tree, p)
+                if why:
+                    issues.append(Issue(why, ("shocks", j, key, p)))
+    if s.sweep is not None:
+        for p in s.sweep.params:
+            why = check_path(tree, p)
+            if why:
+                issues.append(Issue(why, ("sweep", "params", p)))
+    return issues
+
+
+def _doc_prefix(tree: Any, loc: tuple[Any, ...]) -> PathT:
+    """The longest prefix of a pydantic ``loc`` that is a real path of the document (drops union tags)."""
+    out: list[str | int] = []
+    node = tree
+    for key in loc:
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+            out.append(key)
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            node = node[key]
+            out.append(key)
+        elif isinstance(node, dict) and isinstance(key, str) and key.endswith("_") and key[:-1] in node:
+            node = node[key[:-1]]
+            out.append(key[:-1])
+        else:
+            break
+    return tuple(out)
+
+
+def _issues_from_pydantic(exc: ValidationError, tree: Any) -> tuple[list[Issue], list[Issue]]:
+    """(structural issues, cross-reference issues) of a validation error."""
+    grouped: dict[PathT, list[str]] = {}
+    issues: list[Issue] = []
+    cross: list[Issue] = []
+    for err in exc.errors(include_url=False):
+        ctx = err.get("ctx") or {}
+        cause = ctx.get("error")
+        if isinstance(cause, CrossCheckError):
+            cross += cause.issues
+            continue
+        loc = tuple(err["loc"])
+        path = _doc_prefix(tree, loc)
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(loc[:-1])
+            msg = hint(loc[-1], allowed, "key") if allowed else f"unknown key {loc[-1]!r}"
+            path = _doc_prefix(tree, loc)
+            issues.append(Issue(msg, path))
+            continue
+        if err["type"] == "missing":
+            issues.append(Issue(f"missing required key {loc[-1]!r}", path))
+            continue
+        msg = err["msg"]
+        inp = err.get("input")
+        if isinstance(inp, (int, float, str, bool)) and len(str(inp)) < 60:
+            msg = f"{msg} (got {inp!r})"
+        grouped.setdefault(path, [])
+        if msg not in grouped[path]:
+            grouped[path].append(msg)
+    for path, msgs in grouped.items():
+        issues.append(Issue("; or ".join(msgs), path))
+    return issues, cross
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """Field names (by alias) of the model that sits at ``loc`` in a Scenario, if any."""
+    tp: Any = Scenario
+    for key in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = next((f for n, f in tp.model_fields.items() if (f.alias or n) == key or n == key), None)
+            if field is None:
+                return []
+            tp = field.annotation
+            continue
+        origin = typing.get_origin(tp)
+        if origin in (dict, list):
+            tp = typing.get_args(tp)[-1]
+            continue
+        return []
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [f.alias or n for n, f in tp.model_fields.items()]
+    return []
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
+        if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            if models:
+                return models[0]
+            containers = [a for a in args if typing.get_origin(a) in (dict, list)]
+            if containers:
+                return containers[0]
+            return args[0] if args else tp
+        return tp
+
+
+def _locate(
+    issue: Issue,
+    locs: dict[PathT, Loc],
+    chains: dict[str, list[str]],
+    moved: dict[PathT, PathT],
+    file: str | None,
+) -> Issue:
+    """Attach file, line and column: the deepest written place the value came from (actor, profile or shock)."""
+    path = issue.path
+    candidates = [path]
+    for new, old in moved.items():
+        if path[: len(new)] == new:
+            candidates.append(old + path[len(new) :])
+    if len(path) >= 2 and path[0] == "actors":
+        for prof in reversed(chains.get(str(path[1]), [])):
+            candidates.append(("profiles", prof, *path[2:]))
+    best: tuple[int, Loc | None] = (-1, None)
+    for cand in candidates:
+        for n in range(len(cand), -1, -1):
+            if cand[:n] in locs:
+                if n > best[0]:
+                    best = (n, locs[cand[:n]])
+                break
+    line, col = best[1] if best[1] else (None, None)
+    return Issue(issue.message, path, line, col, file)

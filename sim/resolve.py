@@ -1,0 +1,198 @@
+"""From the document as written to the document the models validate.
+
+Two steps, both pure functions on plain dicts:
+
+1. :func:`normalise` expands shorthands, so that every path names one number in one place:
+   a clause given as a list of options; option values given as a list in option order; a red line given as a
+   list of options (a hard red line); a single approval rule instead of a list; shocks written under an actor
+   (``actors.HU.shocks``, paths relative to the actor, ``effect: {inherits: PROFILE}``) moved to ``shocks``.
+2. :func:`inherit` deep-merges profiles into actors (``inherits: NAME`` or a list, applied in order, profiles may
+   inherit profiles; mappings merge key by key, anything else is replaced) and reports cycles.
+
+Both return the :class:`~sim.errors.Issue` list of what they could not make sense of, with paths in the document.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .errors import Issue
+
+PathT = tuple[str | int, ...]
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """Merge ``over`` onto ``base``: mappings key by key, anything else replaced. Inputs are not modified."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = deep_merge(base[k], v) if k in base else copy.deepcopy(v)
+        return out
+    return copy.deepcopy(over)
+
+
+def _options_of(doc: dict[str, Any]) -> dict[str, list[Any]]:
+    clauses = doc.get("clauses")
+    out: dict[str, list[Any]] = {}
+    if isinstance(clauses, dict):
+        for cid, spec in clauses.items():
+            if isinstance(spec, dict) and isinstance(spec.get("options"), list):
+                out[str(cid)] = spec["options"]
+    return out
+
+
+def _normalise_fields(fields: dict[str, Any], where: PathT, options: dict[str, list[Any]], issues: list[Issue]):
+    utils = fields.get("utilities")
+    if isinstance(utils, dict):
+        for cid, vals in list(utils.items()):
+            if isinstance(vals, list):
+                opts = options.get(str(cid))
+                if opts is None:
+                    continue  # unknown clause: reported by the cross checks
+                if len(vals) != len(opts):
+                    issues.append(
+                        Issue(
+                            f"{len(vals)} values given in list form but clause {cid!r} has {len(opts)} options "
+                            f"({', '.join(map(str, opts))})",
+                            (*where, "utilities", cid),
+                        )
+                    )
+                    continue
+                utils[cid] = dict(zip(opts, vals))
+    reds = fields.get("red_lines")
+    if isinstance(reds, dict):
+        for cid, spec in list(reds.items()):
+            if isinstance(spec, list):
+                reds[cid] = {"options": spec}
+            elif isinstance(spec, str):
+                reds[cid] = {"options": [spec]}
+
+
+def normalise(raw: Any) -> tuple[Any, list[Issue], dict[PathT, PathT]]:
+    """Expand shorthands. Returns (document, issues, moved) where ``moved`` maps new path prefixes to old ones."""
+    issues: list[Issue] = []
+    moved: dict[PathT, PathT] = {}
+    if not isinstance(raw, dict):
+        return raw, issues, moved
+    doc = copy.deepcopy(raw)
+    clauses = doc.get("clauses")
+    if isinstance(clauses, dict):
+        for cid, spec in list(clauses.items()):
+            if isinstance(spec, list):
+                clauses[cid] = {"options": spec}
+    options = _options_of(doc)
+    profiles = doc.get("profiles")
+    if isinstance(profiles, dict):
+        for pid, fields in profiles.items():
+            if isinstance(fields, dict):
+                _normalise_fields(fields, ("profiles", pid), options, issues)
+    actors = doc.get("actors")
+    shocks = doc.get("shocks")
+    if shocks is None:
+        shocks = []
+    if isinstance(actors, dict):
+        for aid, fields in actors.items():
+            if not isinstance(fields, dict):
+                continue
+            _normalise_fields(fields, ("actors", aid), options, issues)
+            own = fields.pop("shocks", None)
+            if own is None:
+                continue
+            if not isinstance(own, list) or not isinstance(shocks, list):
+                issues.append(Issue("shocks must be a list", ("actors", aid, "shocks")))
+                continue
+            for j, shock in enumerate(own):
+                if isinstance(shock, dict):
+                    shock = _actor_shock(aid, shock)
+                moved[("shocks", len(shocks))] = ("actors", aid, "shocks", j)
+                shocks.append(shock)
+    if shocks:
+        doc["shocks"] = shocks
+    rules = doc.get("decision_rules")
+    if isinstance(rules, dict) and isinstance(rules.get("clause_approvals"), dict):
+        ca = rules["clause_approvals"]
+        for cid, spec in list(ca.items()):
+            if isinstance(spec, dict):
+                ca[cid] = [spec]
+    return doc, issues, moved
+
+
+def _actor_shock(aid: str, shock: dict[str, Any]) -> dict[str, Any]:
+    """``actors.HU.shocks: [{..., effect: {inherits: E3_base, discount: 0.9}}]`` -> a top-level shock."""
+    shock = dict(shock)
+    effect = shock.pop("effect", None)
+    if isinstance(effect, dict):
+        effect = dict(effect)
+        prof = effect.pop("inherits", None)
+        if prof is not None:
+            shock.setdefault("profile", {})[aid] = prof
+        for k, v in effect.items():
+            shock.setdefault("set", {})[f"actors.{aid}.{k}"] = v
+    for key in ("set", "add"):
+        if isinstance(shock.get(key), dict):
+            shock[key] = {
+                (p if str(p).startswith(("actors.", "protocol.", "scenario.", "profiles.", "decision_rules."))
+                 else f"actors.{aid}.{p}"): v
+                for p, v in shock[key].items()
+            }
+    return shock
+
+
+def profile_chain(name: str, profiles: dict[str, Any], seen: tuple[str, ...] = ()) -> list[str]:
+    """Profiles merged into ``name`` in order (ancestors first). Raises ValueError on a cycle or unknown name."""
+    if name in seen:
+        raise ValueError("profile inheritance cycle: " + " -> ".join((*seen, name)))
+    if name not in profiles:
+        raise KeyError(name)
+    spec = profiles[name]
+    parents = spec.get("inherits") if isinstance(spec, dict) else None
+    chain: list[str] = []
+    for parent in [parents] if isinstance(parents, str) else list(parents or []):
+        for p in profile_chain(str(parent), profiles, (*seen, name)):
+            if p not in chain:
+                chain.append(p)
+    chain.append(name)
+    return chain
+
+
+def inherit(doc: Any) -> tuple[Any, list[Issue], dict[str, list[str]]]:
+    """Merge profiles into actors. Returns (resolved document, issues, actor -> profile chain)."""
+    issues: list[Issue] = []
+    chains: dict[str, list[str]] = {}
+    if not isinstance(doc, dict) or not isinstance(doc.get("actors"), dict):
+        return doc, issues, chains
+    profiles = doc.get("profiles") if isinstance(doc.get("profiles"), dict) else {}
+    assert isinstance(profiles, dict)
+    out = dict(doc)
+    out["actors"] = {}
+    for aid, spec in doc["actors"].items():
+        if not isinstance(spec, dict) or spec.get("inherits") is None:
+            out["actors"][aid] = spec
+            continue
+        parents = spec["inherits"]
+        names = [parents] if isinstance(parents, str) else parents
+        if not isinstance(names, list):
+            out["actors"][aid] = spec
+            continue
+        merged: dict[str, Any] = {}
+        chain: list[str] = []
+        for name in names:
+            try:
+                for p in profile_chain(str(name), profiles):
+                    if p not in chain:
+                        chain.append(p)
+            except KeyError as exc:
+                from difflib import get_close_matches
+
+                near = get_close_matches(str(exc.args[0]), list(profiles), n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else f"; profiles: {', '.join(profiles) or 'none'}"
+                issues.append(Issue(f"unknown profile {exc.args[0]!r}{hint}", ("actors", aid, "inherits")))
+            except ValueError as exc:
+                issues.append(Issue(str(exc), ("actors", aid, "inherits")))
+        for p in chain:
+            body = {k: v for k, v in profiles[p].items() if k != "inherits"} if isinstance(profiles[p], dict) else {}
+            merged = deep_merge(merged, body)
+        chains[aid] = chain
+        out["actors"][aid] = deep_merge(merged, spec)
+    return out, issues, chains
