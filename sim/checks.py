@@ -6,7 +6,7 @@ Called once from :meth:`sim.scenario.Scenario._cross_check`; returns every probl
 from __future__ import annotations
 
 from difflib import get_close_matches
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import Issue
 
@@ -24,7 +24,7 @@ class CrossCheckError(ValueError):
 
 def hint(name: object, known: list[str] | set[str] | dict, what: str) -> str:
     """``unknown clause 'cesefire'; did you mean 'ceasefire'?`` (or the list of what is allowed)."""
-    names = sorted(map(str, known))
+    names = sorted(set(map(str, known)))
     near = get_close_matches(str(name), names, n=1, cutoff=0.6)
     if near:
         return f"unknown {what} {name!r}; did you mean {near[0]!r}?"
@@ -107,7 +107,8 @@ def cross_check(s: Scenario) -> list[Issue]:
             check_options(it.when, *where, "interactions", j, "when")
         if a.deadline is not None and a.deadline.round >= s.scenario.max_rounds:
             bad(
-                f"deadline round {a.deadline.round} is never reached (rounds are 0..{s.scenario.max_rounds - 1})",
+                f"deadline round {a.deadline.round} is never reached "
+                f"(rounds are 0..{s.scenario.max_rounds - 1})",
                 *where,
                 "deadline",
                 "round",
@@ -118,7 +119,7 @@ def cross_check(s: Scenario) -> list[Issue]:
                 bad("give p (the probability it passes) or a model", *where, "ratification")
 
     for pid, prof in s.profiles.items():
-        for cid in (prof.salience or {}):
+        for cid in prof.salience or {}:
             if cid not in clauses:
                 bad(hint(cid, clauses, "clause"), "profiles", pid, "salience", cid)
         for cid, vals in (prof.utilities or {}).items():
@@ -127,7 +128,14 @@ def cross_check(s: Scenario) -> list[Issue]:
             else:
                 for o in vals:
                     if o not in clauses[cid].options:
-                        bad(hint(o, clauses[cid].options, f"option of {cid}"), "profiles", pid, "utilities", cid, o)
+                        bad(
+                            hint(o, clauses[cid].options, f"option of {cid}"),
+                            "profiles",
+                            pid,
+                            "utilities",
+                            cid,
+                            o,
+                        )
         for cid, rl in (prof.red_lines or {}).items():
             check_options({cid: rl.options}, "profiles", pid, "red_lines", allow_all=not rl.hard)
 
@@ -158,33 +166,39 @@ def cross_check(s: Scenario) -> list[Issue]:
             bad(hint(cid, clauses, "clause"), "decision_rules", "clause_approvals", cid)
             continue
         for k, r in enumerate(rules):
-            where = ("decision_rules", "clause_approvals", cid, k)
+            rwhere = ("decision_rules", "clause_approvals", cid, k)
             for field in ("when", "when_not"):
                 for j, o in enumerate(getattr(r, field) or []):
                     if o not in clauses[cid].options:
-                        bad(hint(o, clauses[cid].options, f"option of {cid}"), *where, field, j)
+                        bad(hint(o, clauses[cid].options, f"option of {cid}"), *rwhere, field, j)
             if r.when is not None and r.when_not is not None:
-                bad("give when or when_not, not both", *where)
-            people = r.voters if r.rule in ("unanimity", "qmv") else r.required if r.rule == "contributors" else []
+                bad("give when or when_not, not both", *rwhere)
+            people = (
+                r.voters if r.rule in ("unanimity", "qmv") else r.required if r.rule == "contributors" else []
+            )
             field = "voters" if r.rule in ("unanimity", "qmv") else "required"
             if r.rule != "ratification" and not people:
-                bad(f"rule {r.rule!r} needs {field}", *where)
+                bad(f"rule {r.rule!r} needs {field}", *rwhere)
             for j, a_ in enumerate(people or []):
-                check_actor(a_, *where, field, j)
+                check_actor(a_, *rwhere, field, j)
             if r.rule == "ratification" and (r.p is None or r.body is None):
-                bad("rule 'ratification' needs body and p (its probability of passing)", *where)
+                bad("rule 'ratification' needs body and p (its probability of passing)", *rwhere)
             if r.rule == "qmv":
                 if dr.qmv is None:
-                    bad("rule 'qmv' needs decision_rules.qmv (members and population shares)", *where)
+                    bad("rule 'qmv' needs decision_rules.qmv (members and population shares)", *rwhere)
                 else:
                     for j, v in enumerate(s.expand(r.voters or [])):
                         if v not in dr.qmv.members or v not in dr.qmv.population_share_of_eu27:
-                            bad(f"voter {v!r} has no weight in decision_rules.qmv", *where, "voters", j)
+                            bad(f"voter {v!r} has no weight in decision_rules.qmv", *rwhere, "voters", j)
     if dr.qmv is not None:
-        for k, part in (("members", dr.qmv.members), ("population_share_of_eu27", dr.qmv.population_share_of_eu27)):
+        weights: dict[str, dict[str, Any]] = {
+            "members": dr.qmv.members,
+            "population_share_of_eu27": dr.qmv.population_share_of_eu27,
+        }
+        for key, part in weights.items():
             for a_ in part:
                 if a_ not in actors:
-                    bad(hint(a_, actors, "actor"), "decision_rules", "qmv", k, a_)
+                    bad(hint(a_, actors, "actor"), "decision_rules", "qmv", key, a_)
 
     seen: set[str] = set()
     for j, con in enumerate(s.constraints):
@@ -198,12 +212,17 @@ def cross_check(s: Scenario) -> list[Issue]:
         if (sh.round is None) == (sh.p_per_round is None):
             bad("give exactly one of round or p_per_round", "shocks", j)
         if sh.round is not None and sh.round >= s.scenario.max_rounds:
-            bad(f"round {sh.round} is never reached (rounds are 0..{s.scenario.max_rounds - 1})", "shocks", j, "round")
-        for a_, prof in sh.profile.items():
+            bad(
+                f"round {sh.round} is never reached (rounds are 0..{s.scenario.max_rounds - 1})",
+                "shocks",
+                j,
+                "round",
+            )
+        for a_, pname in sh.profile.items():
             if a_ not in actors:
                 bad(hint(a_, actors, "actor"), "shocks", j, "profile", a_)
-            if prof not in s.profiles:
-                bad(hint(prof, s.profiles, "profile"), "shocks", j, "profile", a_)
+            if pname not in s.profiles:
+                bad(hint(pname, s.profiles, "profile"), "shocks", j, "profile", a_)
         if not (sh.set or sh.add or sh.profile):
             bad("the shock changes nothing (give set, add or profile)", "shocks", j)
     return issues

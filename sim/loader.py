@@ -39,12 +39,18 @@ def scenario_from_document(
     locs = locs or {}
     if not isinstance(raw, dict):
         kind = type(raw).__name__ if raw is not None else "nothing"
-        raise ScenarioError([Issue(f"a scenario must be a mapping of sections, not {kind}", (), 1, 1, file)], file)
+        raise ScenarioError(
+            [Issue(f"a scenario must be a mapping of sections, not {kind}", (), 1, 1, file)], file
+        )
     doc, issues, moved = normalise(raw)
+    shorthand = {i.path for i in issues}  # a shorthand that could not be expanded: no second message for it
     resolved, more, chains = inherit(doc)
     issues += more
-    scenario, found = _validate_all(resolved)
-    issues += found
+    scenario, found, cross = _validate_all(resolved)
+    # an actor whose profiles could not be merged lacks what they would give: do not report that twice
+    broken = [("actors", i.path[1]) for i in more if len(i.path) == 3 and i.path[2] == "inherits"]
+    issues += [i for i in found if i.path not in shorthand]
+    issues += [c for c in cross if not any(c.path[:2] == b for b in broken)]
     if scenario is not None:
         issues += _check_paths(scenario)
     if issues:
@@ -57,9 +63,14 @@ def scenario_from_document(
     return scenario
 
 
-def _validate_all(resolved: dict[str, Any]) -> tuple[Scenario | None, list[Issue]]:
-    """Validate; on structural errors, prune the offending values and validate again (a few times), so that the
-    cross-reference checks still run and every mistake of the file is reported at once."""
+def _validate_all(resolved: dict[str, Any]) -> tuple[Scenario | None, list[Issue], list[Issue]]:
+    """Validate; on structural errors, prune the offending values and validate again (a few times), so that
+    the cross-reference checks still run and every mistake of the file is reported at once.
+
+    Returns (scenario or None, structural issues, cross-reference issues). Cross-reference issues that only
+    follow from a pruned value (a missing key, an option without a value, a name that was defined wrongly)
+    are left out: the structural issue already names the mistake.
+    """
     import copy
 
     doc = resolved
@@ -69,23 +80,43 @@ def _validate_all(resolved: dict[str, Any]) -> tuple[Scenario | None, list[Issue
         try:
             scenario = Scenario.model_validate(doc)
         except ValidationError as exc:
-            structural, cross = _issues_from_pydantic(exc, doc)
+            structural, cross = _issues_from_pydantic(exc, doc, pruned)
             found = [i for i in structural if not any(i.path[: len(p)] == p for p in pruned)]
-            issues += found + cross
+            issues += found
+            cross = [c for c in cross if not _follows_from_pruning(c, pruned)]
             if attempt == 0:
                 doc = copy.deepcopy(doc)
             cut = [_prunable(doc, i.path) for i in found]
             if cross or not found or not all(cut):
-                return None, issues
+                return None, issues, cross
             for path in sorted({c for c in cut if c}, key=len, reverse=True):
-                parent = doc
+                parent: Any = doc
                 for key in path[:-1]:
                     parent = parent[key]
                 parent.pop(path[-1], None)
                 pruned.append(path)
             continue
-        return (scenario if not issues else None), issues
-    return None, issues
+        return (scenario if not issues else None), issues, []
+    return None, issues, []
+
+
+def _follows_from_pruning(issue: Issue, pruned: list[PathT]) -> bool:
+    """Whether a cross-reference issue is only a consequence of removing the values at ``pruned``."""
+    for p in pruned:
+        if len(issue.path) >= 2 and p[: len(issue.path)] == issue.path:
+            return True  # e.g. actors.A.utilities.timing after actors.A.utilities.timing.normal was removed
+        if len(p) != 2:
+            continue
+        name = p[1]
+        follows = {
+            "clauses": (f"unknown clause {name!r};", f"unknown option of {name} "),
+            "actors": (f"unknown actor {name!r};", f"unknown actor or group {name!r};"),
+            "groups": (f"unknown actor or group {name!r};",),
+            "profiles": (f"unknown profile {name!r}",),
+        }.get(str(p[0]), ())
+        if issue.message.startswith(follows):
+            return True
+    return False
 
 
 def _prunable(doc: Any, path: PathT) -> PathT | None:
@@ -153,8 +184,11 @@ def _doc_prefix(tree: Any, loc: tuple[Any, ...]) -> PathT:
     return tuple(out)
 
 
-def _issues_from_pydantic(exc: ValidationError, tree: Any) -> tuple[list[Issue], list[Issue]]:
-    """(structural issues, cross-reference issues) of a validation error."""
+def _issues_from_pydantic(
+    exc: ValidationError, tree: Any, pruned: list[PathT] | None = None
+) -> tuple[list[Issue], list[Issue]]:
+    """(structural issues, cross-reference issues) of a validation error; a required key is not reported
+    missing when it was ``pruned`` (its wrong value has been reported already)."""
     grouped: dict[PathT, list[str]] = {}
     issues: list[Issue] = []
     cross: list[Issue] = []
@@ -173,6 +207,8 @@ def _issues_from_pydantic(exc: ValidationError, tree: Any) -> tuple[list[Issue],
             issues.append(Issue(msg, path))
             continue
         if err["type"] == "missing":
+            if any(loc[: len(p)] == p for p in pruned or []):
+                continue
             issues.append(Issue(f"missing required key {loc[-1]!r}", path))
             continue
         msg = err["msg"]
@@ -234,7 +270,7 @@ def _locate(
     moved: dict[PathT, PathT],
     file: str | None,
 ) -> Issue:
-    """Attach file, line and column: the deepest written place the value came from (actor, profile or shock)."""
+    """Attach file, line and column: the deepest written place the value came from (actor, profile, shock)."""
     path = issue.path
     candidates = [path]
     for new, old in moved.items():

@@ -6,10 +6,11 @@ Two steps, both pure functions on plain dicts:
    a clause given as a list of options; option values given as a list in option order; a red line given as a
    list of options (a hard red line); a single approval rule instead of a list; shocks written under an actor
    (``actors.HU.shocks``, paths relative to the actor, ``effect: {inherits: PROFILE}``) moved to ``shocks``.
-2. :func:`inherit` deep-merges profiles into actors (``inherits: NAME`` or a list, applied in order, profiles may
-   inherit profiles; mappings merge key by key, anything else is replaced) and reports cycles.
+2. :func:`inherit` deep-merges profiles into actors (``inherits: NAME`` or a list, applied in order, profiles
+   may inherit profiles; mappings merge key by key, anything else is replaced) and reports cycles.
 
-Both return the :class:`~sim.errors.Issue` list of what they could not make sense of, with paths in the document.
+Both return the :class:`~sim.errors.Issue` list of what they could not make sense of, with paths in the
+document.
 """
 
 from __future__ import annotations
@@ -37,12 +38,15 @@ def _options_of(doc: dict[str, Any]) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
     if isinstance(clauses, dict):
         for cid, spec in clauses.items():
-            if isinstance(spec, dict) and isinstance(spec.get("options"), list):
-                out[str(cid)] = spec["options"]
+            opts = spec.get("options") if isinstance(spec, dict) else None
+            if isinstance(opts, list) and all(isinstance(o, (str, int, float)) for o in opts):
+                out[str(cid)] = opts  # malformed option lists are reported by the models, not expanded here
     return out
 
 
-def _normalise_fields(fields: dict[str, Any], where: PathT, options: dict[str, list[Any]], issues: list[Issue]):
+def _normalise_fields(
+    fields: dict[str, Any], where: PathT, options: dict[str, list[Any]], issues: list[Issue]
+):
     utils = fields.get("utilities")
     if isinstance(utils, dict):
         for cid, vals in list(utils.items()):
@@ -53,8 +57,8 @@ def _normalise_fields(fields: dict[str, Any], where: PathT, options: dict[str, l
                 if len(vals) != len(opts):
                     issues.append(
                         Issue(
-                            f"{len(vals)} values given in list form but clause {cid!r} has {len(opts)} options "
-                            f"({', '.join(map(str, opts))})",
+                            f"{len(vals)} values given in list form but clause {cid!r} has "
+                            f"{len(opts)} options ({', '.join(map(str, opts))})",
                             (*where, "utilities", cid),
                         )
                     )
@@ -70,7 +74,7 @@ def _normalise_fields(fields: dict[str, Any], where: PathT, options: dict[str, l
 
 
 def normalise(raw: Any) -> tuple[Any, list[Issue], dict[PathT, PathT]]:
-    """Expand shorthands. Returns (document, issues, moved) where ``moved`` maps new path prefixes to old ones."""
+    """Expand shorthands. Returns (document, issues, moved); ``moved`` maps new path prefixes to old ones."""
     issues: list[Issue] = []
     moved: dict[PathT, PathT] = {}
     if not isinstance(raw, dict):
@@ -103,6 +107,13 @@ def normalise(raw: Any) -> tuple[Any, list[Issue], dict[PathT, PathT]]:
                 issues.append(Issue("shocks must be a list", ("actors", aid, "shocks")))
                 continue
             for j, shock in enumerate(own):
+                if isinstance(shock, dict) and "effect" in shock and not isinstance(shock["effect"], dict):
+                    issues.append(
+                        Issue(
+                            "effect must be a mapping of actor fields (and inherits: PROFILE)",
+                            ("actors", aid, "shocks", j, "effect"),
+                        )
+                    )
                 if isinstance(shock, dict):
                     shock = _actor_shock(aid, shock)
                 moved[("shocks", len(shocks))] = ("actors", aid, "shocks", j)
@@ -125,22 +136,28 @@ def _actor_shock(aid: str, shock: dict[str, Any]) -> dict[str, Any]:
     if isinstance(effect, dict):
         effect = dict(effect)
         prof = effect.pop("inherits", None)
-        if prof is not None:
-            shock.setdefault("profile", {})[aid] = prof
-        for k, v in effect.items():
-            shock.setdefault("set", {})[f"actors.{aid}.{k}"] = v
+        if prof is not None and isinstance(shock.setdefault("profile", {}), dict):
+            shock["profile"][aid] = prof
+        if effect and isinstance(shock.setdefault("set", {}), dict):
+            for k, v in effect.items():
+                shock["set"][f"actors.{aid}.{k}"] = v
     for key in ("set", "add"):
         if isinstance(shock.get(key), dict):
             shock[key] = {
-                (p if str(p).startswith(("actors.", "protocol.", "scenario.", "profiles.", "decision_rules."))
-                 else f"actors.{aid}.{p}"): v
+                (
+                    p
+                    if str(p).startswith(
+                        ("actors.", "protocol.", "scenario.", "profiles.", "decision_rules.")
+                    )
+                    else f"actors.{aid}.{p}"
+                ): v
                 for p, v in shock[key].items()
             }
     return shock
 
 
 def profile_chain(name: str, profiles: dict[str, Any], seen: tuple[str, ...] = ()) -> list[str]:
-    """Profiles merged into ``name`` in order (ancestors first). Raises ValueError on a cycle or unknown name."""
+    """Profiles merged into ``name``, ancestors first. ValueError on a cycle, KeyError if unknown."""
     if name in seen:
         raise ValueError("profile inheritance cycle: " + " -> ".join((*seen, name)))
     if name not in profiles:
@@ -148,7 +165,11 @@ def profile_chain(name: str, profiles: dict[str, Any], seen: tuple[str, ...] = (
     spec = profiles[name]
     parents = spec.get("inherits") if isinstance(spec, dict) else None
     chain: list[str] = []
-    for parent in [parents] if isinstance(parents, str) else list(parents or []):
+    if parents is None:
+        parents = []
+    elif isinstance(parents, str) or not isinstance(parents, list):
+        parents = [parents]  # a wrong type is reported by the models (profiles.NAME.inherits)
+    for parent in parents:
         for p in profile_chain(str(parent), profiles, (*seen, name)):
             if p not in chain:
                 chain.append(p)
@@ -186,12 +207,18 @@ def inherit(doc: Any) -> tuple[Any, list[Issue], dict[str, list[str]]]:
                 from difflib import get_close_matches
 
                 near = get_close_matches(str(exc.args[0]), list(profiles), n=1)
-                hint = f"; did you mean {near[0]!r}?" if near else f"; profiles: {', '.join(profiles) or 'none'}"
+                hint = (
+                    f"; did you mean {near[0]!r}?" if near else f"; profiles: {', '.join(profiles) or 'none'}"
+                )
                 issues.append(Issue(f"unknown profile {exc.args[0]!r}{hint}", ("actors", aid, "inherits")))
             except ValueError as exc:
                 issues.append(Issue(str(exc), ("actors", aid, "inherits")))
         for p in chain:
-            body = {k: v for k, v in profiles[p].items() if k != "inherits"} if isinstance(profiles[p], dict) else {}
+            body = (
+                {k: v for k, v in profiles[p].items() if k != "inherits"}
+                if isinstance(profiles[p], dict)
+                else {}
+            )
             merged = deep_merge(merged, body)
         chains[aid] = chain
         out["actors"][aid] = deep_merge(merged, spec)

@@ -1,9 +1,9 @@
 """Safe YAML reading that remembers where every value came from.
 
 Scenario files are parsed with PyYAML's safe composer, then turned into plain Python objects by hand so that
-(1) every mapping key and value keeps its line and column, (2) duplicate keys are errors, not silent overwrites,
-(3) an alias bomb ("billion laughs") is refused before it is expanded, and (4) only ``true``/``false`` are
-booleans (YAML 1.1 would turn an option called ``no`` or ``on`` into a boolean).
+(1) every mapping key and value keeps its line and column, (2) duplicate keys are errors, not silent
+overwrites, (3) an alias bomb ("billion laughs") is refused before it is expanded, and (4) only
+``true``/``false`` are booleans (YAML 1.1 would turn an option called ``no`` or ``on`` into a boolean).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ Path_ = tuple[str | int, ...]
 
 MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 200_000  # after alias expansion
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
 
 
 class _Reader(yaml.SafeLoader):
@@ -72,8 +74,15 @@ def parse_yaml(text: str, file: str | None = None) -> tuple[Any, dict[Path_, Loc
         msg = " ".join(str(s) for s in (exc.context, exc.problem) if s) or "invalid YAML"
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise ScenarioError([Issue(f"YAML syntax error: {msg}", (), line, col, file)], file) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters, NUL)
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        what = f"character #x{exc.character:04x}" if isinstance(exc.character, int) else "character"
+        raise ScenarioError(
+            [Issue(f"YAML error: {what} is not allowed", (), line, col, file)], file
+        ) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([Issue(f"YAML error: {exc}", file=file)], file) from None
+        raise ScenarioError([Issue(f"YAML error: {exc}", (), 1, 1, file)], file) from None
     if root is None:
         raise ScenarioError([Issue("the file is empty: expected a scenario mapping", (), 1, 1, file)], file)
     size = _expanded_size(root)
@@ -99,8 +108,16 @@ def parse_yaml(text: str, file: str | None = None) -> tuple[Any, dict[Path_, Loc
     return data, locs
 
 
+class _BadScalar(Exception):
+    """A scalar that the safe constructor refuses (unknown tag, ``!!int abc``, an impossible date)."""
+
+
 def _scalar(node: yaml.ScalarNode, constructor: yaml.SafeLoader) -> Any:
-    value = constructor.construct_object(node, deep=True)
+    try:
+        value = constructor.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+        problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+        raise _BadScalar(problem) from None
     if isinstance(value, bool) and node.value.lower() not in ("true", "false"):
         return node.value  # yes/no/on/off stay strings
     return value
@@ -116,24 +133,48 @@ def _build(
 ) -> Any:
     locs.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(node, constructor)
+        try:
+            return _scalar(node, constructor)
+        except _BadScalar as exc:
+            where = (node.start_mark.line + 1, node.start_mark.column + 1)
+            issues.append(Issue(f"cannot read the value {node.value!r}: {exc}", path, *where, file))
+            return None
+    if not isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
+        issues.append(Issue(f"unsupported YAML node {node.tag!r}", path, *locs[path], file))
+        return None
+    if node.tag not in (_SEQ_TAG, _MAP_TAG):
+        where = (node.start_mark.line + 1, node.start_mark.column + 1)
+        issues.append(Issue(f"unsupported YAML tag {node.tag!r}", path, *where, file))
+        return None
     if isinstance(node, yaml.SequenceNode):
-        return [_build(child, (*path, i), locs, issues, constructor, file) for i, child in enumerate(node.value)]
+        return [
+            _build(child, (*path, i), locs, issues, constructor, file) for i, child in enumerate(node.value)
+        ]
     assert isinstance(node, yaml.MappingNode)
     try:
         constructor.flatten_mapping(node)  # YAML merge keys (<<)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        issues.append(Issue(f"bad merge key: {exc.problem}", path, mark.line + 1 if mark else None, None, file))
+        where = (mark.line + 1, mark.column + 1) if mark else locs[path]
+        issues.append(Issue(f"bad merge key: {exc.problem}", path, *where, file))
         return {}
     out: dict[Any, Any] = {}
     for knode, vnode in node.value:
         if not isinstance(knode, yaml.ScalarNode):
             issues.append(
-                Issue("mapping keys must be plain names", path, knode.start_mark.line + 1, None, file)
+                Issue(
+                    "mapping keys must be plain names",
+                    path,
+                    knode.start_mark.line + 1,
+                    knode.start_mark.column + 1,
+                    file,
+                )
             )
             continue
-        key = _scalar(knode, constructor)
+        try:
+            key = _scalar(knode, constructor)
+        except _BadScalar:
+            key = knode.value
         if not isinstance(key, Hashable) or isinstance(key, bool) or key is None:
             key = knode.value
         if not isinstance(key, (str, int, float)):
@@ -171,7 +212,9 @@ def read_yaml_file(path: str | Path) -> tuple[Any, dict[Path_, Loc], str]:
     except PermissionError:
         raise ScenarioError([Issue("permission denied: the file cannot be read", file=name)], name) from None
     except OSError as exc:
-        raise ScenarioError([Issue(f"cannot read the file: {exc.strerror or exc}", file=name)], name) from None
+        raise ScenarioError(
+            [Issue(f"cannot read the file: {exc.strerror or exc}", file=name)], name
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
