@@ -13,7 +13,9 @@ from importlib import import_module
 
 from . import __version__
 
-EPILOG = "Paths name any number of a scenario, e.g. actors.RU.reservation.expected_gain (docs/scenario-format.md)."
+EPILOG = (
+    "Paths name any number of a scenario, e.g. actors.RU.reservation.expected_gain (docs/scenario-format.md)."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = cmd("evaluate", "score given packages: utilities, surpluses, red lines, approvals, whether signed")
     sp.add_argument("file", metavar="FILE")
-    sp.add_argument("--package", required=True, metavar="PKG.yaml", help="YAML mapping {name: {clause: option}}")
+    sp.add_argument(
+        "--package", required=True, metavar="PKG.yaml", help="YAML mapping {name: {clause: option}}"
+    )
     sets(sp)
     sp.add_argument("--json", action="store_true")
 

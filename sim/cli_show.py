@@ -14,7 +14,9 @@ def table(s) -> str:
     names = list(cp.actors)
     width = max(len(c) for c in cp.clauses) + 2
     col = max(7, *(len(a) + 1 for a in names))
-    lines = [f"{s.id}: salience in % of each actor's attention; ! hard red line, ~ soft red line on some option"]
+    lines = [
+        f"{s.id}: salience in % of each actor's attention; ! hard red line, ~ soft red line on some option"
+    ]
     lines.append("clause".ljust(width) + "".join(a.rjust(col) for a in names))
     for c, cid in enumerate(cp.clauses):
         sl = slice(cp.offsets[c], cp.offsets[c] + cp.n_options[c])
@@ -26,7 +28,13 @@ def table(s) -> str:
     lines.append("-" * (width + col * len(names)))
     roles = {a: s.actors[a].role for a in names}
     rows = [
-        ("role", [roles[a].replace("_signatory", "*").replace("approver_contributor", "appr+contr")[: col - 1] for a in names]),
+        (
+            "role",
+            [
+                roles[a].replace("_signatory", "*").replace("approver_contributor", "appr+contr")[: col - 1]
+                for a in names
+            ],
+        ),
         ("signs", ["yes" if cp.signatory[i] else "" for i in range(cp.n_actors)]),
         ("U(status quo)", [f"{v:.3f}" for v in cp.u_sq]),
         ("R(0)", [f"{v:.3f}" for v in cp.reservation(0)]),

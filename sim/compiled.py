@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from .scenario import CONCESSION_PRESETS, SIGNATORY_ROLES, Scenario
+from .scenario import CONCESSION_PRESETS, Scenario
 
 IntA = NDArray[np.int64]
 FloatA = NDArray[np.float64]
@@ -211,7 +211,11 @@ def compile_scenario(s: Scenario) -> Compiled:
                 spec.reservation.drift_per_round,
             )
         if spec.deadline is not None:
-            dl_round[i], cred[i], ext[i] = spec.deadline.round, spec.deadline.credibility, spec.deadline.extend_by
+            dl_round[i], cred[i], ext[i] = (
+                spec.deadline.round,
+                spec.deadline.credibility,
+                spec.deadline.extend_by,
+            )
         if spec.ratification is not None:
             r = spec.ratification
             rats.append(
@@ -241,7 +245,11 @@ def compile_scenario(s: Scenario) -> Compiled:
                 cond = _cond(s, clauses, cid, [sq_labels[cid]], negate=True)
             people = s.expand((r.voters if r.rule in ("unanimity", "qmv") else r.required) or [])
             vidx = np.array([aidx[v] for v in people], dtype=np.int64)
-            members = np.array([qmv.members[v] for v in people], float) if (qmv and r.rule == "qmv") else np.ones(len(vidx))
+            members = (
+                np.array([qmv.members[v] for v in people], float)
+                if (qmv and r.rule == "qmv")
+                else np.ones(len(vidx))
+            )
             popul = (
                 np.array([qmv.population_share_of_eu27[v] for v in people], float)
                 if (qmv and r.rule == "qmv")
@@ -324,7 +332,9 @@ def _stages(s: Scenario, clauses: list[str]) -> tuple[tuple[tuple[int, ...], ...
     if agenda == "ceasefire_first":
         first = tuple(clauses.index(c) for c in s.protocol.ceasefire_clauses if c in s.clauses)
         rest = tuple(c for c in every if c not in first)
-        return ((first, rest) if rest else (first,)), (("ceasefire", "settlement") if rest else ("ceasefire",))
+        return ((first, rest) if rest else (first,)), (
+            ("ceasefire", "settlement") if rest else ("ceasefire",)
+        )
     if agenda == "issue_by_issue":
         order = [clauses.index(c) for c in (s.protocol.agenda_order or [])]
         order += [c for c in every if c not in order]
