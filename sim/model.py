@@ -160,7 +160,7 @@ class NegotiationModel(mesa.Model):
         signed = bool(accepts[cp.signatory].all())
         rules_ok = all(rule_passes(rl, accepts) for r, rl in enumerate(cp.rules) if trig[r])
         feasible_ok = bool(feasible(cp, P)[0])
-        self.last = {"pkg": pkg, "U": U, "votes": votes, "required": required, "R": R, "veto": veto}
+        self.last = {"pkg": pkg, "U": U, "votes": votes, "required": required, "R": R, "free": free}
         if self.keep_trace:
             self._record(t, proposer, U, asp, R, votes, probs, events, pkg, required)
         self.t += 1
@@ -234,7 +234,9 @@ class NegotiationModel(mesa.Model):
             a for i, a in enumerate(cp.actors) if required[i] and votes[i] in ("reject", "veto", "absent")
         ]
         blocking = (
-            {a: self._blocking_clause(cp.actors.index(a), pkg) for a in rejected} if pkg is not None else {}
+            {a: self._blocking_clause(cp.actors.index(a), pkg, last["free"]) for a in rejected}
+            if last
+            else {}
         )
         labels = cp.labels(pkg) if pkg is not None else None
         self.outcome = Outcome(
@@ -257,7 +259,7 @@ class NegotiationModel(mesa.Model):
         )
         self.running = False
 
-    def _blocking_clause(self, i: int, pkg: np.ndarray) -> str:
+    def _blocking_clause(self, i: int, pkg: np.ndarray, free: np.ndarray) -> str:
         """The clause that costs actor i most in ``pkg``: a hard red line hit, else the largest weighted loss
         w_ic (max_k v_ick − v_ic(x_c)) + penalty relative to its best option on that clause."""
         cp = self.cp
@@ -265,8 +267,8 @@ class NegotiationModel(mesa.Model):
         if hits and cp.hard[i, pkg + cp.offsets].any():
             c = int(np.flatnonzero(cp.hard[i, pkg + cp.offsets])[0])
             return cp.clauses[c]
-        loss = np.zeros(cp.n_clauses)
-        for c in range(cp.n_clauses):
+        loss = np.full(cp.n_clauses, -np.inf)
+        for c in np.flatnonzero(free):
             sl = slice(cp.offsets[c], cp.offsets[c] + cp.n_options[c])
             j = cp.offsets[c] + pkg[c]
             loss[c] = cp.wvalues[i, sl].max() - cp.wvalues[i, j] + cp.penalty[i, j]

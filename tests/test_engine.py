@@ -1,0 +1,147 @@
+"""The engine: hand-computed traces, reproducibility, and properties that must hold in every run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from sim import scenario_from_document, tweak
+from sim.runner import prepare, run
+from sim.utility import utilities, vetoes
+
+
+def duel(**protocol) -> dict:
+    """One clause, three options; A likes `a`, B likes `b`; both get 0.5 from `mid` (the status quo)."""
+    return {
+        "scenario": {"id": "duel", "max_rounds": 4, "status_quo_package": {"split": "mid"}},
+        "protocol": {
+            "proposal_mode": "alternating_offers",
+            "proposers": ["A", "B"],
+            "acceptance": {"model": "threshold"},
+            **protocol,
+        },
+        "clauses": {"split": ["a", "mid", "b"]},
+        "actors": {
+            "A": {
+                "salience": {"split": 1},
+                "utilities": {"split": [1, 0.5, 0]},
+                "reservation": {"war_cost": 0.3},
+            },
+            "B": {
+                "salience": {"split": 1},
+                "utilities": {"split": [0, 0.5, 1]},
+                "reservation": {"war_cost": 0.3},
+            },
+        },
+    }
+
+
+def test_hand_computed_alternating_trace():
+    """R = 0.5 − 0.3 = 0.2 and linear concession over T = 4 rounds: a(t) = 1, 0.8, 0.6, 0.4.
+
+    Round 0: A offers `a` (only option with U_A >= 1), B rejects. Round 1: B offers `b`, A rejects.
+    Round 2: A offers `a` (U_A >= 0.6 only there), B rejects. Round 3: B may offer `mid` (0.5 >= 0.4) or `b`;
+    `mid` gives A surplus 0.1 instead of −0.4, so B offers `mid` and both accept.
+    """
+    r = run(scenario_from_document(duel()), seed=0)
+    tr = r.trace
+    offers = tr.groupby("round")["offer.split"].first().tolist()
+    assert offers == ["a", "b", "a", "mid"]
+    np.testing.assert_allclose(tr[tr.actor == "A"]["aspiration"], [1.0, 0.8, 0.6, 0.4])
+    votes = tr.pivot(index="round", columns="actor", values="vote")
+    assert votes["A"].tolist() == ["accept", "reject", "accept", "accept"]
+    assert votes["B"].tolist() == ["reject", "accept", "reject", "accept"]
+    assert r.outcome.deal and r.outcome.round == 3 and r.outcome.package == {"split": "mid"}
+
+
+def test_hard_red_line_is_a_veto_and_blocks_the_deal():
+    doc = duel()
+    doc["actors"]["B"]["red_lines"] = {"split": ["mid"]}
+    r = run(scenario_from_document(doc), seed=0)
+    tr = r.trace
+    assert "veto" not in set(tr[tr.actor == "B"]["vote"])  # B's proposals never include its red line...
+    assert not r.outcome.deal  # ...and A never reaches the only compromise, `mid`, which B vetoes
+    assert r.outcome.reason == "no_agreement"
+
+
+def test_deadline_walk_away_ends_the_run():
+    doc = duel()
+    doc["actors"]["A"]["deadline"] = {"round": 1, "credibility": 1.0}
+    r = run(scenario_from_document(doc), seed=0)
+    assert not r.outcome.deal and r.outcome.reason == "walk_away:A" and r.outcome.rounds_played == 1
+
+
+@pytest.mark.parametrize("name", ["paris_2025", "bilateral_toy"])
+def test_same_seed_same_result(request, name):
+    s = request.getfixturevalue({"paris_2025": "paris2025", "bilateral_toy": "toy"}[name])
+    a, b = run(s, seed=11), run(s, seed=11)
+    assert json.dumps(a.outcome.to_json(), sort_keys=True) == json.dumps(b.outcome.to_json(), sort_keys=True)
+    assert a.trace.equals(b.trace)
+
+
+def test_threshold_acceptance_without_noise_is_deterministic_whatever_the_seed(paris2025):
+    s = tweak(
+        paris2025,
+        {
+            "protocol.acceptance.model": "threshold",
+            "protocol.agenda": "single_package",
+            "actors.US.deadline": None,
+        },
+    )
+    p = prepare(s)
+    outs = {json.dumps({**p.run(seed).outcome.to_json(), "seed": None}, sort_keys=True) for seed in range(6)}
+    assert len(outs) == 1
+
+
+def test_logit_draws_differ_between_seeds(paris2025):
+    s = tweak(paris2025, {"protocol.agenda": "single_package", "actors.US.deadline": None})
+    p = prepare(s)
+    traces = {tuple(p.run(seed, trace=True).trace["vote"]) for seed in range(8)}
+    assert len(traces) > 1
+
+
+@pytest.mark.parametrize("fixture", ["paris2025", "paris2026"])
+def test_no_deal_crosses_a_signatory_hard_red_line(request, fixture):
+    s = request.getfixturevalue(fixture)
+    s = tweak(s, {"protocol.agenda": "single_package"}) if fixture == "paris2025" else s
+    p = prepare(s)
+    deals = 0
+    for seed in range(12):
+        o = p.run(seed).outcome
+        u = np.array(list(o.utilities.values()))
+        assert ((u >= 0) & (u <= 1)).all()
+        if not o.deal:
+            assert o.package is None
+            continue
+        deals += 1
+        cp = p.variant(frozenset(sh.split("@")[0] for sh in o.shocks))[0]  # preferences after any shock
+        x = cp.package(o.package)[None, :]
+        assert not vetoes(cp, x)[cp.signatory].any()
+        assert all(o.accepted[a] for a in s.signatories)
+        np.testing.assert_allclose(utilities(cp, x)[:, 0], u)
+    assert deals > 0
+
+
+def test_cli_run_json_is_identical_for_the_same_seed(root):
+    import subprocess
+    import sys
+
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim",
+        "run",
+        "scenarios/paris_2025.yaml",
+        "--seed",
+        "11",
+        "--json",
+        "--no-save",
+    ]
+    out1 = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=True).stdout
+    out2 = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=True).stdout
+    assert out1 == out2
+    data = json.loads(out1)
+    for key in ("deal", "round", "package", "utilities", "seed"):
+        assert key in data

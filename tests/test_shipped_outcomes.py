@@ -1,0 +1,42 @@
+"""The shipped scenarios end as their header comments say (and docs/scenario-format.md explains)."""
+
+from __future__ import annotations
+
+from sim import tweak
+from sim.runner import prepare
+
+SEEDS = range(16)
+
+
+def test_paris_2025_ceasefire_first_never_reaches_a_deal(paris2025):
+    """Russia rejects every ceasefire offered on its own; the US walks away at week 3 with p = 0.6."""
+    p = prepare(paris2025)
+    outs = [p.run(s).outcome for s in SEEDS]
+    assert not any(o.deal for o in outs)
+    stalled = [o for o in outs if o.reason == "no_agreement"]
+    assert stalled and all("RU" in o.rejected_by for o in stalled)
+    assert all(o.reason in ("no_agreement", "walk_away:US") for o in outs)
+
+
+def test_paris_2025_single_package_finds_the_paper_zopa(paris2025):
+    """Without the ceasefire-first sequencing and the US deadline, a package deal is reached (REPORT §D.4)."""
+    s = tweak(paris2025, {"protocol.agenda": "single_package", "actors.US.deadline": None})
+    p = prepare(s)
+    outs = [p.run(seed).outcome for seed in SEEDS]
+    deals = [o for o in outs if o.deal]
+    assert len(deals) >= len(outs) // 2
+    for o in deals:
+        assert o.package["foreign_forces"] in ("none", "monitors_only")  # Russia's red line
+        assert o.package["contact_line"] == "freeze_current_line"  # Ukraine's red line
+
+
+def test_paris_2026_deals_go_through_the_donetsk_free_economic_zone(paris2026):
+    p = prepare(paris2026)
+    outs = [p.run(seed).outcome for seed in SEEDS]
+    deals = [o for o in outs if o.deal]
+    assert deals, "expected some deals in Paris 2026"
+    assert any(o.reason.startswith("walk_away:US") for o in outs)
+    for o in deals:
+        assert o.package["contact_line"] == "fez_donetsk_demilitarised"
+        assert o.package["foreign_forces"] == "none"
+        assert any(k.startswith("UA:referendum") for k in o.ratification)
