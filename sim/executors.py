@@ -1,0 +1,281 @@
+"""Where the chunks of a sweep run: in this process, in a pool of processes, or on a Dask cluster.
+
+Each executor takes an iterator of tasks and a function ``fn(task, shared)``, keeps a bounded number of
+tasks in flight (so that a million-run sweep never holds more than a few chunks of rows) and yields
+``(task, result)`` in completion order. A result depends only on its task, so the order does not matter.
+
+Faults: the process pool is rebuilt when a worker process dies (``BrokenProcessPool``); the tasks that were
+in flight are then re-run one at a time, and a task that kills its worker :data:`MAX_DEATHS` times alone is
+given up (``lost(task, why)`` makes its result). Dask re-runs a task whose worker died itself; after its
+``allowed-failures`` a ``KilledWorker`` is given up the same way.
+
+Worker processes are started with ``spawn`` (a fresh interpreter, safe beside threads) and set
+``OPENBLAS_NUM_THREADS=1`` (and OMP/MKL) before numpy is imported: parallelism comes from processes, and one
+BLAS thread pool per process would oversubscribe the cores. Dask's nanny sets the same variables by default.
+This module imports numpy only when it has to, so the worker's initializer runs before numpy loads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from .scenario import Scenario
+
+Executor = Literal["serial", "process", "dask"]
+MAX_DEATHS = 2
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def init_worker() -> None:
+    """Run first in each worker process: one BLAS thread, and Ctrl-C is left to the parent to handle."""
+    for var in THREAD_VARS:
+        os.environ[var] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run_serial[Task](
+    tasks: Iterator[Task], fn: Callable[[Task, Any], Any], shared: Any
+) -> Iterator[tuple[Task, Any]]:
+    for task in tasks:
+        yield task, fn(task, shared)
+
+
+def run_processes[Task](
+    tasks: Iterator[Task],
+    fn: Callable[[Task, Any], Any],
+    shared: Any,
+    workers: int,
+    lost: Callable[[Task, str], Any],
+    in_flight: int | None = None,
+) -> Iterator[tuple[Task, Any]]:
+    """Run ``fn(task, shared)`` in a pool of ``workers`` processes, rebuilt when one of them dies."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    limit = in_flight or 2 * workers
+    ctx = multiprocessing.get_context("spawn")
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker)
+
+    pool = new_pool()
+    suspects: deque[Task] = deque()  # were in flight when a worker died: re-run one at a time
+    deaths: dict[int, int] = {}  # id(task) -> times it killed its worker while running alone
+    running: dict[Future[Any], Task] = {}
+    fresh = iter(tasks)
+    exhausted = False
+    try:
+        while True:
+            while suspects and not running:
+                running[pool.submit(fn, suspects[0], shared)] = suspects.popleft()
+            while not suspects and not exhausted and len(running) < limit:
+                task = next(fresh, None)
+                if task is None:
+                    exhausted = True
+                else:
+                    running[pool.submit(fn, task, shared)] = task
+            if not running:
+                return
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken: list[Task] = []
+            for fut in done:
+                task = running.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    broken.append(task)
+                    continue
+                deaths.pop(id(task), None)
+                yield task, result
+            if not broken:
+                continue
+            alone = not running and len(broken) == 1
+            broken += list(running.values())
+            running.clear()
+            _terminate(pool)
+            pool = new_pool()
+            if alone:
+                task = broken[0]
+                deaths[id(task)] = deaths.get(id(task), 0) + 1
+                if deaths[id(task)] >= MAX_DEATHS:
+                    deaths.pop(id(task))
+                    yield task, lost(task, f"the worker process died {MAX_DEATHS} times running these runs")
+                    continue
+            suspects.extend(broken)
+    finally:
+        _terminate(pool)
+
+
+def _terminate(pool: Any) -> None:
+    """Stop a pool now: cancel what has not started and end its processes (on Ctrl-C or a dead worker)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=5)
+
+
+def run_dask[Task](
+    tasks: Iterator[Task],
+    fn: Callable[[Task, Any], Any],
+    shared: Any,
+    workers: int,
+    lost: Callable[[Task, str], Any],
+    scheduler: str | None = None,
+    in_flight: int | None = None,
+) -> Iterator[tuple[Task, Any]]:
+    """Run on the Dask scheduler at ``scheduler``, or on a LocalCluster of ``workers`` processes bound to
+    127.0.0.1 when none is given. ``shared`` is scattered to every worker once."""
+    try:
+        from distributed import Client, LocalCluster, as_completed
+        from distributed.scheduler import KilledWorker
+    except ImportError:
+        from .errors import UsageError
+
+        raise UsageError("--executor dask needs dask.distributed: pip install 'negsim[dask]'") from None
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except OSError as exc:
+            from .errors import UsageError
+
+            raise UsageError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from None
+    try:
+        n = len(client.scheduler_info().get("workers", {})) or workers
+        limit = in_flight or 2 * n
+        shared_f = client.scatter(shared, broadcast=True)
+        ac = as_completed()
+        by_key: dict[Any, Task] = {}
+
+        def submit(task: Task) -> None:
+            fut = client.submit(fn, task, shared_f, pure=False)
+            by_key[fut.key] = task
+            ac.add(fut)
+
+        fresh = iter(tasks)
+        for task in fresh:
+            submit(task)
+            if len(by_key) >= limit:
+                break
+        for fut in ac:
+            task = by_key.pop(fut.key)
+            try:
+                result = fut.result()
+            except KilledWorker as exc:
+                result = lost(task, f"dask gave up after its workers died: {exc}")
+            fut.release()
+            yield task, result
+            nxt = next(fresh, None)
+            if nxt is not None:
+                submit(nxt)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# -- the work: a chunk of runs -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Chunk:
+    """Runs ``start..stop-1`` of a sweep, with the points and seeds they need (a few kB to send)."""
+
+    sweep_id: str
+    start: int
+    stop: int
+    n_seeds: int
+    points: dict[int, dict[str, Any]]
+    seeds: dict[int, int]
+    prepare: Callable[[Scenario], Any] | None = None
+
+
+_CACHE: dict[tuple[str, int], Any] = {}
+
+
+def _prepared(chunk: Chunk, point: int, scenario: Scenario) -> Any:
+    """One ``prepare()`` per point, kept for this worker's next chunk (consecutive chunks share points)."""
+    key = (chunk.sweep_id, point)
+    if key not in _CACHE:
+        _CACHE.clear()
+        from .paths import tweak
+
+        values = chunk.points[point]
+        s = tweak(scenario, values) if values else scenario
+        if chunk.prepare is None:
+            from .runner import prepare
+
+            _CACHE[key] = prepare(s)
+        else:
+            _CACHE[key] = chunk.prepare(s)
+    return _CACHE[key]
+
+
+def _cell(v: Any) -> Any:
+    import json
+
+    return v if v is None or isinstance(v, str | int | float | bool) else json.dumps(v, sort_keys=True)
+
+
+def run_chunk(chunk: Chunk, scenario: Scenario) -> pa.Table:
+    """Play the runs of ``chunk``; a run (or a point) that raises becomes a row with its ``error``."""
+    rows: list[dict[str, Any]] = []
+    for run in range(chunk.start, chunk.stop):
+        point, rep = divmod(run, chunk.n_seeds)
+        seed = chunk.seeds[rep]
+        row: dict[str, Any] = {"point": point, "replicate": rep, "seed": seed}
+        row |= {path: _cell(v) for path, v in chunk.points[point].items()}
+        try:
+            prepared = _prepared(chunk, point, scenario)
+            result = prepared.run(seed)
+            row |= result.outcome.to_row(prepared.clauses, prepared.actors)
+            row["error"] = None
+        except Exception as exc:
+            row["error"] = f"{type(exc).__name__}: {exc}"
+        rows.append(row)
+    return rows_to_table(rows)
+
+
+def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """An Arrow table with the union of the rows' columns (a run that raised has no outcome columns)."""
+    import pyarrow as pa
+
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    names.pop("error", None)
+    cols = [*names, "error"]
+    return pa.table({c: pa.array([row.get(c) for row in rows], type=pa.string() if c == "error" else None)
+                     for c in cols})  # fmt: skip
+
+
+def lost_chunk(chunk: Chunk, why: str) -> pa.Table:
+    """The rows of a chunk whose worker kept dying: every run recorded with the reason."""
+    rows = []
+    for run in range(chunk.start, chunk.stop):
+        point, rep = divmod(run, chunk.n_seeds)
+        row = {"point": point, "replicate": rep, "seed": chunk.seeds[rep]}
+        rows.append(row | {p: _cell(v) for p, v in chunk.points[point].items()} | {"error": why})
+    return rows_to_table(rows)
