@@ -13,11 +13,7 @@ def account(result, scenario) -> str:
     trace = result.trace
     o = result.outcome
     p = scenario.protocol
-    who = (
-        f"mediator {p.mediator} (single text)"
-        if p.proposal_mode == "mediator_single_text"
-        else "alternating offers"
-    )
+    who = f"mediator {p.mediator} (single text)" if p.proposal_mode == "mediator_single_text" else "alternating offers"
     lines = [
         f"{scenario.id}: seed {o.seed}, agenda {p.agenda}, {who}, up to {scenario.scenario.max_rounds} rounds "
         f"({scenario.scenario.round_unit})"
@@ -42,20 +38,15 @@ def account(result, scenario) -> str:
         votes = "  ".join(f"{r.actor} {r.utility:.2f}/{r.aspiration:.2f} {r.vote}" for r in req.itertuples())
         lines.append(f"  votes (utility/aspiration): {votes}")
     if o.deal:
-        lines.append(
-            f"Deal in round {o.round}: " + ", ".join(f"{k}={v}" for k, v in (o.package or {}).items())
-        )
+        lines.append(f"Deal in round {o.round}: " + ", ".join(f"{k}={v}" for k, v in (o.package or {}).items()))
     else:
         lines.append(f"No deal after {o.rounds_played} rounds ({o.reason}).")
         if o.rejected_by:
-            blame = ", ".join(
-                f"{a} (costliest clause: {o.blocking_clause.get(a, '?')})" for a in o.rejected_by
-            )
+            blame = ", ".join(f"{a} (costliest clause: {o.blocking_clause.get(a, '?')})" for a in o.rejected_by)
             lines.append(f"Last offer rejected by {blame}.")
     if o.ratification:
         lines.append(
-            "Ratification: "
-            + ", ".join(f"{k} {'passed' if v else 'failed'}" for k, v in o.ratification.items())
+            "Ratification: " + ", ".join(f"{k} {'passed' if v else 'failed'}" for k, v in o.ratification.items())
         )
     return "\n".join(lines)
 

@@ -217,17 +217,17 @@ def compile_scenario(s: Scenario) -> Compiled:
                 spec.deadline.extend_by,
             )
         if spec.ratification is not None:
-            r = spec.ratification
+            rs = spec.ratification
             rats.append(
                 Ratification(
                     i,
-                    r.body,
-                    tuple(_cond(s, clauses, c, o) for c, o in r.triggers.items()),
-                    r.p,
-                    r.model.lambda_ if r.model else 0.0,
-                    r.model.threshold if r.model else 0.5,
-                    r.preconditions.ceasefire_held_rounds,
-                    r.preconditions.martial_law_lifted,
+                    rs.body,
+                    tuple(_cond(s, clauses, c, o) for c, o in rs.triggers.items()),
+                    rs.p,
+                    rs.model.lambda_ if rs.model else 0.0,
+                    rs.model.threshold if rs.model else 0.5,
+                    rs.preconditions.ceasefire_held_rounds,
+                    rs.preconditions.martial_law_lifted,
                 )
             )
     sig = np.zeros(A, dtype=bool)
@@ -246,9 +246,7 @@ def compile_scenario(s: Scenario) -> Compiled:
             people = s.expand((r.voters if r.rule in ("unanimity", "qmv") else r.required) or [])
             vidx = np.array([aidx[v] for v in people], dtype=np.int64)
             members = (
-                np.array([qmv.members[v] for v in people], float)
-                if (qmv and r.rule == "qmv")
-                else np.ones(len(vidx))
+                np.array([qmv.members[v] for v in people], float) if (qmv and r.rule == "qmv") else np.ones(len(vidx))
             )
             popul = (
                 np.array([qmv.population_share_of_eu27[v] for v in people], float)
@@ -332,9 +330,7 @@ def _stages(s: Scenario, clauses: list[str]) -> tuple[tuple[tuple[int, ...], ...
     if agenda == "ceasefire_first":
         first = tuple(clauses.index(c) for c in s.protocol.ceasefire_clauses if c in s.clauses)
         rest = tuple(c for c in every if c not in first)
-        return ((first, rest) if rest else (first,)), (
-            ("ceasefire", "settlement") if rest else ("ceasefire",)
-        )
+        return ((first, rest) if rest else (first,)), (("ceasefire", "settlement") if rest else ("ceasefire",))
     if agenda == "issue_by_issue":
         order = [clauses.index(c) for c in (s.protocol.agenda_order or [])]
         order += [c for c in every if c not in order]

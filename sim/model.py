@@ -28,9 +28,7 @@ if TYPE_CHECKING:
 class NegotiationModel(mesa.Model):
     """A negotiation between the scenario's actors, played round by round."""
 
-    def __init__(
-        self, prepared: Prepared, rng: np.random.Generator, seed: int | None = None, trace: bool = True
-    ):
+    def __init__(self, prepared: Prepared, rng: np.random.Generator, seed: int | None = None, trace: bool = True):
         super().__init__(rng=rng)
         self.prepared = prepared
         self.seed_value = seed
@@ -147,10 +145,7 @@ class NegotiationModel(mesa.Model):
                 required[rule.voters] = True
         draws = self.rng.random(cp.n_actors)
         votes, probs = zip(
-            *(
-                ag.vote(float(U[i]), float(asp[i]), bool(veto[i]), float(draws[i]))
-                for i, ag in enumerate(self.actors_)
-            )
+            *(ag.vote(float(U[i]), float(asp[i]), bool(veto[i]), float(draws[i])) for i, ag in enumerate(self.actors_))
         )
         accepts = np.array([v == "accept" for v in votes])
         if self.noise_draw is not None and cp.learning_step > 0:
@@ -180,11 +175,7 @@ class NegotiationModel(mesa.Model):
         for rat in cp.ratifications:
             if not holds(rat.triggers, P)[0]:
                 continue
-            if (
-                rat.needs_permanent_ceasefire
-                and cp.ceasefire_permanent
-                and not holds(cp.ceasefire_permanent, P)[0]
-            ):
+            if rat.needs_permanent_ceasefire and cp.ceasefire_permanent and not holds(cp.ceasefire_permanent, P)[0]:
                 p = 0.0
             elif rat.p is not None:
                 p = rat.p
@@ -195,9 +186,7 @@ class NegotiationModel(mesa.Model):
             if trig[r] and rule.kind == "ratification":
                 results[rule.body or rule.label] = bool(self.rng.random() < rule.p)
         failed = [k for k, ok in results.items() if not ok]
-        self._finish(
-            not failed, "deal" if not failed else f"ratification_failed:{','.join(failed)}", R, results
-        )
+        self._finish(not failed, "deal" if not failed else f"ratification_failed:{','.join(failed)}", R, results)
 
     def _record(self, t, proposer, U, asp, R, votes, probs, events, pkg, required) -> None:
         cp = self.cp
@@ -221,23 +210,15 @@ class NegotiationModel(mesa.Model):
                 }
             )
 
-    def _finish(
-        self, deal: bool, reason: str, R: np.ndarray, ratification: dict[str, bool] | None = None
-    ) -> None:
+    def _finish(self, deal: bool, reason: str, R: np.ndarray, ratification: dict[str, bool] | None = None) -> None:
         cp = self.cp
         last = self.last
         pkg = last["pkg"] if last else None
         U = last["U"] if last else cp.u_sq
         votes = last["votes"] if last else ("absent",) * cp.n_actors
         required = last["required"] if last else cp.signatory
-        rejected = [
-            a for i, a in enumerate(cp.actors) if required[i] and votes[i] in ("reject", "veto", "absent")
-        ]
-        blocking = (
-            {a: self._blocking_clause(cp.actors.index(a), pkg, last["free"]) for a in rejected}
-            if last
-            else {}
-        )
+        rejected = [a for i, a in enumerate(cp.actors) if required[i] and votes[i] in ("reject", "veto", "absent")]
+        blocking = {a: self._blocking_clause(cp.actors.index(a), pkg, last["free"]) for a in rejected} if last else {}
         labels = cp.labels(pkg) if pkg is not None else None
         self.outcome = Outcome(
             scenario_id=cp.scenario_id,
@@ -268,10 +249,10 @@ class NegotiationModel(mesa.Model):
             c = int(np.flatnonzero(cp.hard[i, pkg + cp.offsets])[0])
             return cp.clauses[c]
         loss = np.full(cp.n_clauses, -np.inf)
-        for c in np.flatnonzero(free):
-            sl = slice(cp.offsets[c], cp.offsets[c] + cp.n_options[c])
-            j = cp.offsets[c] + pkg[c]
-            loss[c] = cp.wvalues[i, sl].max() - cp.wvalues[i, j] + cp.penalty[i, j]
+        for k in np.flatnonzero(free):
+            sl = slice(cp.offsets[k], cp.offsets[k] + cp.n_options[k])
+            j = cp.offsets[k] + pkg[k]
+            loss[k] = cp.wvalues[i, sl].max() - cp.wvalues[i, j] + cp.penalty[i, j]
         return cp.clauses[int(np.argmax(loss))]
 
     def result(self) -> RunResult:

@@ -99,7 +99,11 @@ class RatificationModel(Model):
 
 
 class Preconditions(Model):
-    """Ratification waits ``ceasefire_held_rounds`` after signing; ``martial_law_lifted`` needs a permanent ceasefire."""
+    """Preconditions of a ratification vote.
+
+    ``martial_law_lifted``: the vote can only pass if the package holds the last (permanent) option of the first
+    ceasefire clause. ``ceasefire_held_rounds`` is recorded but not simulated: the vote is taken at signature.
+    """
 
     ceasefire_held_rounds: Annotated[int, Field(ge=0, le=MAX_ROUNDS)] = 0
     martial_law_lifted: bool = False
