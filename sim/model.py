@@ -218,7 +218,10 @@ class NegotiationModel(mesa.Model):
         votes = last["votes"] if last else ("absent",) * cp.n_actors
         required = last["required"] if last else cp.signatory
         rejected = [a for i, a in enumerate(cp.actors) if required[i] and votes[i] in ("reject", "veto", "absent")]
-        blocking = {a: self._blocking_clause(cp.actors.index(a), pkg, last["free"]) for a in rejected} if last else {}
+        blocking: dict[str, str] = {}
+        if last is not None:
+            for a in rejected:
+                blocking[a] = self._blocking_clause(cp.actors.index(a), last["pkg"], last["free"])
         labels = cp.labels(pkg) if pkg is not None else None
         self.outcome = Outcome(
             scenario_id=cp.scenario_id,
