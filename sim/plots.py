@@ -156,9 +156,7 @@ def _new_axes(ax: Axes | None, size: tuple[float, float] = (8.0, 4.5)) -> Axes:
 def _legend_outside(ax: Axes, title: str | None = None) -> None:
     handles, _ = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(
-            loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, title=title, fontsize="small"
-        )
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, title=title, fontsize="small")
 
 
 def _level_colors(n: int) -> list[Any]:
@@ -229,8 +227,8 @@ def deals_by_round(df: pd.DataFrame, x: str | None = None) -> pd.DataFrame:
     lv = levels(runs[x]) if x is not None else pd.Series("all runs", index=runs.index)
     played = pd.to_numeric(runs.get("rounds_played", runs["round"]), errors="coerce")
     dealt = pd.to_numeric(runs["round"], errors="coerce").where(runs["deal"])
-    first = int(min(1, dealt.min())) if dealt.notna().any() else 1
-    last = int(max(played.max(), dealt.max() if dealt.notna().any() else 0, first))
+    first = int(min(0, dealt.min())) if dealt.notna().any() else 0  # rounds count from 0 (sim.model)
+    last = int(max(played.max() - 1, dealt.max() if dealt.notna().any() else 0, first))
     rows = []
     for level, idx in lv.groupby(lv, sort=True).groups.items():
         d = dealt.loc[idx]
@@ -315,9 +313,7 @@ def blocking_table(df: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(dtype=float)
     s = pd.Series(counts) / max(len(runs), 1)
     table = s.unstack().fillna(0.0)
-    order = [a for a in actors_of(runs) if a in table.index] + [
-        a for a in table.index if a not in actors_of(runs)
-    ]
+    order = [a for a in actors_of(runs) if a in table.index] + [a for a in table.index if a not in actors_of(runs)]
     return table.loc[order, sorted(table.columns, key=lambda c: (c == "(none)", c))]
 
 

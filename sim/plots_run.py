@@ -77,15 +77,11 @@ def trace(
             for faint in (False, True):
                 v = t[vote == name + ("*" if faint else "")]
                 if len(v):
-                    ax.scatter(
-                        v["round"], v["utility"], color=color, zorder=4, alpha=0.35 if faint else 1, **style
-                    )
+                    ax.scatter(v["round"], v["utility"], color=color, zorder=4, alpha=0.35 if faint else 1, **style)
     for r, _ in stage_starts(tr)[1:]:
         ax.axvline(r - 0.5, color="0.4", lw=1.2)
     for r, stage in stage_starts(tr) if len(stage_starts(tr)) > 1 else []:
-        ax.text(
-            r - 0.45, 1.01, f"{stage} →", transform=ax.get_xaxis_transform(), fontsize="small", color="0.3"
-        )
+        ax.text(r - 0.45, 1.01, f"{stage} →", transform=ax.get_xaxis_transform(), fontsize="small", color="0.3")
     events = _events_by_round(tr)
     end = _end_event(outcome)
     if end is not None:
@@ -178,9 +174,7 @@ def offer_path(cp: Compiled, tr: pd.DataFrame) -> pd.DataFrame:
     per_round = tr.sort_values("round").groupby("round", sort=True)[cols].first()
     rows, rounds = [], []
     for r, offer in per_round.iterrows():
-        labels = {
-            str(c)[6:]: v for c, v in offer.items() if isinstance(v, str) and v and str(c)[6:] in cp.clauses
-        }
+        labels = {str(c)[6:]: v for c, v in offer.items() if isinstance(v, str) and v and str(c)[6:] in cp.clauses}
         if labels:
             rows.append(cp.package(labels))
             rounds.append(r)
@@ -245,9 +239,7 @@ def space(
             if k is not None:
                 x, y = ok[k]
                 label = f"{name} ({x:.2f}, {y:.2f})"
-                ax.scatter(
-                    x, y, marker=marker, s=ms, color="#F0E442", edgecolors="black", zorder=5, label=label
-                )
+                ax.scatter(x, y, marker=marker, s=ms, color="#F0E442", edgecolors="black", zorder=5, label=label)
     ax.axvline(d[0], color=actor_color(a), ls="--", lw=1.2, label=f"{a} reservation R(0) = {d[0]:.2f}")
     ax.axhline(d[1], color=actor_color(b), ls="--", lw=1.2, label=f"{b} reservation R(0) = {d[1]:.2f}")
     path = offer_path(cp, tr) if tr is not None else pd.DataFrame()
