@@ -1,0 +1,120 @@
+"""``negsim plot`` end to end, on a real sweep of the toy scenario and real runs of the shipped scenarios."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+
+from sim import cli
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+MAGIC = {".png": b"\x89PNG\r\n\x1a\n", ".pdf": b"%PDF-", ".svg": b"<?xml"}
+WAR_COST = "actors.A.reservation.war_cost"
+DISCOUNT = "actors.B.discount"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def toy_sweep(tmp_path_factory):
+    import sim
+
+    out = tmp_path_factory.mktemp("plots") / "sweep"
+    params = {WAR_COST: "-0.6:0.0:4", DISCOUNT: "0.5,0.9"}
+    sim.sweep(SCENARIOS / "bilateral_toy.yaml", params, seeds=3, out=out, quiet=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def paris_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("plots") / "run"
+    assert cli.main(["run", str(SCENARIOS / "paris_2025.yaml"), "--seed", "3", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def plot(*argv: str) -> int:
+    return cli.main(["plot", *argv])
+
+
+@pytest.mark.parametrize(
+    ("kind", "suffix"), [("acceptance", ".png"), ("rounds", ".svg"), ("heatmap", ".pdf"), ("blocking", ".png")]
+)
+def test_every_sweep_kind_writes_its_format(toy_sweep, tmp_path, capsys, kind, suffix):
+    out = tmp_path / f"fig{suffix}"
+    assert plot(str(toy_sweep), "--kind", kind, "-o", str(out)) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    assert out.stat().st_size > 1000
+    assert out.read_bytes().startswith(MAGIC[suffix])
+
+
+@pytest.mark.parametrize(("kind", "suffix"), [("trace", ".png"), ("space", ".pdf")])
+def test_every_run_kind_writes_its_format(paris_run, tmp_path, kind, suffix):
+    out = tmp_path / f"fig{suffix}"
+    assert plot(str(paris_run), "--kind", kind, "--actors", "RU,UA", "-o", str(out)) == 0
+    assert out.read_bytes().startswith(MAGIC[suffix]) and out.stat().st_size > 1000
+
+
+def test_default_kind_and_output(toy_sweep, paris_run, capsys):
+    assert plot(str(toy_sweep)) == 0 and plot(str(paris_run)) == 0
+    printed = capsys.readouterr().out.split()
+    assert printed == [str(toy_sweep / "acceptance.png"), str(paris_run / "trace.png")]
+    assert (toy_sweep / "acceptance.png").is_file() and (paris_run / "trace.png").is_file()
+
+
+def test_space_of_a_scenario_file(tmp_path):
+    out = tmp_path / "space.svg"
+    assert plot(str(SCENARIOS / "bilateral_toy.yaml"), "-o", str(out)) == 0
+    assert out.read_bytes().startswith(MAGIC[".svg"])
+
+
+def test_acceptance_by_second_parameter(toy_sweep, tmp_path):
+    out = tmp_path / "by.png"
+    assert plot(str(toy_sweep), "--x", WAR_COST, "--by", DISCOUNT, "-o", str(out)) == 0
+    assert out.stat().st_size > 1000
+
+
+def test_acceptance_figure_matches_the_sweep(toy_sweep):
+    import sim
+    from sim import plots
+
+    df = sim.load_sweep(toy_sweep)
+    ax = plots.acceptance(df, WAR_COST)
+    expected = df.groupby(WAR_COST)["deal"].mean()
+    assert list(ax.lines[0].get_ydata()) == pytest.approx(expected.tolist())
+    assert expected.iloc[0] == 0.0 and expected.iloc[-1] == 1.0  # the toy sweep spans no deal to deal
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--x", "actors.A.discount"], f"not a swept parameter; the sweep's are {WAR_COST}, {DISCOUNT}"),
+        (["--by", "foo"], "--by foo: not a swept parameter"),
+        (["--kind", "trace"], "--kind trace needs a run folder"),
+        (["-o", "fig.jpg"], "one of .png, .svg, .pdf"),
+        (["--kind", "heatmap", "--x", DISCOUNT, "--y", DISCOUNT], "other than --x"),
+        (["--actors", "A,Z"], "unknown actor Z"),
+    ],
+)
+def test_user_mistakes_exit_2_with_a_message(toy_sweep, capsys, argv, message):
+    assert plot(str(toy_sweep), *argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_run_folder_mistakes(paris_run, tmp_path, capsys):
+    assert plot(str(paris_run), "--kind", "heatmap") == 2
+    assert "needs a sweep folder" in capsys.readouterr().err
+    assert plot(str(paris_run), "--kind", "space", "--actors", "RU") == 2
+    assert "needs two actors" in capsys.readouterr().err
+    assert plot(str(tmp_path / "missing")) == 2
+    assert "does not exist" in capsys.readouterr().err
