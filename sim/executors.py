@@ -76,8 +76,9 @@ def run_processes[Task](
     exhausted = False
     try:
         while True:
-            while suspects and not running:
-                running[pool.submit(fn, suspects[0], shared)] = suspects.popleft()
+            if suspects and not running:
+                task = suspects.popleft()
+                running[pool.submit(fn, task, shared)] = task
             while not suspects and not exhausted and len(running) < limit:
                 task = next(fresh, None)
                 if task is None:

@@ -334,14 +334,16 @@ def load_sweep(folder: str | Path) -> pd.DataFrame:
     ``df.attrs`` holds ``sweep_id``, ``n_runs`` (planned) and ``complete`` (False while parts are missing).
     """
     import pandas as pd
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     meta = read_sweep_metadata(folder)
     parts = existing_parts(Path(folder))
-    frames = [pq.read_table(parts[k]).to_pandas() for k in sorted(parts)]
-    if frames:
-        df = pd.concat(frames, ignore_index=True)
-        df = df.sort_values(["point", "replicate"], kind="stable", ignore_index=True)
+    if parts:
+        # one Arrow table first: a column that is all null in one part (or missing from a part of runs that
+        # raised) takes its type from the others, so the table does not depend on how runs were chunked
+        table = pa.concat_tables([pq.read_table(parts[k]) for k in sorted(parts)], promote_options="permissive")
+        df = table.to_pandas().sort_values(["point", "replicate"], kind="stable", ignore_index=True)
         df["error"] = df["error"].astype(object).where(df["error"].notna(), None)
     else:
         df = pd.DataFrame(columns=["point", "replicate", "seed", *meta["design"]["paths"], "error"])

@@ -1,0 +1,97 @@
+"""Deterministic stand-ins for ``sim.runner.prepare``, importable by spawned worker processes.
+
+A fake run's outcome depends only on (scenario, seed), like the engine's, and costs microseconds, so the tests
+of the sweep machinery (chunks, executors, parts, resume, faults) run fast; the end-to-end tests use the engine.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sim.records import Outcome, RunResult
+
+
+class FakePrepared:
+    def __init__(self, scenario):
+        self.scenario = scenario
+        self.clauses = tuple(scenario.clauses)
+        self.actors = tuple(scenario.actors)
+        self.p = float(scenario.actors["A"].discount)
+
+    def run(self, seed: int, trace: bool = False) -> RunResult:
+        u = float(np.random.default_rng(seed).random())
+        deal = u < self.p
+        outcome = Outcome(
+            scenario_id=self.scenario.id,
+            seed=seed,
+            deal=deal,
+            round=3 if deal else None,
+            reason="deal" if deal else "deadline",
+            package={c: self.scenario.clauses[c].options[0] for c in self.clauses} if deal else None,
+            last_offer=None,
+            utilities={a: u for a in self.actors},
+            surplus={a: u - 0.5 for a in self.actors},
+            accepted={a: deal for a in self.actors},
+            rejected_by=[] if deal else ["B"],
+            blocking_clause={},
+            rounds_played=4,
+        )
+        return RunResult(outcome, ())
+
+
+def fake_prepare(scenario):
+    return FakePrepared(scenario)
+
+
+class Raising(FakePrepared):
+    def run(self, seed, trace=False):
+        if seed % 3 == 0:
+            raise ValueError(f"no good seed {seed}")
+        return super().run(seed, trace)
+
+
+def raising_prepare(scenario):
+    return Raising(scenario)
+
+
+class Slow(FakePrepared):
+    def run(self, seed, trace=False):
+        time.sleep(float(os.environ.get("NEGSIM_TEST_SLEEP", "0.01")))
+        return super().run(seed, trace)
+
+
+def slow_prepare(scenario):
+    return Slow(scenario)
+
+
+class DiesOnce(FakePrepared):
+    """Kills its worker process the first time it runs (a marker file remembers), in a worker only."""
+
+    def run(self, seed, trace=False):
+        marker = Path(os.environ["NEGSIM_TEST_MARKER"])
+        if multiprocessing.parent_process() is not None and not marker.exists():
+            marker.write_text("died")
+            os._exit(3)
+        return super().run(seed, trace)
+
+
+def dies_once_prepare(scenario):
+    return DiesOnce(scenario)
+
+
+class Killer(FakePrepared):
+    """Kills its worker every time it meets one given seed."""
+
+    def run(self, seed, trace=False):
+        if multiprocessing.parent_process() is not None and seed == int(os.environ["NEGSIM_TEST_KILL_SEED"]):
+            os._exit(3)
+        return super().run(seed, trace)
+
+
+def killer_prepare(scenario):
+    return Killer(scenario)
