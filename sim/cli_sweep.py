@@ -24,7 +24,7 @@ RESULT_FLAGS = (
 
 
 def main(args: argparse.Namespace) -> int:
-    from . import sweep as S
+    from .sweep import resume, sweep
 
     if args.resume:
         given = [flag for flag, name in RESULT_FLAGS if getattr(args, name) not in (None, [], False)]
@@ -34,7 +34,7 @@ def main(args: argparse.Namespace) -> int:
                 " (only --workers, --executor, --scheduler and --quiet may change)"
             )
         folder = Path(args.resume)
-        run = lambda: S.resume(  # noqa: E731
+        run = lambda: resume(  # noqa: E731
             folder, workers=args.workers, executor=args.executor, scheduler=args.scheduler, quiet=args.quiet
         )
     else:
@@ -47,7 +47,7 @@ def main(args: argparse.Namespace) -> int:
         scenario = load_with_sets(args.file, args.sets)
         folder = Path(args.out) if args.out else Path("results") / new_id(scenario.id)
         params = parse_param_args(args.param) or None
-        run = lambda: S.sweep(  # noqa: E731
+        run = lambda: sweep(  # noqa: E731
             scenario,
             params,
             seeds=args.seeds,

@@ -1,0 +1,93 @@
+"""Sweeps end to end with the real engine: the CLI, SIGKILL and --resume, Dask, locks, reproducing a row."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+from conftest import ROOT, SCENARIOS
+
+from sim import run, tweak
+from sim.cli import main
+from sim.results import FolderLock, existing_parts, load_sweep
+from sim.sweep import sweep
+
+TOY = str(SCENARIOS / "bilateral_toy.yaml")
+ARGS = ["--param", "actors.B.reservation.war_cost=0:0.4:3", "--param", "protocol.concession=boulware,conceder"]
+
+
+def negsim(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=ROOT, capture_output=True, text=True, **kw)
+
+
+def test_cli_sweep_and_a_row_reproduces_with_negsim_run(tmp_path, capsys):
+    out = tmp_path / "s"
+    assert main(["sweep", TOY, *ARGS, "--seeds", "2", "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "P(deal) with its 95% Wilson interval, marginal" in printed and str(out) in printed
+    df = load_sweep(out)
+    assert len(df) == 12 and df["error"].isna().all()
+    row = df.iloc[7]
+    sets = {"actors.B.reservation.war_cost": row["actors.B.reservation.war_cost"],
+            "protocol.concession": row["protocol.concession"]}  # fmt: skip
+    from sim import load_scenario
+
+    again = run(tweak(load_scenario(TOY), sets), seed=int(row["seed"])).outcome
+    assert again.deal == row["deal"] and again.rounds_played == row["rounds_played"]
+    assert again.utilities["A"] == pytest.approx(row["utility.A"])
+
+
+def test_cli_user_errors_are_one_line(tmp_path):
+    r = negsim("sweep", TOY, "--param", "actors.Q.discount=0.5", "--out", str(tmp_path / "x"))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "actors.Q" in r.stderr
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "a.txt").write_text("x")
+    r = negsim("sweep", TOY, "--out", str(tmp_path / "full"))
+    assert r.returncode == 2 and "--overwrite" in r.stderr
+    r = negsim("sweep", "--resume", str(tmp_path / "full"), "--seeds", "3")
+    assert r.returncode == 2 and "drop --seeds" in r.stderr
+    r = negsim("sweep", "--resume", str(tmp_path / "full"))
+    assert r.returncode == 2 and "not a sweep folder" in r.stderr
+
+
+def test_a_second_process_on_the_same_folder_is_refused(tmp_path):
+    out = tmp_path / "s"
+    assert main(["sweep", TOY, "--seeds", "1", "--out", str(out), "--quiet"]) == 0
+    with FolderLock(out):  # as if another sweep were writing here
+        r = negsim("sweep", "--resume", str(out))
+    assert r.returncode == 2 and "in use by another negsim process" in r.stderr and str(os.getpid()) in r.stderr
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_equals_an_uninterrupted_sweep(tmp_path):
+    out = tmp_path / "killed"
+    args = ["sweep", TOY, *ARGS, "--seeds", "12", "--chunk", "4", "--out", str(out), "--quiet"]
+    proc = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=ROOT, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(existing_parts(out)) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = len(existing_parts(out))
+    assert 3 <= done < 18, "the sweep should have been killed part-way"
+    r = negsim("sweep", "--resume", str(out), "--workers", "2", "--quiet")
+    assert r.returncode == 0, r.stderr
+    ref = sweep(TOY, {a.split("=")[0]: a.split("=")[1] for a in ARGS[1::2]}, seeds=12, chunk=7,
+                out=tmp_path / "ref", quiet=True)  # fmt: skip
+    resumed = load_sweep(out)
+    assert len(resumed) == 72 and resumed.attrs["complete"]
+    pd.testing.assert_frame_equal(resumed, load_sweep(ref.path))
+
+
+@pytest.mark.dask
+def test_dask_local_cluster_gives_the_same_table(tmp_path):
+    pytest.importorskip("distributed")
+    params = {"actors.B.reservation.war_cost": "0,0.3"}
+    serial = sweep(TOY, params, seeds=3, out=tmp_path / "serial", quiet=True)
+    dask = sweep(TOY, params, seeds=3, chunk=2, workers=2, executor="dask", out=tmp_path / "dask", quiet=True)
+    pd.testing.assert_frame_equal(load_sweep(serial.path), load_sweep(dask.path))
