@@ -108,8 +108,11 @@ def _sweep_figure(src: Path, kind: str, args: argparse.Namespace) -> Any:
         signatories = ((meta.get("scenario") or {}).get("decision_rules") or {}).get("signatories")
         actors = _actors(args.actors, plots.actors_of(df)) or signatories
         ax = plots.acceptance(df, x, by=by, actors=actors)  # type: ignore[arg-type]
-        n = len(plots.valid_runs(df))
-        ax.set_title(f"{sid}: P(deal) against {x}\n{n} runs, 95% Wilson intervals across seeds", fontsize="medium")
+        n, seeds = len(plots.valid_runs(df)), int(df.groupby("point").size().median())
+        agenda = ((meta.get("scenario") or {}).get("protocol") or {}).get("agenda")
+        where = f", agenda {agenda}" if agenda and x != "protocol.agenda" else ""
+        ax.set_title(f"{sid}: P(deal) against {x}\n{n} runs ({seeds} seeds per point{where}), 95% Wilson intervals",
+                     fontsize="medium")  # fmt: skip
         return ax
     if kind == "rounds":
         x = _param(args.x, params, "--x", 0 if params else None)

@@ -186,7 +186,7 @@ def acceptance(
     order = sorted(table[x].unique(), key=str) if not _is_numeric(table[x]) else None
     for (level, t), color in zip(groups, colors):
         xs = _positions(t[x], ax, order)
-        label = "P(deal), 95% Wilson" if by is None else f"{_fmt(level)}"
+        label = "P(deal), 95% Wilson interval" if by is None else f"{_fmt(level)}"
         ax.fill_between(xs, t["lo"], t["hi"], color=color, alpha=0.15, linewidth=0)
         ax.plot(xs, t["p"], "o-", color=color, lw=2.2, ms=5, label=label, zorder=3)
     if by is None:
