@@ -32,16 +32,12 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario_from_document(data, file=str(path), locs=locs)
 
 
-def scenario_from_document(
-    raw: Any, file: str | None = None, locs: dict[PathT, Loc] | None = None
-) -> Scenario:
+def scenario_from_document(raw: Any, file: str | None = None, locs: dict[PathT, Loc] | None = None) -> Scenario:
     """Validate a scenario given as plain data (what a YAML file holds)."""
     locs = locs or {}
     if not isinstance(raw, dict):
         kind = type(raw).__name__ if raw is not None else "nothing"
-        raise ScenarioError(
-            [Issue(f"a scenario must be a mapping of sections, not {kind}", (), 1, 1, file)], file
-        )
+        raise ScenarioError([Issue(f"a scenario must be a mapping of sections, not {kind}", (), 1, 1, file)], file)
     doc, issues, moved = normalise(raw)
     shorthand = {i.path for i in issues}  # a shorthand that could not be expanded: no second message for it
     resolved, more, chains = inherit(doc)
@@ -273,12 +269,13 @@ def _locate(
     """Attach file, line and column: the deepest written place the value came from (actor, profile, shock)."""
     path = issue.path
     candidates = [path]
-    for new, old in moved.items():
-        if path[: len(new)] == new:
-            candidates.append(old + path[len(new) :])
     if len(path) >= 2 and path[0] == "actors":
         for prof in reversed(chains.get(str(path[1]), [])):
             candidates.append(("profiles", prof, *path[2:]))
+    for cand in list(candidates):
+        for new, old in moved.items():
+            if cand[: len(new)] == new:
+                candidates.append(old + cand[len(new) :])
     best: tuple[int, Loc | None] = (-1, None)
     for cand in candidates:
         for n in range(len(cand), -1, -1):

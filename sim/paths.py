@@ -29,7 +29,7 @@ def parse_path(path: str) -> Parts:
     """``"constraints.0.id"`` -> ``("constraints", 0, "id")``."""
     if not isinstance(path, str) or not path or any(not seg for seg in path.split(".")):
         raise UsageError(f"bad path {path!r}: expected dot-separated names such as actors.RU.discount")
-    return tuple(int(seg) if seg.isdigit() else seg for seg in path.split("."))
+    return tuple(int(seg) if seg.isascii() and seg.isdigit() else seg for seg in path.split("."))
 
 
 def parse_value(text: str) -> Any:

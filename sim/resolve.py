@@ -45,8 +45,12 @@ def _options_of(doc: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def _normalise_fields(
-    fields: dict[str, Any], where: PathT, options: dict[str, list[Any]], issues: list[Issue]
-):
+    fields: dict[str, Any],
+    where: PathT,
+    options: dict[str, list[Any]],
+    issues: list[Issue],
+    moved: dict[PathT, PathT],
+) -> None:
     utils = fields.get("utilities")
     if isinstance(utils, dict):
         for cid, vals in list(utils.items()):
@@ -64,13 +68,17 @@ def _normalise_fields(
                     )
                     continue
                 utils[cid] = dict(zip(opts, vals))
+                for k, o in enumerate(opts):  # errors in a value point at its item of the list
+                    moved[(*where, "utilities", cid, o)] = (*where, "utilities", cid, k)
     reds = fields.get("red_lines")
     if isinstance(reds, dict):
         for cid, spec in list(reds.items()):
             if isinstance(spec, list):
                 reds[cid] = {"options": spec}
+                moved[(*where, "red_lines", cid, "options")] = (*where, "red_lines", cid)
             elif isinstance(spec, str):
                 reds[cid] = {"options": [spec]}
+                moved[(*where, "red_lines", cid, "options", 0)] = (*where, "red_lines", cid)
 
 
 def normalise(raw: Any) -> tuple[Any, list[Issue], dict[PathT, PathT]]:
@@ -85,12 +93,13 @@ def normalise(raw: Any) -> tuple[Any, list[Issue], dict[PathT, PathT]]:
         for cid, spec in list(clauses.items()):
             if isinstance(spec, list):
                 clauses[cid] = {"options": spec}
+                moved[("clauses", cid, "options")] = ("clauses", cid)
     options = _options_of(doc)
     profiles = doc.get("profiles")
     if isinstance(profiles, dict):
         for pid, fields in profiles.items():
             if isinstance(fields, dict):
-                _normalise_fields(fields, ("profiles", pid), options, issues)
+                _normalise_fields(fields, ("profiles", pid), options, issues, moved)
     actors = doc.get("actors")
     shocks = doc.get("shocks")
     if shocks is None:
@@ -99,7 +108,7 @@ def normalise(raw: Any) -> tuple[Any, list[Issue], dict[PathT, PathT]]:
         for aid, fields in actors.items():
             if not isinstance(fields, dict):
                 continue
-            _normalise_fields(fields, ("actors", aid), options, issues)
+            _normalise_fields(fields, ("actors", aid), options, issues, moved)
             own = fields.pop("shocks", None)
             if own is None:
                 continue
@@ -126,6 +135,7 @@ def normalise(raw: Any) -> tuple[Any, list[Issue], dict[PathT, PathT]]:
         for cid, spec in list(ca.items()):
             if isinstance(spec, dict):
                 ca[cid] = [spec]
+                moved[("decision_rules", "clause_approvals", cid, 0)] = ("decision_rules", "clause_approvals", cid)
     return doc, issues, moved
 
 
@@ -146,9 +156,7 @@ def _actor_shock(aid: str, shock: dict[str, Any]) -> dict[str, Any]:
             shock[key] = {
                 (
                     p
-                    if str(p).startswith(
-                        ("actors.", "protocol.", "scenario.", "profiles.", "decision_rules.")
-                    )
+                    if str(p).startswith(("actors.", "protocol.", "scenario.", "profiles.", "decision_rules."))
                     else f"actors.{aid}.{p}"
                 ): v
                 for p, v in shock[key].items()
@@ -207,18 +215,12 @@ def inherit(doc: Any) -> tuple[Any, list[Issue], dict[str, list[str]]]:
                 from difflib import get_close_matches
 
                 near = get_close_matches(str(exc.args[0]), list(profiles), n=1)
-                hint = (
-                    f"; did you mean {near[0]!r}?" if near else f"; profiles: {', '.join(profiles) or 'none'}"
-                )
+                hint = f"; did you mean {near[0]!r}?" if near else f"; profiles: {', '.join(profiles) or 'none'}"
                 issues.append(Issue(f"unknown profile {exc.args[0]!r}{hint}", ("actors", aid, "inherits")))
             except ValueError as exc:
                 issues.append(Issue(str(exc), ("actors", aid, "inherits")))
         for p in chain:
-            body = (
-                {k: v for k, v in profiles[p].items() if k != "inherits"}
-                if isinstance(profiles[p], dict)
-                else {}
-            )
+            body = {k: v for k, v in profiles[p].items() if k != "inherits"} if isinstance(profiles[p], dict) else {}
             merged = deep_merge(merged, body)
         chains[aid] = chain
         out["actors"][aid] = deep_merge(merged, spec)
