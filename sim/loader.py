@@ -116,12 +116,13 @@ def _follows_from_pruning(issue: Issue, pruned: list[PathT]) -> bool:
 
 
 def _prunable(doc: Any, path: PathT) -> PathT | None:
-    """The deepest dict key on ``path`` below a top-level section (removing it never shifts list indices)."""
+    """The deepest dict key on ``path`` below a top-level section (removing it never shifts list indices), or
+    an unknown top-level key (removing it loses nothing)."""
     node = doc
     best: PathT | None = None
     for depth, key in enumerate(path):
         if isinstance(node, dict) and key in node:
-            if depth >= 1:
+            if depth >= 1 or key not in Scenario.model_fields:
                 best = path[: depth + 1]
             node = node[key]
         elif isinstance(node, list) and isinstance(key, int) and key < len(node):
