@@ -118,13 +118,9 @@ def parse_spec(path: str, spec: str | list[Any] | tuple[Any, ...], current: Any 
         raise UsageError(f"--param {path}: expected start:stop:count or v1,v2,... , got {spec!r}")
     text = spec.strip()
     if "," not in text and "[" not in text and "{" not in text and text.count(":") == 2:
-        parts = [parse_value(p) for p in text.split(":")]
+        parts = [_number(p) for p in text.split(":")]
         start, stop, count = parts
-        if (
-            not (_is_number(start) and _is_number(stop))
-            or not isinstance(count, int)
-            or isinstance(count, bool)
-        ):
+        if not (_is_number(start) and _is_number(stop)) or not isinstance(count, int) or isinstance(count, bool):
             raise UsageError(f"--param {path}={spec}: start:stop:count needs two numbers and a whole count")
         if not math.isfinite(start) or not math.isfinite(stop):
             raise UsageError(f"--param {path}={spec}: a range needs finite ends")
@@ -132,6 +128,17 @@ def parse_spec(path: str, spec: str | list[Any] | tuple[Any, ...], current: Any 
             raise UsageError(f"--param {path}={spec}: count must be between 1 and {MAX_VALUES:,}")
         return ParamSpec(path, start=float(start), stop=float(stop), count=count, integer=integer)
     return _values_spec(path, [parse_value(p) for p in split_top_level(text, ",")], integer)
+
+
+def _number(text: str) -> Any:
+    """A value as YAML, but ``1e-3`` is a number here (YAML 1.1 reads it as a string)."""
+    v = parse_value(text)
+    if isinstance(v, str):
+        try:
+            return int(v) if v.strip().lstrip("+-").isdigit() else float(v)
+        except ValueError:
+            return v
+    return v
 
 
 def _values_spec(path: str, values: list[Any], integer: bool) -> ParamSpec:
@@ -281,8 +288,6 @@ def design_from_metadata(d: Mapping[str, Any]) -> Design:
         if "values" in p:
             specs.append(ParamSpec(p["path"], values=tuple(p["values"])))
         else:
-            specs.append(
-                ParamSpec(p["path"], start=p["start"], stop=p["stop"], count=p["count"], integer=p["integer"])
-            )
+            specs.append(ParamSpec(p["path"], start=p["start"], stop=p["stop"], count=p["count"], integer=p["integer"]))
     points = tuple(tuple(row) for row in d["points"])
     return Design(tuple(specs), d["kind"], d.get("samples"), int(d.get("master_seed", 0)), recorded=points)

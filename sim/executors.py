@@ -9,10 +9,10 @@ in flight are then re-run one at a time, and a task that kills its worker :data:
 given up (``lost(task, why)`` makes its result). Dask re-runs a task whose worker died itself; after its
 ``allowed-failures`` a ``KilledWorker`` is given up the same way.
 
-Worker processes are started with ``spawn`` (a fresh interpreter, safe beside threads) and set
-``OPENBLAS_NUM_THREADS=1`` (and OMP/MKL) before numpy is imported: parallelism comes from processes, and one
-BLAS thread pool per process would oversubscribe the cores. Dask's nanny sets the same variables by default.
-This module imports numpy only when it has to, so the worker's initializer runs before numpy loads.
+Worker processes are forked from a ``forkserver`` (never from this possibly threaded process; ``spawn``
+where there is no forkserver) and have ``OPENBLAS_NUM_THREADS=1`` (and OMP/MKL) before numpy is imported:
+parallelism comes from processes, and a BLAS thread pool per process would oversubscribe the cores. Dask's
+nanny sets the same variables by default. This module imports numpy only when it has to.
 """
 
 from __future__ import annotations
@@ -42,9 +42,7 @@ def init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def run_serial[Task](
-    tasks: Iterator[Task], fn: Callable[[Task, Any], Any], shared: Any
-) -> Iterator[tuple[Task, Any]]:
+def run_serial[Task](tasks: Iterator[Task], fn: Callable[[Task, Any], Any], shared: Any) -> Iterator[tuple[Task, Any]]:
     for task in tasks:
         yield task, fn(task, shared)
 
@@ -58,12 +56,11 @@ def run_processes[Task](
     in_flight: int | None = None,
 ) -> Iterator[tuple[Task, Any]]:
     """Run ``fn(task, shared)`` in a pool of ``workers`` processes, rebuilt when one of them dies."""
-    import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     limit = in_flight or 2 * workers
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _context()
 
     def new_pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker)
@@ -76,31 +73,39 @@ def run_processes[Task](
     exhausted = False
     try:
         while True:
-            if suspects and not running:
-                task = suspects.popleft()
-                running[pool.submit(fn, task, shared)] = task
-            while not suspects and not exhausted and len(running) < limit:
-                task = next(fresh, None)
-                if task is None:
-                    exhausted = True
-                else:
-                    running[pool.submit(fn, task, shared)] = task
-            if not running:
+            unsent: list[Task] = []  # a task whose submit found the pool already broken
+            try:
+                if suspects and not running:
+                    unsent = [suspects.popleft()]
+                    running[pool.submit(fn, unsent[0], shared)] = unsent[0]
+                    unsent = []
+                while not suspects and not exhausted and len(running) < limit:
+                    nxt = next(fresh, None)
+                    if nxt is None:
+                        exhausted = True
+                        break
+                    unsent = [nxt]
+                    running[pool.submit(fn, nxt, shared)] = nxt
+                    unsent = []
+            except BrokenProcessPool:
+                pass
+            if not running and not unsent:
                 return
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            broken: list[Task] = []
-            for fut in done:
-                task = running.pop(fut)
-                try:
-                    result = fut.result()
-                except BrokenProcessPool:
-                    broken.append(task)
-                    continue
-                deaths.pop(id(task), None)
-                yield task, result
+            broken: list[Task] = list(unsent)
+            if not unsent:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    task = running.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        broken.append(task)
+                        continue
+                    deaths.pop(id(task), None)
+                    yield task, result
             if not broken:
                 continue
-            alone = not running and len(broken) == 1
+            alone = not unsent and not running and len(broken) == 1
             broken += list(running.values())
             running.clear()
             _terminate(pool)
@@ -115,6 +120,32 @@ def run_processes[Task](
             suspects.extend(broken)
     finally:
         _terminate(pool)
+
+
+PRELOAD = ("sim.executors", "sim.runner", "sim.model", "sim.paths", "pyarrow", "pandas")
+
+
+def _context() -> Any:
+    """``forkserver`` (a server process that imported negsim once and forks each worker; a pool that is
+    rebuilt costs milliseconds, not seconds of imports) started with one BLAS thread; ``spawn`` elsewhere."""
+    import multiprocessing
+    import multiprocessing.forkserver as fs
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(list(PRELOAD))
+    saved = {v: os.environ.get(v) for v in THREAD_VARS}
+    os.environ.update(dict.fromkeys(THREAD_VARS, "1"))
+    try:
+        fs.ensure_running()  # the server and every worker it forks inherit these variables
+    finally:
+        for v, old in saved.items():
+            if old is None:
+                os.environ.pop(v, None)
+            else:
+                os.environ[v] = old
+    return ctx
 
 
 def _terminate(pool: Any) -> None:

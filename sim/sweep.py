@@ -45,9 +45,7 @@ def replicate_seeds(master_seed: int, n: int) -> np.ndarray:
     >>> replicate_seeds(0, 3).tolist() == replicate_seeds(0, 5)[:3].tolist()
     True
     """
-    return (np.random.SeedSequence(master_seed).generate_state(n, dtype=np.uint64) >> np.uint64(1)).astype(
-        np.int64
-    )
+    return (np.random.SeedSequence(master_seed).generate_state(n, dtype=np.uint64) >> np.uint64(1)).astype(np.int64)
 
 
 def default_chunk(n_runs: int, workers: int) -> int:
@@ -76,11 +74,7 @@ class Plan:
     def chunk_of(self, start: int, prepare: Callable[[Scenario], Any] | None) -> Chunk:
         stop = min(start + self.chunk, self.n_runs)
         pts = range(start // self.n_seeds, (stop - 1) // self.n_seeds + 1)
-        reps = (
-            range(self.n_seeds)
-            if len(pts) > 1
-            else range(start % self.n_seeds, (stop - 1) % self.n_seeds + 1)
-        )
+        reps = range(self.n_seeds) if len(pts) > 1 else range(start % self.n_seeds, (stop - 1) % self.n_seeds + 1)
         return Chunk(
             self.sweep_id,
             start,
@@ -268,9 +262,7 @@ def _execute(
     tally = Tally(plan.design.n_points)
     for start in sorted(done):  # what earlier attempts finished counts in the summary
         tally.add(pq.read_table(folder / "parts" / R.part_name(start), columns=["point", "deal", "error"]))
-    tasks: Iterator[Chunk] = (
-        plan.chunk_of(s, prepare) for s in range(0, plan.n_runs, plan.chunk) if s not in done
-    )
+    tasks: Iterator[Chunk] = (plan.chunk_of(s, prepare) for s in range(0, plan.n_runs, plan.chunk) if s not in done)
     if executor == "dask":
         results = run_dask(tasks, run_chunk, plan.scenario, workers, lost_chunk, scheduler)
     elif workers > 1:
@@ -359,9 +351,7 @@ def summary_rows(design: Design, tally: Tally) -> list[tuple[str, str, int, int,
 
 
 def format_summary(rows: list[tuple[str, str, int, int, int]], marginal: bool) -> str:
-    head = "P(deal) with its 95% Wilson interval" + (
-        ", marginal over the other parameters" if marginal else ""
-    )
+    head = "P(deal) with its 95% Wilson interval" + (", marginal over the other parameters" if marginal else "")
     lines = [
         head + ":",
         f"  {'parameter':<36} {'value':>16}  {'P(deal)':>7}  {'95% interval':>15}  {'runs':>7}",

@@ -100,17 +100,21 @@ def test_an_invalid_point_is_an_error_before_any_run(toy, tmp_path):
     assert not (tmp_path / "s").exists()
 
 
-def test_a_dead_worker_is_replaced(toy, tmp_path, monkeypatch):
-    monkeypatch.setenv("NEGSIM_TEST_MARKER", str(tmp_path / "died"))
-    df = load_sweep(fake_sweep(toy, tmp_path / "s", workers=2, _prepare=fakes.dies_once_prepare).path)
+def with_conf(toy, **conf):
+    return tweak(toy, {"scenario.description": json.dumps(conf)})
+
+
+def test_a_dead_worker_is_replaced(toy, tmp_path):
+    s = with_conf(toy, marker=str(tmp_path / "died"))
+    df = load_sweep(fake_sweep(s, tmp_path / "s", workers=2, _prepare=fakes.dies_once_prepare).path)
     assert (tmp_path / "died").exists()  # a worker did die
     pd.testing.assert_frame_equal(df, load_sweep(fake_sweep(toy, tmp_path / "ref").path))
 
 
-def test_a_chunk_that_always_kills_its_worker_is_given_up(toy, tmp_path, monkeypatch):
-    monkeypatch.setenv("NEGSIM_TEST_KILL_SEED", str(replicate_seeds(0, 7)[5]))
+def test_a_chunk_that_always_kills_its_worker_is_given_up(toy, tmp_path):
+    s = with_conf(toy, kill_seed=int(replicate_seeds(0, 7)[5]))
     kw = {"params": {"actors.A.discount": "0.5"}, "workers": 2, "_prepare": fakes.killer_prepare}
-    df = load_sweep(fake_sweep(toy, tmp_path / "s", **kw).path)
+    df = load_sweep(fake_sweep(s, tmp_path / "s", **kw).path)
     # runs 0-3 and 4-6 are two chunks; replicate 5 kills its worker every time, so runs 4-6 are given up
     assert df["error"].notna().tolist() == [False] * 4 + [True] * 3
     assert df["error"].iloc[4:].str.contains("worker process died").all()

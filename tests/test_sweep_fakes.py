@@ -6,6 +6,7 @@ of the sweep machinery (chunks, executors, parts, resume, faults) run fast; the 
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import time
@@ -22,6 +23,8 @@ class FakePrepared:
         self.clauses = tuple(scenario.clauses)
         self.actors = tuple(scenario.actors)
         self.p = float(scenario.actors["A"].discount)
+        # test settings travel in the scenario (environment variables set later do not reach a forkserver)
+        self.conf = json.loads(scenario.scenario.description or "{}")
 
     def run(self, seed: int, trace: bool = False) -> RunResult:
         u = float(np.random.default_rng(seed).random())
@@ -61,7 +64,7 @@ def raising_prepare(scenario):
 
 class Slow(FakePrepared):
     def run(self, seed, trace=False):
-        time.sleep(float(os.environ.get("NEGSIM_TEST_SLEEP", "0.01")))
+        time.sleep(float(self.conf.get("sleep", 0.01)))
         return super().run(seed, trace)
 
 
@@ -73,7 +76,7 @@ class DiesOnce(FakePrepared):
     """Kills its worker process the first time it runs (a marker file remembers), in a worker only."""
 
     def run(self, seed, trace=False):
-        marker = Path(os.environ["NEGSIM_TEST_MARKER"])
+        marker = Path(self.conf["marker"])
         if multiprocessing.parent_process() is not None and not marker.exists():
             marker.write_text("died")
             os._exit(3)
@@ -88,7 +91,7 @@ class Killer(FakePrepared):
     """Kills its worker every time it meets one given seed."""
 
     def run(self, seed, trace=False):
-        if multiprocessing.parent_process() is not None and seed == int(os.environ["NEGSIM_TEST_KILL_SEED"]):
+        if multiprocessing.parent_process() is not None and seed == int(self.conf["kill_seed"]):
             os._exit(3)
         return super().run(seed, trace)
 
