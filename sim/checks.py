@@ -107,8 +107,7 @@ def cross_check(s: Scenario) -> list[Issue]:
             check_options(it.when, *where, "interactions", j, "when")
         if a.deadline is not None and a.deadline.round >= s.scenario.max_rounds:
             bad(
-                f"deadline round {a.deadline.round} is never reached "
-                f"(rounds are 0..{s.scenario.max_rounds - 1})",
+                f"deadline round {a.deadline.round} is never reached (rounds are 0..{s.scenario.max_rounds - 1})",
                 *where,
                 "deadline",
                 "round",
@@ -173,9 +172,7 @@ def cross_check(s: Scenario) -> list[Issue]:
                         bad(hint(o, clauses[cid].options, f"option of {cid}"), *rwhere, field, j)
             if r.when is not None and r.when_not is not None:
                 bad("give when or when_not, not both", *rwhere)
-            people = (
-                r.voters if r.rule in ("unanimity", "qmv") else r.required if r.rule == "contributors" else []
-            )
+            people = r.voters if r.rule in ("unanimity", "qmv") else r.required if r.rule == "contributors" else []
             field = "voters" if r.rule in ("unanimity", "qmv") else "required"
             if r.rule != "ratification" and not people:
                 bad(f"rule {r.rule!r} needs {field}", *rwhere)

@@ -78,9 +78,7 @@ def parse_yaml(text: str, file: str | None = None) -> tuple[Any, dict[Path_, Loc
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         what = f"character #x{exc.character:04x}" if isinstance(exc.character, int) else "character"
-        raise ScenarioError(
-            [Issue(f"YAML error: {what} is not allowed", (), line, col, file)], file
-        ) from None
+        raise ScenarioError([Issue(f"YAML error: {what} is not allowed", (), line, col, file)], file) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Issue(f"YAML error: {exc}", (), 1, 1, file)], file) from None
     if root is None:
@@ -147,9 +145,7 @@ def _build(
         issues.append(Issue(f"unsupported YAML tag {node.tag!r}", path, *where, file))
         return None
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _build(child, (*path, i), locs, issues, constructor, file) for i, child in enumerate(node.value)
-        ]
+        return [_build(child, (*path, i), locs, issues, constructor, file) for i, child in enumerate(node.value)]
     assert isinstance(node, yaml.MappingNode)
     try:
         constructor.flatten_mapping(node)  # YAML merge keys (<<)
@@ -212,9 +208,7 @@ def read_yaml_file(path: str | Path) -> tuple[Any, dict[Path_, Loc], str]:
     except PermissionError:
         raise ScenarioError([Issue("permission denied: the file cannot be read", file=name)], name) from None
     except OSError as exc:
-        raise ScenarioError(
-            [Issue(f"cannot read the file: {exc.strerror or exc}", file=name)], name
-        ) from None
+        raise ScenarioError([Issue(f"cannot read the file: {exc.strerror or exc}", file=name)], name) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
