@@ -139,3 +139,13 @@ def test_ks_affine_invariance(U, a, b):
     assert (i is None) == (j is None)
     if i is not None and j is not None:
         assert np.array_equal(U[i], U[j])
+
+
+def test_nash_ties_go_to_a_pareto_optimal_row():
+    """With α₂ = 0 the product ignores player 2, so (0.5, 0.2) and (0.5, 0.8) tie; only the second is optimal."""
+    U = np.array([[0.5, 0.2], [0.5, 0.8], [0.3, 0.9]])
+    assert nash_point(U, alpha=(1.0, 0.0)) == 1
+    # exact ties survive rescaling: the same row is chosen although the products differ by float noise
+    V = np.array([[0.2, 0.6], [0.6, 0.2], [0.3, 0.3]])
+    for a in (1.0, 3.0, 0.1, 7.3):
+        assert nash_point(V * [a, 1 / 3] + [0.7, -2.0], [0.7, -2.0]) == 0
