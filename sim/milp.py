@@ -1,4 +1,4 @@
-"""The package space as a mixed-integer program (solved by HiGHS through ``scipy.optimize.milp``).
+"""The package space as a mixed-integer program, solved to optimality by HiGHS (``highspy``).
 
 One binary x_j per option (flat index j), one-hot per clause. Everything the engine needs is linear in x:
 
@@ -12,20 +12,34 @@ always, voters of unanimity/contributors rules when triggered: z ≤ U_v − a_v
 binary approvals, and hard red lines (a signatory's always, a voter's whenever its rule is triggered: the linkage
 of REPORT §D.4). The optimum is exact for the linear utility; the engine re-scores it with the true (clipped)
 utility. The small ε tie-break picks a Pareto-efficient package among max–min optima.
+
+Speed (see ``docs/performance.md``): the model is a few dozen binaries, so HiGHS' fixed MIP cost dominates; most
+of it is spent finding a first incumbent. :func:`solve_maxmin` therefore hands HiGHS a start package found by a
+steepest-ascent local search over single-clause changes (a pure function of the inputs, so a run's result never
+depends on which runs came before in the process). The start only prunes the search: the optimum is proved by
+HiGHS with a zero relative gap (absolute gap ``ABS_GAP``), so the answer is the exact optimum.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
 
 from .compiled import Compiled, Condition
+from .utility import holds
 
 EPS_TIE = 1e-3
+ABS_GAP = 1e-9
+FEAS_TOL = 1e-9
+HIGHS_OPTIONS: dict[str, bool | int | float | str] = {
+    "output_flag": False,
+    "mip_rel_gap": 0.0,
+    "mip_abs_gap": ABS_GAP,
+    "random_seed": 0,
+}
 
 
 @dataclass
@@ -46,6 +60,105 @@ class Problem:
         return self.n - 1
 
 
+@dataclass
+class Model:
+    """min c·v s.t. lo ≤ A v ≤ hi, lb ≤ v ≤ ub, v integral where ``integrality`` (v = [x | y | q | z])."""
+
+    P: Problem
+    U: NDArray[np.float64]  # (A, n) linear utilities
+    c: NDArray[np.float64]
+    A: NDArray[np.float64]
+    lo: NDArray[np.float64]
+    hi: NDArray[np.float64]
+    lb: NDArray[np.float64]
+    ub: NDArray[np.float64]
+    integrality: NDArray[np.bool_]
+    aspiration: NDArray[np.float64]
+
+    def vectors(self, packages: NDArray[np.int64]) -> NDArray[np.float64]:
+        """(N, n) the best variable vector of each package: y and q follow x, z is as large as the rows allow."""
+        P, cp = self.P, self.P.cp
+        N = packages.shape[0]
+        V = np.zeros((N, P.n))
+        flat = packages + cp.offsets[None, :]
+        V[np.arange(N)[:, None], flat] = 1.0
+        for t, it in enumerate(cp.interactions):
+            V[:, P.n_x + t] = holds(it.when, packages)
+        for k, (_, v) in enumerate(P.qmv):
+            u = V @ self.U[v]
+            V[:, P.n_x + P.n_y + k] = (u >= self.aspiration[v] - FEAS_TOL) & ~cp.hard[v, flat].any(axis=1)
+        zrows = self.A[:, P.z] > 0
+        slack = (self.hi[zrows, None] - self.A[zrows] @ V.T) / self.A[zrows, P.z][:, None]
+        V[:, P.z] = np.minimum(self.ub[P.z], slack.min(axis=0, initial=np.inf))
+        return V
+
+    def evaluate(self, packages: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(objective to maximise, total violation of rows and bounds) of each package's best vector."""
+        V = self.vectors(packages)
+        AV = V @ self.A.T
+        viol = np.maximum(self.lo[None, :] - AV, 0.0).sum(axis=1) + np.maximum(AV - self.hi[None, :], 0.0).sum(axis=1)
+        viol += np.maximum(self.lb - V, 0.0).sum(axis=1) + np.maximum(V - self.ub, 0.0).sum(axis=1)
+        return -(V @ self.c), viol
+
+    def local_search(self, start: NDArray[np.int64], max_steps: int = 100) -> NDArray[np.int64]:
+        """Steepest ascent over single-clause changes (infeasibility penalised); deterministic."""
+        cp = self.P.cp
+        moves = [(c, k) for c in range(cp.n_clauses) for k in range(cp.n_options[c]) if self.ub[cp.offsets[c] + k] > 0]
+        if not moves:
+            return start.copy()
+        mc = np.array([m[0] for m in moves], dtype=np.int64)
+        mk = np.array([m[1] for m in moves], dtype=np.int64)
+        x = start.copy()
+        obj, viol = self.evaluate(x[None, :])
+        best = float(obj[0] - 1e3 * viol[0])
+        for _ in range(max_steps):
+            cand = np.repeat(x[None, :], len(moves), axis=0)
+            cand[np.arange(len(moves)), mc] = mk
+            obj, viol = self.evaluate(cand)
+            key = obj - 1e3 * viol
+            j = int(np.argmax(key))
+            if key[j] <= best + 1e-12:
+                break
+            x, best = cand[j], float(key[j])
+        return x
+
+    def solve(self, start: NDArray[np.int64] | None = None) -> tuple[NDArray[np.int64] | None, float]:
+        """Solve with HiGHS (``start``: a package whose feasible vector is passed as the incumbent)."""
+        P, cp = self.P, self.P.cp
+        h = highspy.Highs()
+        for name, opt in HIGHS_OPTIONS.items():
+            h.setOptionValue(name, opt)
+        lp = highspy.HighsLp()
+        n, m = P.n, self.A.shape[0]
+        lp.num_col_, lp.num_row_ = n, m
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = self.c, self.lb, self.ub
+        lp.row_lower_, lp.row_upper_ = self.lo, self.hi
+        At = self.A.T  # column-wise storage
+        nz = At != 0
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(nz.sum(axis=1))]).astype(np.int32)
+        lp.a_matrix_.index_ = np.nonzero(nz)[1].astype(np.int32)
+        lp.a_matrix_.value_ = At[nz]
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous for f in self.integrality
+        ]
+        h.passModel(lp)
+        if start is not None:
+            v = self.vectors(start[None, :])
+            if self.evaluate(start[None, :])[1][0] <= FEAS_TOL:
+                h.setSolution(n, np.arange(n, dtype=np.int32), v[0])
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None, -np.inf
+        xs = np.asarray(h.getSolution().col_value)
+        pkg = np.array(
+            [int(np.argmax(xs[cp.offsets[c] : cp.offsets[c] + cp.n_options[c]])) for c in range(cp.n_clauses)],
+            dtype=np.int64,
+        )
+        return pkg, float(xs[P.z])
+
+
 def _cond_row(row: NDArray[np.float64], cp: Compiled, cond: Condition, coef: float = 1.0) -> None:
     start = cp.offsets[cond.clause]
     row[start : start + cp.n_options[cond.clause]] += coef * cond.allowed
@@ -60,7 +173,7 @@ def utility_rows(cp: Compiled, values: NDArray[np.float64], n: int) -> NDArray[n
     return rows
 
 
-def solve_maxmin(
+def build_model(
     cp: Compiled,
     values: NDArray[np.float64],
     aspiration: NDArray[np.float64],
@@ -68,13 +181,8 @@ def solve_maxmin(
     free: NDArray[np.bool_],
     base: NDArray[np.int64],
     self_floor: int | None = None,
-) -> tuple[NDArray[np.int64] | None, float]:
-    """Best package by the max–min surplus rule, or (None, −inf) when nothing is feasible.
-
-    ``values``: (A, O) weighted option values the searcher believes; ``aspiration``: (A,);
-    ``required``: actors whose surplus counts (signatories); ``free``: (C,) clauses on the table (others keep
-    ``base``); ``self_floor``: an actor (a proposer) whose utility must reach its aspiration, excluded from z.
-    """
+) -> Model:
+    """The MILP of :func:`solve_maxmin` as dense arrays (small: one column per option)."""
     O = int(cp.n_options.sum())
     T = len(cp.interactions)
     qmv = [(r, int(v)) for r, rule in enumerate(cp.rules) if rule.kind == "qmv" for v in rule.voters]
@@ -88,7 +196,7 @@ def solve_maxmin(
         block = U[:, cp.offsets[c] : cp.offsets[c] + cp.n_options[c]]
         umin += block.min(axis=1)
         umax += block.max(axis=1)
-    for t, it in enumerate(cp.interactions):
+    for it in cp.interactions:
         umin[it.actor] += min(it.value, 0.0)
         umax[it.actor] += max(it.value, 0.0)
     counted = required.copy()
@@ -165,7 +273,7 @@ def solve_maxmin(
             m_row = np.zeros(n)
             p_row = np.zeros(n)
             for k, v in enumerate(rule.voters):
-                q = qpos + [i for i, (rr, vv) in enumerate(qmv) if rr == r and vv == v][0]
+                q = qpos + next(i for i, (rr, vv) in enumerate(qmv) if rr == r and vv == v)
                 m_v = max(aspiration[v] - umin[v], 0.0)
                 row = U[v].copy()
                 row[q] -= m_v
@@ -179,28 +287,34 @@ def solve_maxmin(
                 p_row[q] = rule.population[k]
             add(m_row - rule.member_share * rule.members.sum() * trig, -1e-9, np.inf)
             add(p_row - rule.population_share * rule.population.sum() * trig, -1e-9, np.inf)
-    c = np.zeros(n)
-    c[P.z] = -1.0
+    cost = np.zeros(n)
+    cost[P.z] = -1.0
     sig = required.copy()
     if self_floor is not None:
         sig[self_floor] = False
-    c -= EPS_TIE * U[sig].sum(axis=0) / max(int(sig.sum()), 1)
-    A = csr_matrix(np.vstack(rows))
-    integrality = np.zeros(n)
-    integrality[:O] = 1
-    integrality[qpos : qpos + len(qmv)] = 1
-    res = milp(
-        c,
-        constraints=LinearConstraint(A, np.array(lo), np.array(hi)),
-        integrality=integrality,
-        bounds=Bounds(lb, ub),
-        options={"presolve": True},
-    )
-    if res.x is None or res.status not in (0,):
-        return None, -np.inf
-    xs = res.x[:O]
-    pkg = np.array(
-        [int(np.argmax(xs[cp.offsets[c] : cp.offsets[c] + cp.n_options[c]])) for c in range(cp.n_clauses)],
-        dtype=np.int64,
-    )
-    return pkg, float(res.x[P.z])
+    cost -= EPS_TIE * U[sig].sum(axis=0) / max(int(sig.sum()), 1)
+    integrality = np.zeros(n, dtype=bool)
+    integrality[:O] = True
+    integrality[qpos : qpos + len(qmv)] = True
+    return Model(P, U, cost, np.vstack(rows), np.array(lo), np.array(hi), lb, ub, integrality, aspiration.copy())
+
+
+def solve_maxmin(
+    cp: Compiled,
+    values: NDArray[np.float64],
+    aspiration: NDArray[np.float64],
+    required: NDArray[np.bool_],
+    free: NDArray[np.bool_],
+    base: NDArray[np.int64],
+    self_floor: int | None = None,
+    start: NDArray[np.int64] | None = None,
+) -> tuple[NDArray[np.int64] | None, float]:
+    """Best package by the max–min surplus rule, or (None, −inf) when nothing is feasible.
+
+    ``values``: (A, O) weighted option values the searcher believes; ``aspiration``: (A,);
+    ``required``: actors whose surplus counts (signatories); ``free``: (C,) clauses on the table (others keep
+    ``base``); ``self_floor``: an actor (a proposer) whose utility must reach its aspiration, excluded from z;
+    ``start``: where the local search for an incumbent begins (default ``base``).
+    """
+    model = build_model(cp, values, aspiration, required, free, base, self_floor)
+    return model.solve(model.local_search(base if start is None else start))
