@@ -169,7 +169,7 @@ class Searcher:
             out = enumerate_best(cp, space, values, aspiration, required, self_floor, rule)
         else:
             out = None
-            if self.mode != "milp" and rule == "max_min_surplus":
+            if self.mode != "milp" and rule == "max_min_surplus" and size <= BNB_MAX_SPACE:
                 out = branch_and_bound(cp, values, aspiration, required, free, base, self_floor)
             if out is None:
                 out = solve_maxmin(cp, values, aspiration, required, free, base, self_floor)
@@ -180,6 +180,7 @@ class Searcher:
 
 # -- exact branch and bound over clauses (max_min_surplus, spaces too large to enumerate) -----------------------
 BNB_MAX_NODES = 20_000
+BNB_MAX_SPACE = 10**8  # beyond this the bounds rarely prune enough (Paris 2026): straight to the MILP
 BNB_BLIND_NODES = 2_000  # give up early when no feasible incumbent is known yet
 
 
