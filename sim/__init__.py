@@ -25,16 +25,18 @@ _LAZY = {
     "UsageError": "sim.errors",
     "compile_scenario": "sim.compiled",
     "run": "sim.runner",
-    "evaluate": "sim.evaluate",
+    "evaluate": "sim.evaluation",
     "analyze": "sim.analysis",
     "sweep": "sim.sweep",
     "load_sweep": "sim.results",
 }
 
-__all__ = sorted(_LAZY) + ["__version__"]
+__all__ = [*sorted(_LAZY), "__version__"]
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value  # cache, so a submodule of the same name can never shadow the function
+        return value
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

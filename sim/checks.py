@@ -184,9 +184,14 @@ def cross_check(s: Scenario) -> list[Issue]:
                 if dr.qmv is None:
                     bad("rule 'qmv' needs decision_rules.qmv (members and population shares)", *rwhere)
                 else:
-                    for j, v in enumerate(s.expand(r.voters or [])):
+                    voters = s.expand(r.voters or [])
+                    for j, v in enumerate(voters):
                         if v not in dr.qmv.members or v not in dr.qmv.population_share_of_eu27:
                             bad(f"voter {v!r} has no weight in decision_rules.qmv", *rwhere, "voters", j)
+                    weight = sum(dr.qmv.members.get(v, 0) for v in voters)
+                    pop_sum = sum(dr.qmv.population_share_of_eu27.get(v, 0) for v in voters)
+                    if not (weight > 0 and pop_sum > 0):
+                        bad("the voters' members and population shares in decision_rules.qmv sum to zero", *rwhere)
     if dr.qmv is not None:
         weights: dict[str, dict[str, Any]] = {
             "members": dr.qmv.members,

@@ -13,9 +13,7 @@ from importlib import import_module
 
 from . import __version__
 
-EPILOG = (
-    "Paths name any number of a scenario, e.g. actors.RU.reservation.expected_gain (docs/scenario-format.md)."
-)
+EPILOG = "Paths name any number of a scenario, e.g. actors.RU.reservation.expected_gain (docs/scenario-format.md)."
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,9 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = cmd("evaluate", "score given packages: utilities, surpluses, red lines, approvals, whether signed")
     sp.add_argument("file", metavar="FILE")
-    sp.add_argument(
-        "--package", required=True, metavar="PKG.yaml", help="YAML mapping {name: {clause: option}}"
-    )
+    sp.add_argument("--package", required=True, metavar="PKG.yaml", help="YAML mapping {name: {clause: option}}")
     sets(sp)
     sp.add_argument("--json", action="store_true")
 
@@ -99,9 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = cmd("plot", "draw a figure from a sweep or run folder (PNG, SVG or PDF by the file's suffix)")
     sp.add_argument("dir", metavar="DIR")
-    sp.add_argument(
-        "--kind", choices=["acceptance", "rounds", "heatmap", "trace", "space", "blocking"], default=None
-    )
+    sp.add_argument("--kind", choices=["acceptance", "rounds", "heatmap", "trace", "space", "blocking"], default=None)
     sp.add_argument("--x", metavar="PATH")
     sp.add_argument("--y", metavar="PATH")
     sp.add_argument("--by", metavar="PATH")

@@ -15,7 +15,7 @@ from typing import Any
 from .cli import load_with_sets
 from .compiled import Compiled, compile_scenario
 from .errors import Issue, ScenarioError
-from .evaluate import evaluate, normalise, problems_of
+from .evaluation import evaluate, normalise, problems_of
 from .yamlio import read_yaml_file
 
 DIGITS = 6

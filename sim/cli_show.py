@@ -14,9 +14,7 @@ def table(s) -> str:
     names = list(cp.actors)
     width = max(len(c) for c in cp.clauses) + 2
     col = max(7, *(len(a) + 1 for a in names))
-    lines = [
-        f"{s.id}: salience in % of each actor's attention; ! hard red line, ~ soft red line on some option"
-    ]
+    lines = [f"{s.id}: salience in % of each actor's attention; ! hard red line, ~ soft red line on some option"]
     lines.append("clause".ljust(width) + "".join(a.rjust(col) for a in names))
     for c, cid in enumerate(cp.clauses):
         sl = slice(cp.offsets[c], cp.offsets[c] + cp.n_options[c])

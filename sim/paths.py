@@ -94,9 +94,23 @@ def check_path(tree: dict[str, Any], path: str) -> str | None:
             prefix = ".".join(map(str, parts[:depth]))
             if node is None and depth:
                 return f"path {path!r}: {prefix} is not set in this scenario; set the whole {prefix} instead"
+            if (
+                depth == len(parts) - 1
+                and isinstance(node, dict)
+                and isinstance(key, str)
+                and _free_mapping(parts[:depth])
+            ):
+                return None  # a new entry of a mapping keyed by names (a red line on another clause...)
             return _names_nothing(path, ".".join(map(str, parts[: depth + 1])))
         node = nxt
     return None
+
+
+def _free_mapping(parts: Parts) -> bool:
+    """True when ``parts`` is a mapping keyed by names (clauses, options, actors), not a model with fixed fields."""
+    from .loader import _allowed_keys
+
+    return bool(parts) and parts[0] in ("actors", "profiles", "clauses", "groups") and not _allowed_keys(parts)
 
 
 def set_in_document(doc: dict[str, Any], tree: dict[str, Any], path: str, value: Any) -> None:

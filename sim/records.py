@@ -48,9 +48,7 @@ class Outcome:
             d[key] = {a: round(float(v), 12) for a, v in d[key].items()}
         return d
 
-    def to_row(
-        self, clauses: tuple[str, ...] | list[str], actors: tuple[str, ...] | list[str]
-    ) -> dict[str, Any]:
+    def to_row(self, clauses: tuple[str, ...] | list[str], actors: tuple[str, ...] | list[str]) -> dict[str, Any]:
         """Flat record for sweep tables (see the module docstring for the columns)."""
         row: dict[str, Any] = {
             "deal": self.deal,

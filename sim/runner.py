@@ -35,9 +35,7 @@ class Prepared:
         self.scenario = scenario
         self.cp0 = compile_scenario(scenario)
         self.searcher0 = Searcher(self.cp0, self.cp0.search)
-        self._variants: dict[frozenset[str], tuple[Compiled, Searcher]] = {
-            frozenset(): (self.cp0, self.searcher0)
-        }
+        self._variants: dict[frozenset[str], tuple[Compiled, Searcher]] = {frozenset(): (self.cp0, self.searcher0)}
 
     @property
     def clauses(self) -> tuple[str, ...]:
@@ -57,9 +55,7 @@ class Prepared:
         from .model import NegotiationModel
 
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
-        model = NegotiationModel(
-            self, np.random.default_rng(ss), seed if isinstance(seed, int) else None, trace
-        )
+        model = NegotiationModel(self, np.random.default_rng(ss), seed if isinstance(seed, int) else None, trace)
         while model.running:
             model.step()
         return model.result()

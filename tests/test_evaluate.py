@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sim.compiled import compile_scenario
 from sim.curves import logit_accept
 from sim.errors import UsageError
-from sim.evaluate import evaluate
+from sim.evaluation import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ROOT / "scenarios" / "packages"

@@ -1,0 +1,148 @@
+"""Outcome-space analysis: the paper ZOPAs of REPORT §D.4, exactness against brute force, and evaluate's verdict."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from strategies import scenarios
+
+from sim import tweak
+from sim.analysis import analyze
+from sim.compiled import compile_scenario
+from sim.evaluation import evaluate
+from sim.utility import all_packages, feasible, rule_passes, triggered, utilities, vetoes
+
+
+@pytest.fixture(scope="module")
+def a2025(paris2025):
+    return analyze(paris2025)
+
+
+@pytest.fixture(scope="module")
+def a2026(paris2026):
+    return analyze(paris2026)
+
+
+def test_paris_2025_nash_package_is_the_reports_paper_zopa(a2025):
+    """REPORT §D.4: permanent ceasefire, frozen line, US de facto recognition, Kharkiv/Kinburn, US-run ZNPP, NATO ban,
+    no foreign forces, Article-5-like guarantee, aid with limits, full relief, reconstruction vehicle, normalisation;
+    gaps U − R: US +0.74, UA +0.23, RU +0.19."""
+    assert a2025["zopa"]
+    nash = a2025["nash"]
+    assert nash["package"] == {
+        "ceasefire": "permanent_full",
+        "territorial_recognition": "us_de_facto_all",
+        "contact_line": "freeze_current_line",
+        "russian_withdrawal_other": "kharkiv_and_kinburn",
+        "znpp": "us_operated_shared_power",
+        "nato_membership": "constitutional_and_nato_ban",
+        "foreign_forces": "none",
+        "security_guarantees": "article5_like_us_europe",
+        "western_military_aid": "continued_with_limits",
+        "us_sanctions_relief": "full_lift_since_2014",
+        "eu_sanctions_relief": "full",
+        "frozen_assets": "reconstruction_vehicle_us_share",
+        "us_russia_economic": "full_normalization_g8",
+    }
+    for actor, gap in {"US": 0.74, "UA": 0.23, "RU": 0.19}.items():
+        assert nash["surplus"][actor] == pytest.approx(gap, abs=0.006)
+
+
+def test_paris_2026_nash_package_is_the_free_economic_zone(a2026):
+    """REPORT §D.4: Donetsk FEZ, no foreign forces, 30–50-year guarantee, NATO ban, 800k cap, full relief, prosperity
+    package, EU accession at candidate status; gaps US +0.75, UA +0.25, RU +0.21."""
+    p = a2026["nash"]["package"]
+    assert p["contact_line"] == "fez_donetsk_demilitarised"
+    assert p["foreign_forces"] == "none"
+    assert p["security_guarantees"] == "binding_30_50y"
+    assert p["nato_membership"] == "constitutional_and_nato_ban"
+    assert p["army_cap"] == "cap_800k"
+    assert p["us_sanctions_relief"] == p["eu_sanctions_relief"] == "full"
+    assert p["prosperity"] == "prosperity_package_800bn"
+    assert p["eu_accession"] == "candidate_no_date"
+    for actor, gap in {"US": 0.75, "UA": 0.25, "RU": 0.21}.items():
+        assert a2026["nash"]["surplus"][actor] == pytest.approx(gap, abs=0.006)
+
+
+def test_zopa_vanishes_when_russia_insists_on_four_oblasts(paris2025):
+    s = tweak(paris2025, {"actors.RU.red_lines.contact_line": ["freeze_current_line", "ua_withdraws_donbas"]})
+    a = analyze(s)
+    assert not a["zopa"] and a["nash"] is None
+    opened_by = {(r["actor"], r["clause"]) for r in a["to_open_a_zopa"]["soften_red_line"]}
+    assert ("RU", "contact_line") in opened_by
+
+
+def test_zopa_vanishes_at_expected_gain_040_in_2025(paris2025):
+    """REPORT §D.4: 'in 2025 no ZOPA remains at 0.40'."""
+    a = analyze(tweak(paris2025, {"actors.RU.reservation.expected_gain": 0.40}))
+    assert not a["zopa"]
+    drop = a["to_open_a_zopa"]["reservation_drop"]["RU"]
+    assert drop is not None and 0 < drop < 0.05
+
+
+def test_2026_zopa_survives_no_freeze_but_not_full_donetsk_withdrawal(paris2026):
+    """REPORT §D.4: it survives a Russian red line against freeze/DMZ (FEZ remains) but disappears if Russia insists
+    on full Ukrainian withdrawal from Donetsk."""
+    no_freeze = ["freeze_current_line", "mutual_withdrawal_dmz"]
+    assert analyze(tweak(paris2026, {"actors.RU.red_lines.contact_line": no_freeze}))["zopa"]
+    full = [*no_freeze, "fez_donetsk_demilitarised"]
+    assert not analyze(tweak(paris2026, {"actors.RU.red_lines.contact_line": full}))["zopa"]
+
+
+@pytest.mark.parametrize("fixture", ["a2025", "a2026"])
+def test_nash_package_is_signed_by_evaluate(request, fixture):
+    scenario = request.getfixturevalue("paris2025" if fixture == "a2025" else "paris2026")
+    a = request.getfixturevalue(fixture)
+    for key in ("nash", "kalai_smorodinsky", "egalitarian", "utilitarian"):
+        verdict = evaluate(scenario, {key: a[key]["package"]})[key]
+        assert verdict["signed"], key
+    for point in a["pareto"]:
+        assert evaluate(scenario, {"p": point["package"]})["p"]["signed"]
+
+
+def _signed_mask(cp, X):
+    """Brute-force `signed` over packages X (the definition of evaluate / analyze)."""
+    R = cp.reservation(0)
+    U = utilities(cp, X)
+    hard = vetoes(cp, X)
+    soft = np.zeros_like(hard)
+    flat = X + cp.offsets[None, :]
+    for c in range(cp.n_clauses):
+        soft |= cp.penalty[:, flat[:, c]] > 0
+    ok = feasible(cp, X)
+    sig = cp.signatory
+    ok &= ((U[sig] - R[sig][:, None]) >= -1e-12).all(axis=0) & ~(hard[sig] | soft[sig]).any(axis=0)
+    trig = triggered(cp, X)
+    accepts = ((U - R[:, None]) >= -1e-12) & ~hard
+    for n in np.flatnonzero(ok):
+        for r, rule in enumerate(cp.rules):
+            if trig[r, n] and rule.kind != "ratification" and not rule_passes(rule, accepts[:, n]):
+                ok[n] = False
+                break
+    return ok, U, R
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_analysis_is_exact_against_brute_force(scenario):
+    cp = compile_scenario(scenario)
+    X = all_packages(cp.n_options)
+    ok, U, R = _signed_mask(cp, X)
+    a = analyze(scenario, pareto_grid=2)
+    assert a["zopa"] == bool(ok.any())
+    sig = np.flatnonzero(cp.signatory)
+    if not ok.any():
+        return
+    gains = U[sig][:, ok] - R[sig][:, None]
+    assert a["max_min_surplus"] == pytest.approx(gains.min(axis=0).max(), abs=1e-6)
+    positive = (gains >= 1e-7 - 1e-12).all(axis=0)
+    if a["nash"] is not None:
+        best = np.log(gains[:, positive]).sum(axis=0).max()
+        assert a["nash_log_product"] == pytest.approx(best, abs=1e-6)
+        got = np.array([a["nash"]["surplus"][cp.actors[i]] for i in sig])
+        assert math.isclose(np.log(got).sum(), best, abs_tol=1e-5)
+    else:
+        assert not positive.any()
