@@ -60,9 +60,8 @@ def main(args: Namespace) -> int:
         print(json.dumps(result.outcome.to_json(), sort_keys=True, indent=2))
     elif args.quiet:
         o = result.outcome
-        print(
-            f"{scenario.id} seed {args.seed}: {'deal in round ' + str(o.round) if o.deal else 'no deal (' + o.reason + ')'}"
-        )
+        verdict = f"deal in round {o.round}" if o.deal else f"no deal ({o.reason})"
+        print(f"{scenario.id} seed {args.seed}: {verdict}")
     else:
         print(account(result, scenario))
     if not args.no_save:
