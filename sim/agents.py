@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
-from .policies import Logit, Threshold, TimeDependent, acceptance_policy, vote
+from .policies import Logit, SubgamePerfect, Threshold, TimeDependent, acceptance_policy, spe_path, vote
+from .utility import all_packages, feasible, utilities, vetoes
 
 if TYPE_CHECKING:
     from .model import NegotiationModel
@@ -28,10 +30,21 @@ class ActorAgent(mesa.Agent):
     def refresh(self) -> None:
         """Re-read the policies from the model's current arrays (after a shock)."""
         cp = self.model.cp
-        self.concession = TimeDependent(float(cp.beta[self.index]))
-        self.acceptance: Threshold | Logit = acceptance_policy(
-            bool(cp.logit[self.index]), float(cp.lam[self.index])
+        self.concession: TimeDependent | SubgamePerfect = (
+            SubgamePerfect(self._spe_path()) if cp.spe[self.index] else TimeDependent(float(cp.beta[self.index]))
         )
+        self.acceptance: Threshold | Logit = acceptance_policy(bool(cp.logit[self.index]), float(cp.lam[self.index]))
+
+    def _spe_path(self) -> tuple[float, ...]:
+        """This actor's SPE continuation values over the rounds (the compiler allows two actors and small spaces)."""
+        cp = self.model.cp
+        P = all_packages(cp.n_options)
+        P = P[feasible(cp, P) & ~vetoes(cp, P).any(axis=0)]
+        T = cp.max_rounds
+        schedule = np.array([cp.proposers[t % len(cp.proposers)] for t in range(T)], dtype=np.int64)
+        R = np.array([cp.reservation(t) for t in range(T + 1)])
+        path = spe_path(utilities(cp, P), schedule, cp.discount, R)
+        return tuple(float(v) for v in path[:, self.index])
 
     def aspiration(self, t: int, reservation: float) -> float:
         cp = self.model.cp

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from .errors import UsageError
 from .scenario import CONCESSION_PRESETS, Scenario
 
 IntA = NDArray[np.int64]
@@ -89,7 +90,8 @@ class Compiled:
     war_cost: FloatA
     expected_gain: FloatA
     drift: FloatA
-    beta: FloatA
+    beta: FloatA  # FSJ exponent; NaN where the concession is the "rubinstein" preset
+    spe: BoolA  # (A,) subgame-perfect (Rubinstein) aspirations instead of an FSJ curve
     logit: BoolA
     lam: FloatA
     discount: FloatA
@@ -280,6 +282,9 @@ def compile_scenario(s: Scenario) -> Compiled:
     cf = [c for c in proto.ceasefire_clauses if c in s.clauses]
     permanent = tuple(_cond(s, clauses, c, [s.clauses[c].options[-1]]) for c in cf[:1])
     proposers = proto.proposers or (s.signatories if proto.proposal_mode == "alternating_offers" else [])
+    spe = np.isnan(beta)
+    if spe.any():
+        _check_spe(s, [actors[i] for i in np.flatnonzero(spe)])
     return Compiled(
         scenario_id=s.id,
         actors=tuple(actors),
@@ -299,6 +304,7 @@ def compile_scenario(s: Scenario) -> Compiled:
         expected_gain=gain,
         drift=drift,
         beta=beta,
+        spe=spe,
         logit=logit,
         lam=lam,
         discount=disc,
@@ -321,6 +327,23 @@ def compile_scenario(s: Scenario) -> Compiled:
         search=proto.search,
         ceasefire_permanent=permanent,
     )
+
+
+def _check_spe(s: Scenario, who: list[str]) -> None:
+    """The "rubinstein" preset is the SPE of a bilateral alternating-offers game over whole packages."""
+    from .mediator import ENUMERATION_LIMIT
+
+    why = []
+    if len(s.actors) != 2:
+        why.append(f"exactly two actors (the scenario has {len(s.actors)})")
+    if s.protocol.proposal_mode != "alternating_offers":
+        why.append("protocol.proposal_mode: alternating_offers")
+    if s.protocol.agenda != "single_package":
+        why.append("protocol.agenda: single_package")
+    if s.n_packages() > ENUMERATION_LIMIT:
+        why.append(f"at most {ENUMERATION_LIMIT:,} packages (the scenario has {s.n_packages():,})")
+    if why:
+        raise UsageError(f"concession 'rubinstein' (actors {', '.join(who)}) needs " + ", ".join(why))
 
 
 def _stages(s: Scenario, clauses: list[str]) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...]]:

@@ -23,10 +23,16 @@ MAX_CLAUSES = 200
 MAX_OPTIONS = 1_000
 MAX_ROUNDS = 100_000
 
-CONCESSION_PRESETS: dict[str, float] = {"boulware": 0.2, "linear": 1.0, "conceder": 5.0}
-"""Faratin–Sierra–Jennings exponents β by name (β < 1 Boulware, β = 1 linear, β > 1 Conceder)."""
+CONCESSION_PRESETS: dict[str, float] = {"boulware": 0.2, "linear": 1.0, "conceder": 5.0, "rubinstein": float("nan")}
+"""Faratin–Sierra–Jennings exponents β by name (β < 1 Boulware, β = 1 linear, β > 1 Conceder).
 
-Concession = Literal["boulware", "linear", "conceder"] | Annotated[float, Field(gt=0.0, le=100.0)]
+``rubinstein`` (β = NaN) is not a curve: the actor's aspiration in round t is its subgame-perfect continuation
+value in the finite-horizon alternating-offers game (Ståhl 1972, Rubinstein 1982) over the scenario's own packages,
+with T = max_rounds, the proposer schedule and both actors' ``discount``: as proposer, its SPE utility in round t;
+as responder, what the SPE package of round t gives it. Two actors and ``alternating_offers`` only
+(:class:`sim.policies.SubgamePerfect`)."""
+
+Concession = Literal["boulware", "linear", "conceder", "rubinstein"] | Annotated[float, Field(gt=0.0, le=100.0)]
 Role = Literal[
     "mediator_signatory",
     "party_signatory",
