@@ -13,7 +13,6 @@ first run; a sweep killed at any moment continues with :func:`resume`, which run
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from .designs import Design, design_from_metadata, parse_params
 from .errors import UsageError
 from .executors import Chunk, lost_chunk, run_chunk, run_dask, run_processes, run_serial
 from .paths import resolved_tree, tweak
+from .stats import wilson_interval
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -286,21 +286,6 @@ def _execute(
 
 
 # -- collect: tallies and the summary table ---------------------------------------------------------------
-def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion k/n (Wilson 1927); (nan, nan) when n = 0.
-
-    >>> [round(x, 3) for x in wilson(5, 10)]
-    [0.237, 0.763]
-    """
-    if n == 0:
-        return (math.nan, math.nan)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
 class Tally:
     """Deals, runs with an outcome, and errors per parameter point: all a summary needs, O(points) memory."""
 
@@ -361,7 +346,7 @@ def format_summary(rows: list[tuple[str, str, int, int, int]], marginal: bool) -
         shown[path] = shown.get(path, 0) + 1
         if shown[path] > SUMMARY_ROWS:
             continue
-        lo, hi = wilson(k, n)
+        lo, hi = (float(v) for v in wilson_interval(k, n))
         p = f"{k / n:.3f}" if n else "-"
         ci = f"[{lo:.3f}, {hi:.3f}]" if n else "-"
         extra = f"  ({err} raised)" if err else ""
