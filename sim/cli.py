@@ -54,7 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file", metavar="FILE")
     sp.add_argument("--seed", type=int, default=0, help="master seed (default 0)")
     sets(sp)
-    sp.add_argument("--out", metavar="DIR", help="results folder (default results/<scenario>/<run-id>)")
+    sp.add_argument(
+        "--out",
+        metavar="DIR",
+        help="results root (default results): the run goes to DIR/<scenario>/<run-id>/, never overwritten",
+    )
     sp.add_argument("--no-save", action="store_true", help="do not write a results folder")
     sp.add_argument("--json", action="store_true", help="print the outcome as JSON only")
     sp.add_argument("--quiet", action="store_true", help="print only the outcome")

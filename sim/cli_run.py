@@ -67,7 +67,7 @@ def main(args: Namespace) -> int:
     if not args.no_save:
         from .results import write_run
 
-        where = write_run(result, scenario, args.seed, out=args.out)
+        where = write_run(result, scenario, args.seed, base=args.out or "results")
         if not args.json:
             print(f"results: {where}")
     return 0

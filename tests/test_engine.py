@@ -145,3 +145,16 @@ def test_cli_run_json_is_identical_for_the_same_seed(root):
     data = json.loads(out1)
     for key in ("deal", "round", "package", "utilities", "seed"):
         assert key in data
+
+
+def test_cli_run_twice_into_the_same_out_keeps_both(root, tmp_path):
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "sim", "run", "scenarios/bilateral_toy.yaml", "--quiet", "--out", str(tmp_path)]
+    for _ in range(2):
+        subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=True)
+    runs = sorted((tmp_path / "bilateral_toy").iterdir())
+    assert len(runs) == 2
+    for folder in runs:
+        assert {p.name for p in folder.iterdir()} == {"trace.parquet", "outcome.json", "metadata.json"}
