@@ -35,6 +35,9 @@ def rounded(obj: Any, digits: int = DIGITS) -> Any:
 def read_packages(path: str, cp: Compiled) -> dict[str, Any]:
     """The package file, checked against the scenario's clauses and options (errors carry FILE:LINE:COL)."""
     data, locs, _ = read_yaml_file(path)
+    if isinstance(data, dict) and {"clauses", "actors"} <= set(data):
+        msg = "this is a scenario file; --package takes a YAML mapping {name: {clause: option}}"
+        raise ScenarioError([Issue(msg, (), 1, 1, path)], path)
     named, single, problems = normalise(data)
     problems += problems_of(cp, named, single)
     if problems:
