@@ -2,7 +2,9 @@
 ``docs/validation.md`` by ``make_table.py``.
 
 Expected values are copied from ``/work/shared/domain/REPORT.md`` §C/§E or are closed forms written out here,
-never outputs of :mod:`sim.theory`. ``tol`` is the absolute tolerance the test uses (the precision REPORT states,
+never outputs of :mod:`sim.theory`. Engine rows play a scenario with :func:`sim.run`
+(``test_engine_rubinstein.py``); NegMAS rows count disagreements with an independent implementation
+(``test_negmas.py``), expected 0. ``tol`` is the absolute tolerance the test uses (the precision REPORT states,
 or the discretisation error of the grid for solutions computed on a discretised pie).
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -402,6 +405,130 @@ ROWS: list[Row] = [
         S_C8 + ": no deal",
     ),
 ]
+
+
+# -- engine reproductions ------------------------------------------------------------------------------
+RUB_H = 1e-4  # grid step of the engine's fine pie (test_engine_rubinstein.pie_doc)
+
+
+def _engine(d1: float, d2: float, T: int, fine: bool) -> float | None:
+    """P1's share in the engine's round-0 deal (``None`` if there is no deal in round 0)."""
+    from tests.validation.test_engine_rubinstein import engine_share
+
+    return engine_share(d1, d2, T, fine)
+
+
+def _grid_tol(d1: float, d2: float) -> float:
+    """Rounding to a grid of step h moves the SPE share by less than h per round: h/(1 − max δ); + REPORT's 5e-7."""
+    return RUB_H / (1 - max(d1, d2)) + 5e-7
+
+
+ENGINE_IN = "engine, alternating offers, concession rubinstein"
+RUB_CLOSED = [((0.9, 0.9), 0.526316), ((0.9, 0.8), 0.714286), ((0.8, 0.9), 0.357143), ((0.95, 0.5), 0.952381)]
+ENGINE_ROWS: list[Row] = [
+    *[
+        Row(
+            f"engine-rubinstein-T{T}",
+            "Rubinstein in the engine",
+            f"{ENGINE_IN}, δ=(0.9, 0.8), T={T}, grid 1/100",
+            e,
+            lambda T=T: _engine(0.9, 0.8, T, False),
+            1e-9,
+            S_C3 + ": deal in round 0",
+        )
+        for T, e in [(1, 1.0), (2, 0.2), (3, 0.92)]
+    ],
+    Row(
+        "engine-rubinstein-T10",
+        "Rubinstein in the engine",
+        f"{ENGINE_IN}, δ=(0.9, 0.8), T=10, grid 1/10⁴",
+        0.576077,
+        lambda: _engine(0.9, 0.8, 10, True),
+        _grid_tol(0.9, 0.8),
+        S_C3 + ": deal in round 0",
+    ),
+    *[
+        Row(
+            f"engine-rubinstein-{a}-{b}",
+            "Rubinstein in the engine",
+            f"{ENGINE_IN}, δ=({a}, {b}), T=201, grid 1/10⁴",
+            e,
+            lambda a=a, b=b: _engine(a, b, 201, True),
+            _grid_tol(a, b),
+            S_C3 + ": → closed form",
+        )
+        for (a, b), e in RUB_CLOSED
+    ],
+]
+
+
+# -- NegMAS cross-check (REPORT §C.11) -----------------------------------------------------------------
+NEGMAS_SEEDS = range(100, 120)  # test_negmas.py itself covers seeds 0–11
+
+
+def _negmas_mismatches(dyadic: bool) -> float:
+    """Domains (seeds 100–119) where some check of ``test_negmas.compare`` exceeds 1e-9 (skips without NegMAS)."""
+    import pytest
+
+    pytest.importorskip("negmas", reason="negmas is not installed (pip install -e '.[bench]')")
+    from tests.validation.test_negmas import mismatches
+
+    return float(mismatches(NEGMAS_SEEDS, dyadic))
+
+
+def _negmas_toy() -> float:
+    """Largest utility difference between ``analyze``'s Nash package and NegMAS' Nash point of bilateral_toy (d = R)."""
+    import pytest
+
+    pytest.importorskip("negmas", reason="negmas is not installed (pip install -e '.[bench]')")
+    from negmas.preferences.ops import nash_points, pareto_frontier
+
+    from sim import load_scenario
+    from sim.analysis import analyze
+    from sim.compiled import compile_scenario
+    from sim.utility import utilities
+    from tests.validation.test_negmas import negmas_ufuns
+
+    s = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "bilateral_toy.yaml")
+    cp = compile_scenario(s)
+    os_, ufuns = negmas_ufuns(cp)
+    front, _ = pareto_frontier(ufuns, issues=os_.issues)
+    theirs = np.array([p for p, _ in nash_points(ufuns, front, outcome_space=os_)])
+    ours = utilities(cp, cp.package(analyze(s)["nash"]["package"])[None, :])[:, 0]
+    return float(np.abs(theirs - ours).max(axis=1).min())
+
+
+NEGMAS_IN = "random linear-additive domains (2–3 actors, 2–4 clauses × 2–4 options), seeds 100–119"
+NEGMAS_ROWS: list[Row] = [
+    Row(
+        "negmas-continuous",
+        "NegMAS cross-check",
+        f"{NEGMAS_IN}, uniform values: domains where utilities, Pareto sets or Nash points differ",
+        0.0,
+        lambda: _negmas_mismatches(False),
+        0.0,
+        S_C11,
+    ),
+    Row(
+        "negmas-dyadic",
+        "NegMAS cross-check",
+        f"{NEGMAS_IN}, values in {{0, ¼, ½, ¾, 1}} (ties): domains where they differ",
+        0.0,
+        lambda: _negmas_mismatches(True),
+        0.0,
+        S_C11,
+    ),
+    Row(
+        "negmas-toy",
+        "NegMAS cross-check",
+        "bilateral_toy: largest utility difference between `analyze`'s Nash package and NegMAS' `nash_points` (d = R)",
+        0.0,
+        _negmas_toy,
+        1e-9,
+        S_C11,
+    ),
+]
+ROWS += ENGINE_ROWS + NEGMAS_ROWS
 
 
 def close(got: Value, expected: Value, tol: float) -> bool:
