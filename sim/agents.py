@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from .curves import faratin_alpha
 from .policies import Logit, SubgamePerfect, Threshold, TimeDependent, acceptance_policy, spe_path, vote
 from .utility import all_packages, feasible, utilities, vetoes
 
@@ -34,6 +35,7 @@ class ActorAgent(mesa.Agent):
             SubgamePerfect(self._spe_path()) if cp.spe[self.index] else TimeDependent(float(cp.beta[self.index]))
         )
         self.acceptance: Threshold | Logit = acceptance_policy(bool(cp.logit[self.index]), float(cp.lam[self.index]))
+        self._alpha: dict[int, float] = {}
 
     def _spe_path(self) -> tuple[float, ...]:
         """This actor's SPE continuation values over the rounds (the compiler allows two actors and small spaces)."""
@@ -48,7 +50,15 @@ class ActorAgent(mesa.Agent):
 
     def aspiration(self, t: int, reservation: float) -> float:
         cp = self.model.cp
-        return self.concession.aspiration(t, cp.max_rounds, reservation, float(cp.u_max[self.index]))
+        c = self.concession
+        if isinstance(c, TimeDependent):
+            # sim.curves.aspiration in float arithmetic (the same IEEE operations), α(t) computed once per round
+            alpha = self._alpha.get(t)
+            if alpha is None:
+                alpha = self._alpha[t] = float(faratin_alpha(t, cp.max_rounds, c.beta))
+            top = max(float(cp.u_max[self.index]), reservation)
+            return top - (top - reservation) * alpha
+        return c.aspiration(t, cp.max_rounds, reservation, float(cp.u_max[self.index]))
 
     def vote(self, utility: float, aspiration: float, veto: bool, draw: float) -> tuple[str, float]:
         if self.walked:

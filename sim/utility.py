@@ -33,12 +33,33 @@ def raw_utilities(cp: Compiled, packages: NDArray[np.int64], values: FloatA | No
     wv = cp.wvalues if values is None else values
     flat = packages + cp.offsets[None, :]
     u = np.zeros((wv.shape[0], packages.shape[0]))
+    pen = cp.penalty.any()
     for c in range(packages.shape[1]):
         u += wv[:, flat[:, c]]
-        if cp.penalty.any():
+        if pen:
             u -= cp.penalty[:, flat[:, c]]
     for it in cp.interactions:
         u[it.actor] += it.value * holds(it.when, packages)
+    return u
+
+
+def grid_utilities(cp: Compiled, free: NDArray[np.bool_], base: NDArray[np.int64], values: FloatA) -> FloatA:
+    """:func:`raw_utilities` of every package of the free clauses (others at ``base``), in ``itertools.product``
+    order, without gathering: an outer sum built clause by clause, with the same additions in the same order
+    (so the same floating-point numbers) as :func:`raw_utilities` of :func:`all_packages`."""
+    pen = cp.penalty.any()
+    u = np.zeros((values.shape[0], 1))
+    for c in range(cp.n_clauses):
+        cols = cp.offsets[c] + (np.arange(cp.n_options[c]) if free[c] else base[c : c + 1])
+        u3 = u[:, :, None] + values[:, None, cols]
+        if pen:
+            u3 -= cp.penalty[:, None, cols]
+        u = u3.reshape(values.shape[0], -1)
+    if cp.interactions:
+        sub = all_packages(np.where(free, cp.n_options, 1))
+        packages = np.where(free[None, :], sub, base[None, :])
+        for it in cp.interactions:
+            u[it.actor] += it.value * holds(it.when, packages)
     return u
 
 
@@ -49,8 +70,10 @@ def utilities(cp: Compiled, packages: NDArray[np.int64], values: FloatA | None =
 
 def vetoes(cp: Compiled, packages: NDArray[np.int64]) -> BoolA:
     """(A, N) true where a package hits one of the actor's hard red lines."""
-    flat = packages + cp.offsets[None, :]
     out = np.zeros((cp.n_actors, packages.shape[0]), dtype=bool)
+    if not cp.hard.any():
+        return out
+    flat = packages + cp.offsets[None, :]
     for c in range(packages.shape[1]):
         out |= cp.hard[:, flat[:, c]]
     return out
