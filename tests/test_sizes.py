@@ -55,6 +55,10 @@ def refused_within(seconds: float, fn: Callable[[], Any], error: type[Exception]
     return msg
 
 
+def names_field_and_limit(msg: str, field: str, limit: int) -> bool:
+    return f": {field}" in msg and (f"{limit}" in msg or f"{limit:,}" in msg)
+
+
 def document(n_options: int = 2, n_actors: int = 2, max_rounds: int = 5, n_clauses: int = 1, **protocol: Any):
     """A valid scenario document but for the one size asked for."""
     clauses = {f"c{j}": [f"o{k}" for k in range(n_options)] for j in range(n_clauses)}
@@ -79,7 +83,7 @@ def write(tmp_path: Path, doc: dict[str, Any]) -> Path:
 # -- sizes -------------------------------------------------------------------------------------------------------
 def test_max_rounds_of_a_billion_is_refused():
     msg = refused_within(LIMIT_S, lambda: scenario_from_document(document(max_rounds=10**9)), ScenarioError)
-    assert "scenario.max_rounds" in msg and f"{MAX_ROUNDS}" in msg
+    assert names_field_and_limit(msg, "scenario.max_rounds", MAX_ROUNDS)
 
 
 def test_a_clause_with_thousands_of_options_in_a_file_is_refused(tmp_path):
@@ -87,7 +91,7 @@ def test_a_clause_with_thousands_of_options_in_a_file_is_refused(tmp_path):
 
     f = write(tmp_path, document(n_options=5 * MAX_OPTIONS))
     msg = refused_within(LIMIT_S, lambda: load_scenario(f), ScenarioError)
-    assert "clauses.c0.options" in msg and f"{MAX_OPTIONS}" in msg
+    assert names_field_and_limit(msg, "clauses.c0", MAX_OPTIONS)
 
 
 def test_a_file_with_a_million_options_is_refused_before_parsing(tmp_path):
@@ -101,36 +105,24 @@ def test_a_file_with_a_million_options_is_refused_before_parsing(tmp_path):
     assert f"{MAX_FILE_BYTES:,}" in msg
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TimeoutError,
-    reason="scenario_from_document copies and normalises a 10^6-option document before validating it (~60 s); "
-    "needs a size check before normalise() in sim/loader.py (reported)",
-)
 def test_a_document_with_a_million_options_is_refused_quickly():
     doc = document(n_options=10**6)
     msg = refused_within(LIMIT_S, lambda: scenario_from_document(doc), ScenarioError)
-    assert "clauses.c0.options" in msg and f"{MAX_OPTIONS}" in msg
+    assert names_field_and_limit(msg, "clauses.c0", MAX_OPTIONS)
 
 
 def test_ten_thousand_actors_in_a_document_are_refused_quickly():
     doc = document(n_actors=10**4)
     msg = refused_within(1.5 * LIMIT_S, lambda: scenario_from_document(doc), ScenarioError)
-    assert "actors" in msg and f"{MAX_ACTORS}" in msg
+    assert names_field_and_limit(msg, "actors", MAX_ACTORS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TimeoutError,
-    reason="a 0.8 MB file of 10^4 actors passes the file limits and takes ~9 s to refuse (line tracking and "
-    "normalising every actor first); needs a count check before validation (reported)",
-)
 def test_ten_thousand_actors_in_a_file_are_refused_quickly(tmp_path):
     from sim import load_scenario
 
     f = write(tmp_path, document(n_actors=10**4))
     msg = refused_within(LIMIT_S, lambda: load_scenario(f), ScenarioError)
-    assert "actors" in msg and f"{MAX_ACTORS}" in msg
+    assert names_field_and_limit(msg, "actors", MAX_ACTORS)
 
 
 def _enumerate_too_large():
@@ -148,7 +140,6 @@ def test_a_package_space_too_large_to_enumerate_is_refused():
     assert "protocol.search" in msg and "100,000,000" in msg
 
 
-@pytest.mark.xfail(strict=True, reason="the message does not give the limit (20 x ENUMERATION_LIMIT); reported")
 def test_the_enumeration_message_gives_the_limit():
     from sim.mediator import ENUMERATION_LIMIT
 
@@ -156,13 +147,18 @@ def test_the_enumeration_message_gives_the_limit():
     assert f"{20 * ENUMERATION_LIMIT:,}" in msg
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="Design.n_points builds every grid value (10^7 here, ~30 s) before the run count is checked "
+    "(sim/designs.py; reported)",
+)
 def test_a_sweep_of_a_trillion_runs_is_refused(tmp_path, capsys):
     import sim.cli_sweep  # noqa: F401  (import pandas and pyarrow outside the timed part)
     from sim.cli import main
     from sim.sweep import MAX_RUNS
 
     f = write(tmp_path, document())
-    argv = ["sweep", str(f), "--param", "actors.a0.discount=0.1:1:1000000", "--seeds", "1000000"]
+    argv = ["sweep", str(f), "--param", "actors.a0.discount=0.1:1:10000000", "--seeds", "100000"]
     with time_limit(LIMIT_S):
         rc = main([*argv, "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
@@ -220,20 +216,7 @@ def test_an_internal_error_exits_1_with_a_short_message(monkeypatch, capsys):
     assert err == "negsim: internal error: RuntimeError: boom (run with --debug for the traceback)\n"
 
 
-@pytest.mark.parametrize(
-    "where",
-    [
-        pytest.param(
-            "before",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="negsim --debug COMMAND: the subcommand's hidden --debug default (False) overwrites the "
-                "top-level flag, so the documented form does not work (sim/cli.py; reported)",
-            ),
-        ),
-        "after",
-    ],
-)
+@pytest.mark.parametrize("where", ["before", "after"])
 def test_debug_lets_the_internal_error_propagate(monkeypatch, where):
     from sim import runner
     from sim.cli import main
