@@ -27,6 +27,8 @@ Not a test: run it to check that negsim plays W1 as W1.md defines it.
 from __future__ import annotations
 
 import argparse
+import functools
+import itertools
 from typing import Any
 
 import numpy as np
@@ -105,11 +107,14 @@ def play(seed: int, w0: float | None = None) -> Any:
     return prepare(scenario(seed, w0)).run(seed).outcome
 
 
+@functools.cache
+def _packages() -> np.ndarray:
+    return np.array(list(itertools.product(range(N_OPTIONS), repeat=N_CLAUSES)))
+
+
 def reference_round(w: np.ndarray, v: np.ndarray, beta: np.ndarray) -> int | None:
     """W1 played straight from W1.md in numpy (actor-major 5 x N utility matrix): the deal round, or None."""
-    import itertools
-
-    packages = np.array(list(itertools.product(range(N_OPTIONS), repeat=N_CLAUSES)))
+    packages = _packages()
     U = np.zeros((len(ACTORS), len(packages)))
     for j in range(N_CLAUSES):
         U += w[:, j : j + 1] * v[:, j, packages[:, j]]
