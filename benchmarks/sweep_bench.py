@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from sim import load_scenario
-from sim.sweep import sweep
+from sim.sweeps import sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {

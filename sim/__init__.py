@@ -27,7 +27,7 @@ _LAZY = {
     "run": "sim.runner",
     "evaluate": "sim.evaluation",
     "analyze": "sim.analysis",
-    "sweep": "sim.sweep",
+    "sweep": "sim.sweeps",
     "load_sweep": "sim.results",
 }
 

@@ -24,7 +24,7 @@ RESULT_FLAGS = (
 
 
 def main(args: argparse.Namespace) -> int:
-    from .sweep import resume, sweep
+    from .sweeps import resume, sweep
 
     if args.resume:
         given = [flag for flag, name in RESULT_FLAGS if getattr(args, name) not in (None, [], False)]

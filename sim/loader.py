@@ -38,6 +38,9 @@ def scenario_from_document(raw: Any, file: str | None = None, locs: dict[PathT, 
     if not isinstance(raw, dict):
         kind = type(raw).__name__ if raw is not None else "nothing"
         raise ScenarioError([Issue(f"a scenario must be a mapping of sections, not {kind}", (), 1, 1, file)], file)
+    too_big = _sizes(raw)
+    if too_big:
+        raise ScenarioError([_locate(i, locs, {}, {}, file) for i in too_big], file)
     doc, issues, moved = normalise(raw)
     shorthand = {i.path for i in issues}  # a shorthand that could not be expanded: no second message for it
     resolved, more, chains = inherit(doc)
@@ -57,6 +60,26 @@ def scenario_from_document(raw: Any, file: str | None = None, locs: dict[PathT, 
     scenario._document = doc
     scenario._source = file
     return scenario
+
+
+def _sizes(raw: dict[str, Any]) -> list[Issue]:
+    """Absurd sizes, refused before any copying or validation (which would take minutes on them)."""
+    from .scenario import MAX_ACTORS, MAX_CLAUSES, MAX_OPTIONS
+
+    issues = []
+    for key, limit in (("actors", MAX_ACTORS), ("clauses", MAX_CLAUSES), ("profiles", MAX_ACTORS)):
+        n = len(raw.get(key) or ()) if isinstance(raw.get(key), (dict, list)) else 0
+        if n > limit:
+            issues.append(Issue(f"{n:,} {key}: at most {limit:,} are allowed", (key,)))
+    clauses = raw.get("clauses")
+    if isinstance(clauses, dict):
+        for cid, spec in clauses.items():
+            opts = spec.get("options") if isinstance(spec, dict) else spec
+            if isinstance(opts, list) and len(opts) > MAX_OPTIONS:
+                issues.append(
+                    Issue(f"{len(opts):,} options: at most {MAX_OPTIONS:,} are allowed", ("clauses", cid, "options"))
+                )
+    return issues
 
 
 def _validate_all(resolved: dict[str, Any]) -> tuple[Scenario | None, list[Issue], list[Issue]]:

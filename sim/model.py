@@ -184,7 +184,10 @@ class NegotiationModel(mesa.Model):
             results[f"{cp.actors[rat.actor]}:{rat.body}"] = bool(self.rng.random() < p)
         for r, rule in enumerate(cp.rules):
             if trig[r] and rule.kind == "ratification":
-                results[rule.body or rule.label] = bool(self.rng.random() < rule.p)
+                key, n = rule.body or rule.label, 2
+                while key in results:  # two rules of the same body keep both results
+                    key, n = f"{rule.body or rule.label}#{n}", n + 1
+                results[key] = bool(self.rng.random() < rule.p)
         failed = [k for k, ok in results.items() if not ok]
         self._finish(not failed, "deal" if not failed else f"ratification_failed:{','.join(failed)}", R, results)
 

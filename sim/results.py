@@ -8,7 +8,7 @@ seeds, package versions, the git revision and the command line (after the EMA Wo
 - a run folder ``results/<scenario-id>/<run-id>/``: ``outcome.json``, ``trace.parquet``, ``metadata.json``
   (:func:`write_run`, :func:`load_run`);
 - a sweep folder ``results/<sweep-id>/``: ``metadata.json`` and ``parts/part-<first-run>.parquet``, one per
-  chunk of runs (:func:`load_sweep`; written by :mod:`sim.sweep`).
+  chunk of runs (:func:`load_sweep`; written by :mod:`sim.sweeps`).
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
 
 
-class _Reader(yaml.SafeLoader):
-    pass
+class _Reader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Composes the node tree with libyaml when available (about 10x faster), else in pure Python."""
 
 
 def _expanded_size(root: yaml.Node) -> int:

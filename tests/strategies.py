@@ -252,8 +252,8 @@ def scenario_documents(
         rules["clause_approvals"] = approvals
         if qmv_voters:
             rules["qmv"] = {
-                "members": {v: draw(st.integers(0, 30)) for v in qmv_voters},
-                "population_share_of_eu27": {v: draw(unit) for v in qmv_voters},
+                "members": {v: draw(st.integers(1, 30)) for v in qmv_voters},
+                "population_share_of_eu27": {v: draw(positive_unit) for v in qmv_voters},
             }
     doc["decision_rules"] = rules
 

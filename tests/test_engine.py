@@ -158,3 +158,26 @@ def test_cli_run_twice_into_the_same_out_keeps_both(root, tmp_path):
     assert len(runs) == 2
     for folder in runs:
         assert {p.name for p in folder.iterdir()} == {"trace.parquet", "outcome.json", "metadata.json"}
+
+
+def test_two_ratifications_by_the_same_body_both_count():
+    """A certain failure (p = 0) on one clause is not hidden by a certain pass (p = 1) of the same body."""
+    doc = {
+        "scenario": {"id": "two_votes", "max_rounds": 3, "status_quo_package": {"a": "no", "b": "no"}},
+        "protocol": {"mediator": "A", "acceptance": {"model": "threshold"}},
+        "clauses": {"a": ["no", "yes"], "b": ["no", "yes"]},
+        "actors": {
+            "A": {"salience": {"a": 1, "b": 1}, "utilities": {"a": [0, 1], "b": [0, 1]}},
+            "B": {"salience": {"a": 1, "b": 1}, "utilities": {"a": [0, 1], "b": [0, 1]}},
+        },
+        "decision_rules": {
+            "signatories": ["A", "B"],
+            "clause_approvals": {
+                "a": {"rule": "ratification", "body": "parliament", "p": 0.0},
+                "b": {"rule": "ratification", "body": "parliament", "p": 1.0},
+            },
+        },
+    }
+    o = run(scenario_from_document(doc), seed=0).outcome
+    assert o.ratification == {"parliament": False, "parliament#2": True}
+    assert not o.deal and o.reason.startswith("ratification_failed:parliament")
