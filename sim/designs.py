@@ -50,14 +50,24 @@ class ParamSpec:
     def is_range(self) -> bool:
         return self.start is not None
 
+    @property
+    def size(self) -> int:
+        """How many grid values, without building them."""
+        return int(self.count) if self.is_range and self.count is not None else len(self.values)
+
     def grid_values(self) -> tuple[Any, ...]:
-        """The values of a grid: ``count`` evenly spaced numbers of a range, or the listed values."""
+        """The values of a grid: ``count`` evenly spaced numbers of a range, or the listed values (built once)."""
         if not self.is_range:
             return self.values
-        assert self.start is not None and self.stop is not None and self.count is not None
-        if self.count == 1:
-            return (self._cast(self.start),)
-        return tuple(self._cast(v) for v in np.linspace(self.start, self.stop, self.count))
+        cached = self.__dict__.get("_grid")
+        if cached is None:
+            assert self.start is not None and self.stop is not None and self.count is not None
+            if self.count == 1:
+                cached = (self._cast(self.start),)
+            else:
+                cached = tuple(self._cast(v) for v in np.linspace(self.start, self.stop, self.count))
+            object.__setattr__(self, "_grid", cached)
+        return cached
 
     def scale(self, u: np.ndarray) -> list[Any]:
         """Map unit-interval samples ``u`` to values: a range linearly, a list of values by index."""
@@ -216,7 +226,7 @@ class Design:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(len(p.grid_values()) for p in self.params)
+        return tuple(p.size for p in self.params)
 
     @property
     def n_points(self) -> int:
