@@ -37,7 +37,7 @@ def table(s) -> str:
         ("U(status quo)", [f"{v:.3f}" for v in cp.u_sq]),
         ("R(0)", [f"{v:.3f}" for v in cp.reservation(0)]),
         ("best U", [f"{v:.3f}" for v in cp.u_max]),
-        ("concession β", [f"{v:g}" for v in cp.beta]),
+        ("concession β", ["SPE" if v != v else f"{v:g}" for v in cp.beta]),
         ("acceptance", [f"λ={lam:g}" if lg else "thresh" for lg, lam in zip(cp.logit, cp.lam)]),
         ("deadline", [f"r{r}@{c:g}" if r >= 0 else "" for r, c in zip(cp.deadline_round, cp.credibility)]),
     ]
