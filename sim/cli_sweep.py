@@ -69,4 +69,10 @@ def main(args: argparse.Namespace) -> int:
             print(f"negsim: interrupted; continue with: negsim sweep --resume {folder}", file=sys.stderr)
         raise
     print(result)
+    if result.n_runs and result.n_errors == result.n_runs:
+        first = result.load()["error"].dropna().iloc[0]
+        print(f"negsim: error: every run raised; the first error: {str(first).splitlines()[-1]}", file=sys.stderr)
+        return 1
+    if result.n_errors:
+        print(f"negsim: warning: {result.n_errors:,} runs raised (see the error column)", file=sys.stderr)
     return 0

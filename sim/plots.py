@@ -64,6 +64,8 @@ def valid_runs(df: pd.DataFrame) -> pd.DataFrame:
     if "error" in df.columns:
         err = df["error"]
         out = df[err.isna() | (err.astype(str) == "")]
+    if "deal" not in out.columns:  # every run raised: no outcome columns at all
+        return out.iloc[0:0].assign(deal=pd.Series(dtype=bool))
     out = out[out["deal"].notna()].copy()
     out["deal"] = out["deal"].astype(bool)
     return out

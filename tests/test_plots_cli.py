@@ -38,8 +38,9 @@ def toy_sweep(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def paris_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("plots") / "run"
-    assert cli.main(["run", str(SCENARIOS / "paris_2025.yaml"), "--seed", "3", "--out", str(out), "--quiet"]) == 0
+    base = tmp_path_factory.mktemp("plots") / "runs"
+    assert cli.main(["run", str(SCENARIOS / "paris_2025.yaml"), "--seed", "3", "--out", str(base), "--quiet"]) == 0
+    (out,) = (base / "paris_2025").iterdir()  # the run's own folder: <out>/<scenario>/<run-id>
     return out
 
 
@@ -118,3 +119,26 @@ def test_run_folder_mistakes(paris_run, tmp_path, capsys):
     assert "needs two actors" in capsys.readouterr().err
     assert plot(str(tmp_path / "missing")) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_sweep_where_every_run_raised_is_a_clean_error(tmp_path):
+    """The sweep exits 1 naming the first error; plotting it is a one-line user error (exit 2), not a traceback."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.cli import main
+
+    out = tmp_path / "s"
+    assert main(["sweep", str(SCENARIOS / "bilateral_toy.yaml"), "--seeds", "2", "--quiet", "--out", str(out)]) == 0
+    for part in (out / "parts").iterdir():  # as if every run had raised (e.g. a missing solver)
+        n = pq.read_metadata(part).num_rows
+        table = pa.table(
+            {
+                "point": pa.array([0] * n, pa.int64()),
+                "replicate": pa.array(range(n), pa.int64()),
+                "seed": pa.array([0] * n, pa.int64()),
+                "error": ["ModuleNotFoundError: boom"] * n,
+            }
+        )
+        pq.write_table(table, part)
+    assert main(["plot", str(out), "--kind", "acceptance", "-o", str(tmp_path / "a.png")]) == 2
