@@ -127,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the machine, not negsim: a full disk, a read-only folder...
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"negsim: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     except Exception as exc:
         if args.debug:
             raise

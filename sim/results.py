@@ -262,16 +262,24 @@ def write_run(
     parent.mkdir(parents=True, exist_ok=True)
     while True:
         folder = parent / new_id(f"seed{seed}")
+        partial = parent / f".{folder.name}.partial"
         try:
-            folder.mkdir()  # fails if another process took this id: draw a new one
+            partial.mkdir()  # fails if another process took this id: draw a new one
         except FileExistsError:
             continue
-        _write_run_files(folder, result, scenario, seed)
+        try:  # the run appears under its id complete or not at all (a full disk leaves nothing behind)
+            _write_run_files(partial, result, scenario, seed, run_id=folder.name)
+            os.rename(partial, folder)
+        finally:
+            if partial.exists():
+                shutil.rmtree(partial, ignore_errors=True)
         return folder
 
 
-def _write_run_files(folder: Path, result: RunResult, scenario: Scenario, seed: int | None) -> None:
-    meta = base_metadata(scenario, "run") | {"run_id": folder.name, "seed": seed}
+def _write_run_files(
+    folder: Path, result: RunResult, scenario: Scenario, seed: int | None, run_id: str | None = None
+) -> None:
+    meta = base_metadata(scenario, "run") | {"run_id": run_id or folder.name, "seed": seed}
     with atomic_path(folder / "trace.parquet") as tmp:
         result.trace.to_parquet(tmp, index=False)
     write_json(folder / "outcome.json", result.outcome.to_json())
