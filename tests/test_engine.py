@@ -181,3 +181,21 @@ def test_two_ratifications_by_the_same_body_both_count():
     o = run(scenario_from_document(doc), seed=0).outcome
     assert o.ratification == {"parliament": False, "parliament#2": True}
     assert not o.deal and o.reason.startswith("ratification_failed:parliament")
+
+
+def test_mediator_belief_noise_is_reproducible_and_rejections_teach_it(paris2025):
+    exact = tweak(
+        paris2025,
+        {"protocol.agenda": "single_package", "actors.US.deadline": None, "protocol.acceptance.model": "threshold"},
+    )
+    noisy = tweak(exact, {"protocol.mediator_belief_noise": 0.3})
+    deaf = tweak(noisy, {"protocol.mediator_learning_step": 0.0})
+
+    def offers(scenario, seed):
+        tr = run(scenario, seed=seed).trace
+        return tr.groupby("round").first().filter(like="offer.").to_dict("records")
+
+    assert offers(noisy, 5) == offers(noisy, 5)  # the noise is drawn from the run's generator
+    assert any(offers(noisy, s) != offers(exact, s) for s in range(4))  # beliefs matter
+    assert offers(exact, 1) == offers(exact, 2)  # without noise the seed does not matter under threshold votes
+    assert any(offers(noisy, s) != offers(deaf, s) for s in range(4))  # learning from rejections changes offers
