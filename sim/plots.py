@@ -230,8 +230,9 @@ def rounds(
     ax = _new_axes(ax)
     table = deals_by_round(df, x)
     groups = list(table.groupby("level", sort=True))
+    band_alpha = 0.12 if len(groups) <= 3 else 0.3 / len(groups)  # overlapping bands must not stack to a block
     for (level, t), color in zip(groups, _level_colors(len(groups))):
-        ax.fill_between(t["round"], t["lo"], t["hi"], step="post", color=color, alpha=0.12, linewidth=0)
+        ax.fill_between(t["round"], t["lo"], t["hi"], step="post", color=color, alpha=band_alpha, linewidth=0)
         ax.step(t["round"], t["p"], where="post", color=color, lw=2, label=_fmt(level))
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel(round_label(round_unit))
