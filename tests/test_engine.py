@@ -199,3 +199,36 @@ def test_mediator_belief_noise_is_reproducible_and_rejections_teach_it(paris2025
     assert any(offers(noisy, s) != offers(exact, s) for s in range(4))  # beliefs matter
     assert offers(exact, 1) == offers(exact, 2)  # without noise the seed does not matter under threshold votes
     assert any(offers(noisy, s) != offers(deaf, s) for s in range(4))  # learning from rejections changes offers
+
+
+def test_ceasefire_first_settles_the_ceasefire_then_the_rest():
+    """Stage 1 puts only the ceasefire on the table (the rest at the status quo); once both sign it, it is kept and
+    the settlement stage negotiates the remaining clause. The trace names the stage of every round."""
+    doc = {
+        "scenario": {"id": "staged", "max_rounds": 8, "status_quo_package": {"ceasefire": "none", "split": "mid"}},
+        "protocol": {"agenda": "ceasefire_first", "mediator": "A", "acceptance": {"model": "threshold"}},
+        "clauses": {"ceasefire": ["none", "yes"], "split": ["a", "mid", "b"]},
+        "actors": {
+            "A": {
+                "salience": {"ceasefire": 1, "split": 1},
+                "utilities": {"ceasefire": [0, 1], "split": [1, 0.5, 0]},
+                "reservation": {"war_cost": 0.1},
+            },
+            "B": {
+                "salience": {"ceasefire": 1, "split": 1},
+                "utilities": {"ceasefire": [0, 1], "split": [0, 0.5, 1]},
+                "reservation": {"war_cost": 0.1},
+            },
+        },
+    }
+    r = run(scenario_from_document(doc), seed=0)
+    tr = r.trace.groupby("round").first()
+    stages = tr["stage"].tolist()
+    assert stages[0] == "ceasefire" and stages[-1] == "settlement"
+    switch = stages.index("settlement")
+    assert (tr["offer.ceasefire"].iloc[switch:] == "yes").all()  # the settled ceasefire is kept
+    votes = r.trace[r.trace["round"] == switch - 1].set_index("actor")["vote"]
+    assert (votes == "accept").all()  # the stage closed when both signed it
+    assert r.outcome.deal and r.outcome.package["ceasefire"] == "yes"
+    issue = scenario_from_document({**doc, "protocol": {**doc["protocol"], "agenda": "issue_by_issue"}})
+    assert run(issue, seed=0).trace.groupby("round")["stage"].first().iloc[0] == "ceasefire"
