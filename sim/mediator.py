@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from . import highs
 from .compiled import Compiled
 from .errors import UsageError
 from .milp import EPS_TIE, solve_maxmin
@@ -328,8 +329,6 @@ def _lp_weights(
     """Weights λ over the counted actors: the duals of z ≤ const_i + U_i·x in the LP relaxation of
     max z + tie·x (one option per clause relaxed to a convex combination). Any λ ≥ 0 summing to 1 gives a valid
     bound; the LP's is the tightest at the root."""
-    import highspy
-
     idx = np.flatnonzero(counted)
     cols = np.concatenate([offsets[c] + np.flatnonzero(a) for c, a in enumerate(allowed)]).astype(np.int64)
     nx, m = len(cols), len(idx) + len(allowed)
@@ -341,26 +340,13 @@ def _lp_weights(
         k = int(a.sum())
         A[len(idx) + c, pos : pos + k] = 1.0
         pos += k
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
     lo = np.concatenate([np.full(len(idx), -np.inf), np.ones(len(allowed))])
     hi = np.concatenate([const[idx], np.ones(len(allowed))])
-    h.addCols(
-        nx + 1,
-        np.concatenate([-tie[cols], [-1.0]]),
-        np.r_[np.zeros(nx), -1e3],
-        np.r_[np.ones(nx), 1e3],
-        0,
-        np.array([], np.int32),
-        np.array([], np.int32),
-        np.array([]),
-    )
-    nz = A != 0
-    starts = np.concatenate([[0], np.cumsum(nz.sum(axis=1))[:-1]]).astype(np.int32)
-    h.addRows(m, lo, hi, int(nz.sum()), starts, np.nonzero(nz)[1].astype(np.int32), A[nz])
+    cost = np.concatenate([-tie[cols], [-1.0]])
+    h = highs.load(cost, A, lo, hi, np.r_[np.zeros(nx), -1e3], np.r_[np.ones(nx), 1e3], np.zeros(nx + 1, dtype=bool))
     h.run()
     lam = np.zeros(U.shape[0])
-    if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+    if highs.optimum(h) is not None:
         lam[idx] = np.abs(np.asarray(h.getSolution().row_dual)[: len(idx)])
     if lam.sum() <= 0:
         lam[idx] = 1.0 / len(idx)

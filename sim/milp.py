@@ -17,29 +17,22 @@ Speed (see ``docs/performance.md``): the model is a few dozen binaries, so HiGHS
 of it is spent finding a first incumbent. :func:`solve_maxmin` therefore hands HiGHS a start package found by a
 steepest-ascent local search over single-clause changes (a pure function of the inputs, so a run's result never
 depends on which runs came before in the process). The start only prunes the search: the optimum is proved by
-HiGHS with a zero relative gap (absolute gap ``ABS_GAP``), so the answer is the exact optimum.
+HiGHS with a zero relative gap (absolute gap ``sim.highs.ABS_GAP``), so the answer is the exact optimum.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 from numpy.typing import NDArray
 
+from . import highs
 from .compiled import Compiled, Condition
 from .utility import holds
 
 EPS_TIE = 1e-3
-ABS_GAP = 1e-9
 FEAS_TOL = 1e-9
-HIGHS_OPTIONS: dict[str, bool | int | float | str] = {
-    "output_flag": False,
-    "mip_rel_gap": 0.0,
-    "mip_abs_gap": ABS_GAP,
-    "random_seed": 0,
-}
 
 
 @dataclass
@@ -125,33 +118,15 @@ class Model:
     def solve(self, start: NDArray[np.int64] | None = None) -> tuple[NDArray[np.int64] | None, float]:
         """Solve with HiGHS (``start``: a package whose feasible vector is passed as the incumbent)."""
         P, cp = self.P, self.P.cp
-        h = highspy.Highs()
-        for name, opt in HIGHS_OPTIONS.items():
-            h.setOptionValue(name, opt)
-        lp = highspy.HighsLp()
-        n, m = P.n, self.A.shape[0]
-        lp.num_col_, lp.num_row_ = n, m
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = self.c, self.lb, self.ub
-        lp.row_lower_, lp.row_upper_ = self.lo, self.hi
-        At = self.A.T  # column-wise storage
-        nz = At != 0
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(nz.sum(axis=1))]).astype(np.int32)
-        lp.a_matrix_.index_ = np.nonzero(nz)[1].astype(np.int32)
-        lp.a_matrix_.value_ = At[nz]
-        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous for f in self.integrality
-        ]
-        h.passModel(lp)
+        h = highs.load(self.c, self.A, self.lo, self.hi, self.lb, self.ub, self.integrality)
         if start is not None:
             v = self.vectors(start[None, :])
             if self.evaluate(start[None, :])[1][0] <= FEAS_TOL:
-                h.setSolution(n, np.arange(n, dtype=np.int32), v[0])
+                h.setSolution(P.n, np.arange(P.n, dtype=np.int32), v[0])
         h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        xs = highs.optimum(h)
+        if xs is None:
             return None, -np.inf
-        xs = np.asarray(h.getSolution().col_value)
         pkg = np.array(
             [int(np.argmax(xs[cp.offsets[c] : cp.offsets[c] + cp.n_options[c]])) for c in range(cp.n_clauses)],
             dtype=np.int64,

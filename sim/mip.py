@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from .compiled import Compiled, Condition
 
 FloatA = NDArray[np.float64]
+TOLERANCES = {"mip_feasibility_tolerance": 1e-9, "primal_feasibility_tolerance": 1e-9}
 
 
 @dataclass
@@ -202,37 +203,11 @@ def solve_highs(
 
     Solved to optimality (relative gap 0) by HiGHS through ``highspy``, quietly.
     """
-    import highspy
+    from . import highs
 
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", 1e-9)
-    h.setOptionValue("random_seed", 0)
-    h.setOptionValue("mip_feasibility_tolerance", 1e-9)
-    h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    n, m = A.shape[1], A.shape[0]
-    lp.num_col_, lp.num_row_ = n, m
-    lp.col_cost_ = c
-    lp.col_lower_ = np.where(np.isinf(lb), -inf, lb)
-    lp.col_upper_ = np.where(np.isinf(ub), inf, ub)
-    lp.row_lower_ = np.where(np.isinf(lo), -inf, lo)
-    lp.row_upper_ = np.where(np.isinf(hi), inf, hi)
-    At = A.T
-    nz = At != 0
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(nz.sum(axis=1))]).astype(np.int32)
-    lp.a_matrix_.index_ = np.nonzero(nz)[1].astype(np.int32)
-    lp.a_matrix_.value_ = At[nz]
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
-    lp.integrality_ = [highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous for f in integer]
-    h.passModel(lp)
+    h = highs.load(c, A, lo, hi, lb, ub, integer, TOLERANCES)
     h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    return np.asarray(h.getSolution().col_value)
+    return highs.optimum(h)
 
 
 def _merge(into: dict[int, float], terms: dict[int, float]) -> None:

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from strategies import scenarios
+from test_analysis_enumerated import signed_mask
 
 from sim import tweak
 from sim.analysis import analyze
 from sim.compiled import compile_scenario
 from sim.evaluation import evaluate
-from sim.utility import all_packages, feasible, rule_passes, triggered, utilities, vetoes
+from sim.utility import all_packages, utilities
 
 
 @pytest.fixture(scope="module")
@@ -103,34 +104,13 @@ def test_nash_package_is_signed_by_evaluate(request, fixture):
         assert evaluate(scenario, {"p": point["package"]})["p"]["signed"]
 
 
-def _signed_mask(cp, X):
-    """Brute-force `signed` over packages X (the definition of evaluate / analyze)."""
-    R = cp.reservation(0)
-    U = utilities(cp, X)
-    hard = vetoes(cp, X)
-    soft = np.zeros_like(hard)
-    flat = X + cp.offsets[None, :]
-    for c in range(cp.n_clauses):
-        soft |= cp.penalty[:, flat[:, c]] > 0
-    ok = feasible(cp, X)
-    sig = cp.signatory
-    ok &= ((U[sig] - R[sig][:, None]) >= -1e-12).all(axis=0) & ~(hard[sig] | soft[sig]).any(axis=0)
-    trig = triggered(cp, X)
-    accepts = ((U - R[:, None]) >= -1e-12) & ~hard
-    for n in np.flatnonzero(ok):
-        for r, rule in enumerate(cp.rules):
-            if trig[r, n] and rule.kind != "ratification" and not rule_passes(rule, accepts[:, n]):
-                ok[n] = False
-                break
-    return ok, U, R
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_analysis_is_exact_against_brute_force(scenario):
     cp = compile_scenario(scenario)
     X = all_packages(cp.n_options)
-    ok, U, R = _signed_mask(cp, X)
+    R = cp.reservation(0)
+    ok, U = signed_mask(cp, X, R)
     a = analyze(scenario, pareto_grid=2)
     assert a["zopa"] == bool(ok.any())
     sig = np.flatnonzero(cp.signatory)
