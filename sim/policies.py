@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from .curves import aspiration, logit_accept
 
-TOL = 1e-9  # the package search's tolerance on aspirations (sim.mediator.TOL)
+TOL = 1e-9  # the package search's tolerance on aspirations (sim.enumeration.TOL)
 
 
 @dataclass(frozen=True)
