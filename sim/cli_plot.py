@@ -110,7 +110,7 @@ def _sweep_figure(src: Path, kind: str, args: argparse.Namespace) -> Any:
         ax = plots.acceptance(df, x, by=by, actors=actors)  # type: ignore[arg-type]
         n, seeds = len(plots.valid_runs(df)), int(df.groupby("point").size().median())
         agenda = ((meta.get("scenario") or {}).get("protocol") or {}).get("agenda")
-        where = f", agenda {agenda}" if agenda and x != "protocol.agenda" else ""
+        where = f", agenda {agenda}" if agenda and "protocol.agenda" not in params else ""
         ax.set_title(f"{sid}: P(deal) against {x}\n{n} runs ({seeds} seeds per point{where}), 95% Wilson intervals",
                      fontsize="medium")  # fmt: skip
         return ax
