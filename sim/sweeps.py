@@ -13,6 +13,7 @@ first run; a sweep killed at any moment continues with :func:`resume`, which run
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -63,9 +64,13 @@ class Plan:
     chunk: int
     sweep_id: str
     seeds: np.ndarray = field(init=False)
+    token: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.seeds = replicate_seeds(self.master_seed, self.n_seeds)
+        # Workers keep one prepared scenario per point between chunks; the token keeps two sweeps that share a
+        # folder name (or a worker process) from ever sharing one.
+        self.token = secrets.token_hex(8)
 
     @property
     def n_runs(self) -> int:
@@ -76,7 +81,7 @@ class Plan:
         pts = range(start // self.n_seeds, (stop - 1) // self.n_seeds + 1)
         reps = range(self.n_seeds) if len(pts) > 1 else range(start % self.n_seeds, (stop - 1) % self.n_seeds + 1)
         return Chunk(
-            self.sweep_id,
+            f"{self.sweep_id}#{self.token}",
             start,
             stop,
             self.n_seeds,

@@ -91,3 +91,17 @@ def test_dask_local_cluster_gives_the_same_table(tmp_path):
     serial = sweep(TOY, params, seeds=3, out=tmp_path / "serial", quiet=True)
     dask = sweep(TOY, params, seeds=3, chunk=2, workers=2, executor="dask", out=tmp_path / "dask", quiet=True)
     pd.testing.assert_frame_equal(load_sweep(serial.path), load_sweep(dask.path))
+
+
+def test_two_sweeps_with_the_same_folder_name_never_share_prepared_points(toy, tmp_path):
+    """Workers keep a prepared scenario per point between chunks; a second sweep in the same process, into a folder
+    of the same name with other parameter values, must not reuse them."""
+    from sim import run, tweak
+
+    for values, where in (([10], "a"), ([2], "b")):
+        res = sweep(toy, {"scenario.max_rounds": values}, seeds=3, out=tmp_path / where / "s", quiet=True)
+    df = res.load()
+    for row in df.itertuples():
+        expected = run(tweak(toy, {"scenario.max_rounds": 2}), seed=int(row.seed)).outcome
+        assert row.rounds_played == expected.rounds_played <= 2
+        assert row.deal == expected.deal
