@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import REPORT_2025_PAPER_ZOPA
 from hypothesis import HealthCheck, given, settings
 from strategies import scenarios
 from test_analysis_enumerated import signed_mask
@@ -33,21 +34,7 @@ def test_paris_2025_nash_package_is_the_reports_paper_zopa(a2025):
     gaps U − R: US +0.74, UA +0.23, RU +0.19."""
     assert a2025["zopa"]
     nash = a2025["nash"]
-    assert nash["package"] == {
-        "ceasefire": "permanent_full",
-        "territorial_recognition": "us_de_facto_all",
-        "contact_line": "freeze_current_line",
-        "russian_withdrawal_other": "kharkiv_and_kinburn",
-        "znpp": "us_operated_shared_power",
-        "nato_membership": "constitutional_and_nato_ban",
-        "foreign_forces": "none",
-        "security_guarantees": "article5_like_us_europe",
-        "western_military_aid": "continued_with_limits",
-        "us_sanctions_relief": "full_lift_since_2014",
-        "eu_sanctions_relief": "full",
-        "frozen_assets": "reconstruction_vehicle_us_share",
-        "us_russia_economic": "full_normalization_g8",
-    }
+    assert nash["package"] == REPORT_2025_PAPER_ZOPA
     for actor, gap in {"US": 0.74, "UA": 0.23, "RU": 0.19}.items():
         assert nash["surplus"][actor] == pytest.approx(gap, abs=0.006)
 

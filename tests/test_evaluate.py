@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import REPORT_2025_PAPER_ZOPA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -109,22 +110,7 @@ def test_fez_needs_the_ukrainian_referendum(tabled):
 
 def test_report_paper_zopa_2025_is_signed(paris2025):
     """§D.4 mediator package of 2025: signed, with gaps US +0.74, UA +0.23, RU +0.19 and P(deal | λ=20) ≈ 0.97."""
-    zopa = {
-        "ceasefire": "permanent_full",
-        "contact_line": "freeze_current_line",
-        "territorial_recognition": "us_de_facto_all",
-        "russian_withdrawal_other": "kharkiv_and_kinburn",
-        "znpp": "us_operated_shared_power",
-        "nato_membership": "constitutional_and_nato_ban",
-        "foreign_forces": "none",
-        "security_guarantees": "article5_like_us_europe",
-        "western_military_aid": "continued_with_limits",
-        "us_sanctions_relief": "full_lift_since_2014",
-        "eu_sanctions_relief": "full",
-        "frozen_assets": "reconstruction_vehicle_us_share",
-        "us_russia_economic": "full_normalization_g8",
-    }
-    r = evaluate(paris2025, zopa)["package"]
+    r = evaluate(paris2025, REPORT_2025_PAPER_ZOPA)["package"]
     assert r["signed"] is True and r["from_status_quo"] == []
     gaps = {a: r["actors"][a]["surplus"] for a in SIGNATORIES}
     assert gaps == pytest.approx({"US": 0.74, "UA": 0.23, "RU": 0.19}, abs=0.01)
