@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from .curves import faratin_alpha
 from .policies import Logit, SubgamePerfect, Threshold, TimeDependent, acceptance_policy, spe_path, vote
 from .utility import all_packages, feasible, utilities, vetoes
 
@@ -55,7 +54,10 @@ class ActorAgent(mesa.Agent):
             # sim.curves.aspiration in float arithmetic (the same IEEE operations), α(t) computed once per round
             alpha = self._alpha.get(t)
             if alpha is None:
-                alpha = self._alpha[t] = float(faratin_alpha(t, cp.max_rounds, c.beta))
+                # faratin_alpha(t, T, β) with κ = 0 in scalar float arithmetic: bit-identical (the same IEEE pow),
+                # without numpy's per-call overhead (checked on 200,000 random cases)
+                frac = min(max(t / cp.max_rounds, 0.0), 1.0)
+                alpha = self._alpha[t] = frac ** (1.0 / c.beta)
             top = max(float(cp.u_max[self.index]), reservation)
             return top - (top - reservation) * alpha
         return c.aspiration(t, cp.max_rounds, reservation, float(cp.u_max[self.index]))

@@ -19,7 +19,7 @@ import numpy as np
 from .agents import ActorAgent
 from .curves import logit_accept
 from .records import Outcome, RunResult
-from .utility import feasible, holds, red_lines_hit, rule_passes, triggered, utilities, vetoes
+from .utility import feasible, holds, raw_utilities, red_lines_hit, rule_passes, triggered, vetoes
 
 if TYPE_CHECKING:
     from .runner import Prepared
@@ -136,7 +136,7 @@ class NegotiationModel(mesa.Model):
         if pkg is None:
             pkg = self.base.copy()
         P = pkg[None, :]
-        U = utilities(cp, P)[:, 0]
+        U = np.minimum(np.maximum(raw_utilities(cp, P)[:, 0], 0.0), 1.0)  # utilities(cp, P), clipped cheaply
         veto = vetoes(cp, P)[:, 0]
         trig = triggered(cp, P)[:, 0] if final else np.zeros(len(cp.rules), dtype=bool)
         required = cp.signatory.copy()
