@@ -228,7 +228,7 @@ def space(
             color="black",
             lw=1.2,
             drawstyle="steps-pre",
-            label="Pareto frontier",
+            label=f"Pareto frontier ({a}–{b}{', sample' if sampled else ''})",
         )
         ax.scatter(front[:, 0], front[:, 1], s=10, color="black", zorder=3)
         for fn, name, marker, ms in (
@@ -238,7 +238,7 @@ def space(
             k = fn(ok, d)
             if k is not None:
                 x, y = ok[k]
-                label = f"{name} ({x:.2f}, {y:.2f})"
+                label = f"{name} ({a}–{b}{', sample' if sampled else ''}): ({x:.2f}, {y:.2f})"
                 ax.scatter(x, y, marker=marker, s=ms, color="#F0E442", edgecolors="black", zorder=5, label=label)
     ax.axvline(d[0], color=actor_color(a), ls="--", lw=1.2, label=f"{a} reservation R(0) = {d[0]:.2f}")
     ax.axhline(d[1], color=actor_color(b), ls="--", lw=1.2, label=f"{b} reservation R(0) = {d[1]:.2f}")
