@@ -23,6 +23,7 @@ _LAZY = {
     "Scenario": "sim.scenario",
     "ScenarioError": "sim.errors",
     "UsageError": "sim.errors",
+    "SweepFailed": "sim.errors",
     "compile_scenario": "sim.compiled",
     "run": "sim.runner",
     "evaluate": "sim.evaluation",

@@ -3,12 +3,14 @@
 Every problem with input is a :class:`Issue` (file, line, column, path, message); a :class:`ScenarioError`
 carries all the issues of one file so that ``negsim validate`` can print them at once as
 ``FILE:LINE:COL: path: message``. :class:`UsageError` is any other user mistake (a bad ``--set``, a missing
-folder): the CLI prints it as one line and exits 2. Anything else escaping is a bug (exit 1).
+folder): the CLI prints it as one line and exits 2. :class:`SweepFailed` says that runs of a sweep raised (their
+rows are in its table; ``negsim sweep`` exits 1). Anything else escaping is a bug (exit 1).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +54,15 @@ class ScenarioError(NegsimError):
 
     def __str__(self) -> str:
         return "\n".join(i.format() for i in self.issues)
+
+
+class SweepFailed(NegsimError):
+    """Runs of a sweep raised: ``.result`` is its :class:`sim.sweeps.SweepResult` (the table holds every run,
+    those that raised with their ``error``). Raised by :func:`sim.sweep` unless ``raise_on_error=False``."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+        n, total = result.n_errors, result.n_runs
+        many = "every run" if n == total else f"{n:,} of {total:,} runs"
+        where = f"all {total:,} runs are in {result.path}, see its error column"
+        super().__init__(f"{many} failed; the first error: {result.first_error} ({where})")

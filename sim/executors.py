@@ -42,6 +42,70 @@ def init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+GUARD = (
+    'put the sweep under `if __name__ == "__main__":` (docs/sweeps.md): worker processes import the main module'
+    " again (forkserver/spawn), so a top-level sweep there would run once more in each of them"
+)
+
+
+def check_main_guard(starts_processes: bool) -> None:
+    """Refuse, before any folder or process exists, a sweep that worker processes would start again.
+
+    In a worker importing its parent's main module (``_inheriting``), any sweep is that mistake. In the parent,
+    with ``starts_processes``, it is found in the main file's source: the top-level statement running now is not
+    inside an ``if __name__ ...`` block. Anything unclear (no file, no source, an interactive session) passes,
+    and so does a main module that workers do not import (``python -m pkg`` runs ``pkg.__main__``).
+    """
+    import multiprocessing
+    import sys
+
+    from .errors import UsageError
+
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise UsageError(f"a sweep started while a worker process imported the main module: {GUARD}")
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    name = getattr(getattr(main, "__spec__", None), "name", None) or ""
+    if not starts_processes or main is None or not isinstance(path, str) or name.rpartition(".")[2] == "__main__":
+        return  # as multiprocessing.spawn: a package's __main__ (python -m pkg) is not imported again in workers
+    import types
+
+    frame: types.FrameType | None = sys._getframe()
+    top = None
+    while frame is not None:  # the main module's own top-level code, outermost
+        if frame.f_globals is vars(main) and frame.f_code.co_name == "<module>" and frame.f_code.co_filename == path:
+            top = frame
+        frame = frame.f_back
+    if top is not None and top.f_lineno is not None and not _guarded(path, top.f_lineno):
+        raise UsageError(f"{path}:{top.f_lineno}: a sweep with worker processes at the top level: {GUARD}")
+
+
+def _guarded(path: str, line: int) -> bool:
+    """Whether ``line`` of the Python file ``path`` is inside an ``if`` that tests ``__name__`` (True if unsure)."""
+    import ast
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), path)
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return True
+    nodes: list[ast.AST] = list(tree.body)
+    while True:
+        node = next((n for n in nodes if n.lineno <= line <= (n.end_lineno or n.lineno)), None)  # type: ignore[attr-defined]
+        if node is None:
+            return True  # not a statement of this file after all
+        if isinstance(node, ast.If) and any(getattr(n, "id", None) == "__name__" for n in ast.walk(node.test)):
+            return True
+        if isinstance(node, ast.If | ast.For | ast.AsyncFor | ast.While | ast.With | ast.AsyncWith | ast.ExceptHandler):
+            nodes = [*node.body, *getattr(node, "orelse", [])]
+        elif isinstance(node, ast.Try | ast.TryStar):
+            nodes = [*node.body, *node.handlers, *node.orelse, *node.finalbody]
+        elif isinstance(node, ast.Match):
+            return True
+        else:
+            return False  # a simple statement (or a decorator's call) that runs whatever __name__ is
+
+
 def run_serial[Task](tasks: Iterator[Task], fn: Callable[[Task, Any], Any], shared: Any) -> Iterator[tuple[Task, Any]]:
     for task in tasks:
         yield task, fn(task, shared)

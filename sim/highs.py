@@ -2,10 +2,22 @@
 
 Solved to optimality: relative gap 0, absolute gap 1e-9, a fixed random seed (the same model gives the same answer),
 no output.
+
+No output means nothing on stdout either, at the file-descriptor level. highspy (1.7 … 1.16 at least) writes
+``Running HiGHS … Copyright …`` from C++ when ``highspy.Highs()`` is constructed: its ``__init__`` calls a HiGHS
+method (``setCallback``) while ``output_flag`` still has its default, true, and HiGHS logs its header before the
+first method's output. HiGHS's documented way to silence it is ``output_flag = false`` *before* any other method,
+which the Python constructor does not allow, and no highspy offers a constructor option. So :func:`new` builds
+the instance with fd 1 pointed at ``/dev/null`` and sets ``output_flag`` before handing it back. The redirect is
+serialised by a lock; another thread's writes to fd 1 during those few microseconds would be lost too.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
+import threading
 from typing import Any
 
 import highspy
@@ -23,6 +35,45 @@ OPTIONS: dict[str, bool | int | float | str] = {
 }
 
 
+_FD_LOCK = threading.Lock()
+
+
+def _flush_c_stdio() -> None:
+    """Flush the C library's stdio buffers (HiGHS writes with printf); best effort, a no-op where unavailable."""
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError, TypeError):  # e.g. Windows: no CDLL(None); HiGHS flushes its own log lines
+        pass
+
+
+def new() -> highspy.Highs:
+    """A fresh ``highspy.Highs`` with ``output_flag`` false, built without writing anything to stdout (fd 1)."""
+    with _FD_LOCK:
+        try:
+            sys.stdout.flush()  # Python-buffered text goes to the real stdout, not to /dev/null
+        except (AttributeError, ValueError, OSError):
+            pass
+        try:
+            saved = os.dup(1)
+        except OSError:  # no fd 1 (a closed or detached stdout): nothing to protect
+            saved = -1
+        try:
+            if saved >= 0:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                try:
+                    os.dup2(devnull, 1)
+                finally:
+                    os.close(devnull)
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+            _flush_c_stdio()  # what HiGHS left in stdout's C buffer goes to /dev/null, not to the restored fd 1
+        finally:
+            if saved >= 0:
+                os.dup2(saved, 1)
+                os.close(saved)
+    return h
+
+
 def load(
     c: FloatA,
     A: FloatA,
@@ -34,7 +85,7 @@ def load(
     options: dict[str, Any] | None = None,
 ) -> highspy.Highs:
     """A HiGHS instance holding: minimise c·x subject to lo ≤ A x ≤ hi, lb ≤ x ≤ ub, x_j integer where ``integer``."""
-    h = highspy.Highs()
+    h = new()
     for name, value in {**OPTIONS, **(options or {})}.items():
         h.setOptionValue(name, value)
     inf = highspy.kHighsInf

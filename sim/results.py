@@ -324,6 +324,26 @@ def remove_temporaries(folder: Path) -> None:
                 p.unlink(missing_ok=True)
 
 
+def abandon_sweep(folder: Path, meta: dict[str, Any], exc: BaseException, fresh: bool, created: bool) -> None:
+    """Tidy a sweep folder after the sweep itself stopped (Ctrl-C, a full disk, a broken executor), holding its
+    lock: a fresh sweep without any finished part leaves nothing (the folder is removed if it ``created`` it,
+    else emptied); otherwise the folder is marked ``"status": "interrupted"`` with the reason, for resume.
+    Best effort: the disk may be full, and the error that stopped the sweep matters more."""
+    try:
+        remove_temporaries(folder)
+        if fresh and not existing_parts(folder):
+            if created:
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                clear_folder(folder)
+            return
+        why = f"{type(exc).__name__}: {exc}".strip().removesuffix(":")
+        meta |= {"status": "interrupted", "interrupted": utc_now(), "interrupted_by": why.splitlines()[0]}
+        write_json(folder / "metadata.json", meta)
+    except OSError:
+        pass
+
+
 def read_sweep_metadata(folder: str | Path) -> dict[str, Any]:
     path = Path(folder) / "metadata.json"
     if not path.is_file():

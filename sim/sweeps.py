@@ -24,8 +24,8 @@ import numpy as np
 
 from . import results as R
 from .designs import Design, design_from_metadata, parse_params
-from .errors import UsageError
-from .executors import Chunk, lost_chunk, run_chunk, run_dask, run_processes, run_serial
+from .errors import SweepFailed, UsageError
+from .executors import Chunk, check_main_guard, lost_chunk, run_chunk, run_dask, run_processes, run_serial
 from .paths import resolved_tree, tweak
 from .stats import wilson_interval
 
@@ -149,12 +149,22 @@ def plan_sweep(
 # -- the public entry points -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SweepResult:
-    """Where a sweep's results are, with the counts and P(deal) summary it printed."""
+    """Where a sweep's results are, with the counts and P(deal) summary it printed; ``n_errors`` (``n_failed``)
+    runs raised, the first in run order being ``first_error``: ``"run R (point P, seed S): Type: message"``."""
 
     path: Path
     n_runs: int
     n_errors: int
     summary: str
+    first_error: str | None = None
+
+    @property
+    def n_failed(self) -> int:
+        return self.n_errors
+
+    @property
+    def ok(self) -> bool:
+        return self.n_errors == 0
 
     def load(self) -> Any:
         """The tidy table (:func:`sim.results.load_sweep`)."""
@@ -181,6 +191,7 @@ def sweep(
     overwrite: bool = False,
     quiet: bool = False,
     base: str | Path = "results",
+    raise_on_error: bool = True,
     _prepare: Callable[[Scenario], Any] | None = None,
 ) -> SweepResult:
     """Run every parameter point of a design with ``seeds`` seeds each, into ``out`` (default
@@ -189,6 +200,10 @@ def sweep(
     ``params`` maps scenario paths to SPECs (``"0.1:0.9:5"``, ``"a,b"``) or lists of values; what is not given
     comes from the scenario's ``sweep:`` section. ``executor``: ``"process"`` (``workers`` processes; one
     worker runs in this process) or ``"dask"`` (the scheduler at ``scheduler``, else a local cluster).
+
+    A run that raises is recorded with its error and the sweep goes on; then :class:`sim.errors.SweepFailed`
+    (``.result``: this result) is raised, or with ``raise_on_error=False`` returned: see ``result.ok``.
+    With ``workers > 1``, call it in a script under ``if __name__ == "__main__":`` (docs/sweeps.md).
     ``_prepare`` replaces :func:`sim.runner.prepare` (tests only; it must be picklable).
     """
     if not hasattr(scenario, "model_dump"):
@@ -200,12 +215,14 @@ def sweep(
     folder = Path(out) if out is not None else Path(base) / R.new_id(scenario.id)
     plan = plan_sweep(scenario, params, seeds, design, samples, master_seed, chunk, workers, folder.name)
     R.refuse_existing(folder, overwrite)
+    existed = folder.exists()
     with R.FolderLock(folder):
         R.clear_folder(folder)  # empty, or replaced with --overwrite (checked above)
         (folder / "parts").mkdir()
         meta = plan.metadata()
         R.write_json(folder / "metadata.json", meta)
-        return _execute(plan, folder, meta, set(), workers, executor, scheduler, quiet, _prepare)
+        result = _execute(plan, folder, meta, set(), workers, executor, scheduler, quiet, _prepare, (True, not existed))
+    return _checked(result, raise_on_error)
 
 
 def resume(
@@ -215,9 +232,11 @@ def resume(
     executor: str = "process",
     scheduler: str | None = None,
     quiet: bool = False,
+    raise_on_error: bool = True,
     _prepare: Callable[[Scenario], Any] | None = None,
 ) -> SweepResult:
-    """Continue the sweep in ``folder`` with the arguments in its metadata.json: only missing chunks run."""
+    """Continue the sweep in ``folder`` with the arguments in its metadata.json: only missing chunks run.
+    Failures as in :func:`sweep` (runs that raised in earlier attempts count too)."""
     folder = Path(folder)
     meta = R.read_sweep_metadata(folder)
     _check_executor(executor, workers, scheduler)
@@ -236,9 +255,16 @@ def resume(
         if not done <= starts:
             odd = sorted(done - starts)[:3]
             raise UsageError(f"{folder}/parts has parts that are not chunks of this sweep (first runs {odd})")
-        meta["resumed"] = [*meta.get("resumed", []), R.utc_now()]
+        meta |= {"status": "running", "resumed": [*meta.get("resumed", []), R.utc_now()]}
         R.write_json(folder / "metadata.json", meta)
-        return _execute(plan, folder, meta, done, workers, executor, scheduler, quiet, _prepare)
+        result = _execute(plan, folder, meta, done, workers, executor, scheduler, quiet, _prepare, None)
+    return _checked(result, raise_on_error)
+
+
+def _checked(result: SweepResult, raise_on_error: bool) -> SweepResult:
+    if raise_on_error and not result.ok:
+        raise SweepFailed(result)
+    return result
 
 
 def _check_executor(executor: str, workers: int, scheduler: str | None) -> None:
@@ -248,6 +274,7 @@ def _check_executor(executor: str, workers: int, scheduler: str | None) -> None:
         raise UsageError(f"--workers must be a whole number >= 1, got {workers!r}")
     if scheduler is not None and executor != "dask":
         raise UsageError("--scheduler is for --executor dask")
+    check_main_guard((executor == "process" and workers > 1) or (executor == "dask" and scheduler is None))
 
 
 def _execute(
@@ -260,49 +287,73 @@ def _execute(
     scheduler: str | None,
     quiet: bool,
     prepare: Callable[[Scenario], Any] | None,
+    fresh: tuple[bool, bool] | None,
 ) -> SweepResult:
+    """Run the chunks that are not ``done`` into parts; ``fresh``: (a new sweep, its folder created now), or
+    None on resume, says what :func:`sim.results.abandon_sweep` leaves if the sweep itself stops."""
     import pyarrow.parquet as pq
     from tqdm import tqdm
 
-    tally = Tally(plan.design.n_points)
+    tally = Tally(plan.design.n_points, plan.n_seeds)
     for start in sorted(done):  # what earlier attempts finished counts in the summary
-        tally.add(pq.read_table(folder / "parts" / R.part_name(start), columns=["point", "deal", "error"]))
+        path = folder / "parts" / R.part_name(start)
+        names = set(pq.read_schema(path).names)  # a part where every run raised has no outcome columns
+        tally.add(pq.read_table(path, columns=[c for c in Tally.COLUMNS if c in names]))
     tasks: Iterator[Chunk] = (plan.chunk_of(s, prepare) for s in range(0, plan.n_runs, plan.chunk) if s not in done)
-    if executor == "dask":
-        results = run_dask(tasks, run_chunk, plan.scenario, workers, lost_chunk, scheduler)
-    elif workers > 1:
-        results = run_processes(tasks, run_chunk, plan.scenario, workers, lost_chunk)
-    else:
-        results = run_serial(tasks, run_chunk, plan.scenario)
     finished = sum(min(plan.chunk, plan.n_runs - s) for s in done)
     bar = tqdm(total=plan.n_runs, initial=finished, unit="run", disable=quiet or not sys.stderr.isatty(),
                dynamic_ncols=True, smoothing=0.05)  # fmt: skip
-    with bar:
-        for task, table in results:
-            with R.atomic_path(folder / "parts" / R.part_name(task.start)) as tmp:
-                pq.write_table(table, tmp)
-            tally.add(table)
-            bar.update(task.stop - task.start)
+    results: Iterator[tuple[Chunk, pa.Table]] = iter(())
+    try:
+        if executor == "dask":
+            results = run_dask(tasks, run_chunk, plan.scenario, workers, lost_chunk, scheduler)
+        elif workers > 1:
+            results = run_processes(tasks, run_chunk, plan.scenario, workers, lost_chunk)
+        else:
+            results = run_serial(tasks, run_chunk, plan.scenario)
+        with bar:
+            for task, table in results:
+                with R.atomic_path(folder / "parts" / R.part_name(task.start)) as tmp:
+                    pq.write_table(table, tmp)
+                tally.add(table)
+                bar.update(task.stop - task.start)
+    except BaseException as exc:
+        getattr(results, "close", lambda: None)()  # stop the workers now, not when the generator is collected
+        R.abandon_sweep(folder, meta, exc, *(fresh or (False, False)))
+        raise
     n_errors = int(tally.errors.sum())
-    meta |= {"status": "complete", "finished": R.utc_now(), "n_errors": n_errors}
+    first = tally.first_error[1] if tally.first_error else None
+    meta |= {"status": "complete", "finished": R.utc_now(), "n_errors": n_errors, "first_error": first}
     R.write_json(folder / "metadata.json", meta)
     text = format_summary(summary_rows(plan.design, tally), marginal=len(plan.design.params) > 1)
-    return SweepResult(folder, plan.n_runs, n_errors, text)
+    return SweepResult(folder, plan.n_runs, n_errors, text, first)
 
 
 # -- collect: tallies and the summary table ---------------------------------------------------------------
 class Tally:
-    """Deals, runs with an outcome, and errors per parameter point: all a summary needs, O(points) memory."""
+    """Deals, runs with an outcome, and errors per parameter point, and the first error in run order: all a
+    summary needs, O(points) memory."""
 
-    def __init__(self, n_points: int) -> None:
+    COLUMNS = ("point", "replicate", "seed", "deal", "error")
+
+    def __init__(self, n_points: int, n_seeds: int) -> None:
         self.deals = np.zeros(n_points, dtype=np.int64)
         self.runs = np.zeros(n_points, dtype=np.int64)
         self.errors = np.zeros(n_points, dtype=np.int64)
+        self.n_seeds = n_seeds
+        self.first_error: tuple[int, str] | None = None  # (run, "run R (point P, seed S): error")
 
     def add(self, table: pa.Table) -> None:
         point = table.column("point").to_numpy()
         failed = table.column("error").is_valid().to_numpy(zero_copy_only=False)
         np.add.at(self.errors, point[failed], 1)
+        if failed.any():
+            runs = point * self.n_seeds + table.column("replicate").to_numpy()
+            i = int(np.flatnonzero(failed)[np.argmin(runs[failed])])
+            if self.first_error is None or runs[i] < self.first_error[0]:
+                lines = str(table.column("error")[i].as_py()).strip().splitlines() or [""]
+                where = f"run {int(runs[i])} (point {int(point[i])}, seed {table.column('seed')[i].as_py()})"
+                self.first_error = (int(runs[i]), f"{where}: {lines[0]}{' ...' if len(lines) > 1 else ''}")
         np.add.at(self.runs, point[~failed], 1)
         if "deal" in table.column_names:
             deal = table.column("deal").fill_null(False).to_numpy(zero_copy_only=False).astype(bool)

@@ -87,7 +87,7 @@ def test_workers_give_the_same_table(toy, tmp_path):
 
 
 def test_a_run_that_raises_is_recorded(toy, tmp_path):
-    df = load_sweep(fake_sweep(toy, tmp_path / "s", _prepare=fakes.raising_prepare).path)
+    df = load_sweep(fake_sweep(toy, tmp_path / "s", _prepare=fakes.raising_prepare, raise_on_error=False).path)
     bad = df["seed"] % 3 == 0
     assert bad.any() and (~bad).any() and len(df) == 42
     assert df.loc[bad, "error"].str.startswith("ValueError: no good seed").all()
@@ -113,7 +113,12 @@ def test_a_dead_worker_is_replaced(toy, tmp_path):
 
 def test_a_chunk_that_always_kills_its_worker_is_given_up(toy, tmp_path):
     s = with_conf(toy, kill_seed=int(replicate_seeds(0, 7)[5]))
-    kw = {"params": {"actors.A.discount": "0.5"}, "workers": 2, "_prepare": fakes.killer_prepare}
+    kw = {
+        "params": {"actors.A.discount": "0.5"},
+        "workers": 2,
+        "_prepare": fakes.killer_prepare,
+        "raise_on_error": False,
+    }
     df = load_sweep(fake_sweep(s, tmp_path / "s", **kw).path)
     # runs 0-3 and 4-6 are two chunks; replicate 5 kills its worker every time, so runs 4-6 are given up
     assert df["error"].notna().tolist() == [False] * 4 + [True] * 3

@@ -98,3 +98,29 @@ class Killer(FakePrepared):
 
 def killer_prepare(scenario):
     return Killer(scenario)
+
+
+class AlwaysRaising(FakePrepared):
+    def run(self, seed, trace=False):
+        raise RuntimeError(f"broken model\nseed {seed}")
+
+
+def always_raising_prepare(scenario):
+    return AlwaysRaising(scenario)
+
+
+class InterruptedOnce(FakePrepared):
+    """Ctrl-C (in this process) at one given seed (and discount, if given), the first time only (a marker file
+    remembers)."""
+
+    def run(self, seed, trace=False):
+        marker = Path(self.conf["marker"])
+        at = seed == int(self.conf["stop_seed"]) and abs(self.p - self.conf.get("stop_discount", self.p)) < 1e-9
+        if at and not marker.exists():
+            marker.write_text("interrupted")
+            raise KeyboardInterrupt
+        return super().run(seed, trace)
+
+
+def interrupted_once_prepare(scenario):
+    return InterruptedOnce(scenario)
