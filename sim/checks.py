@@ -296,10 +296,14 @@ def _check_rule(s: Scenario, cid: str, k: int, r: Any, clauses: Any, bad: Bad, c
             bad("rule 'qmv' needs decision_rules.qmv (members and population shares)", *rwhere)
         else:
             voters = s.expand(r.voters or [])
-            for j, v in enumerate(voters):
-                with GUARD:
-                    if v not in dr.qmv.members or v not in dr.qmv.population_share_of_eu27:
-                        bad(f"voter {v!r} has no weight in decision_rules.qmv", *rwhere, "voters", j)
+            counted: set[str] = set()
+            for j, written in enumerate(r.voters or []):  # reported on the item as written (a group or a voter)
+                for v in s.expand([written]):
+                    with GUARD:
+                        if v not in counted and (v not in dr.qmv.members or v not in dr.qmv.population_share_of_eu27):
+                            via = f" (of group {written!r})" if v != written else ""
+                            bad(f"voter {v!r}{via} has no weight in decision_rules.qmv", *rwhere, "voters", j)
+                        counted.add(v)
             weight = sum(dr.qmv.members.get(v, 0) for v in voters)
             pop_sum = sum(dr.qmv.population_share_of_eu27.get(v, 0) for v in voters)
             if not (weight > 0 and pop_sum > 0):

@@ -166,6 +166,21 @@ def test_listed_twice_is_reported_on_the_second_item(tmp_path):
     assert issue.col == 26
 
 
+def test_qmv_voter_without_weight_is_reported_on_the_item_that_names_it(tmp_path):
+    """A voter given through a group is reported on the group's item of ``voters`` (not by its index among the
+    expanded voters, which points at another item or at none)."""
+    P26 = ROOT / "scenarios" / "paris_2026.yaml"
+    old = "{rule: qmv, voters: [FR, DE, PL, HU, SK, EU_OTHERS]"
+    f, line = corrupt(tmp_path, P26, old, "{rule: qmv, voters: [FR, V4, EU_OTHERS]")
+    f.write_text(f.read_text().replace("\nactors:", "\ngroups: {V4: [PL, HU, SK, UK]}\nactors:", 1))
+    issues = errors(f)
+    issue = one(
+        issues, "decision_rules.clause_approvals.frozen_assets.0.voters.1", line + 1, "voter 'UK' (of group 'V4')"
+    )
+    assert issue.col == len("    frozen_assets:       {rule: qmv, voters: [FR, ") + 1
+    assert len(issues) == 1
+
+
 def test_red_line_excluding_every_option(tmp_path):
     f, line = corrupt(
         tmp_path, TOY, "    discount: 0.9\n  B:", "    discount: 0.9\n    red_lines: {warranty: [none, full]}\n  B:"
