@@ -3,7 +3,8 @@
 A scenario file (``scenarios/*.yaml``) is read by :mod:`sim.loader`, which expands shorthands and profile
 inheritance (:mod:`sim.resolve`), then validated here once. Structure and bounds are checked by the models;
 cross references (clause, option, actor, group and profile names) by :func:`sim.checks.cross_check`, called from
-the one ``model_validator`` of :class:`Scenario`. Nothing downstream validates again.
+the one ``model_validator`` of :class:`Scenario` (when fields are wrong, the loader runs it on a partial model,
+:mod:`sim.partial`, so that both kinds of error are reported at once). Nothing downstream validates again.
 
 Every field, its default and its range are documented in ``docs/scenario-format.md``.
 """
