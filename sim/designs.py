@@ -1,7 +1,9 @@
 """Parameter specs and designs of experiments: which scenarios a sweep runs.
 
 A swept parameter is a scenario path and a SPEC: ``start:stop:count`` (a numeric range) or ``v1,v2,...``
-(values read as YAML by :func:`sim.paths.parse_value`). A :class:`Design` turns the specs into *points*:
+(values read as YAML 1.2 by :func:`sim.paths.parse_value`, exactly as in a scenario file). A range needs all
+three parts: ``0:0.4`` is an error, not the single value 0.4 (YAML 1.1's base-60 reading of it).
+A :class:`Design` turns the specs into *points*:
 
 - ``grid``: the Cartesian product of every parameter's values (a range gives ``count`` evenly spaced values;
   a range with count 1 is just ``start``), enumerated lazily, the last parameter varying fastest;
@@ -112,6 +114,14 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
+class SpecError(UsageError):
+    """A SPEC that cannot be read; ``why`` is the reason without the ``--param PATH=SPEC:`` prefix."""
+
+    def __init__(self, path: str, spec: Any, why: str):
+        super().__init__(f"--param {path}={spec}: {why}")
+        self.why = why
+
+
 def parse_spec(path: str, spec: str | list[Any] | tuple[Any, ...], current: Any = None) -> ParamSpec:
     """A :class:`ParamSpec` from a SPEC string or a list of values (``current``: the value the path holds).
 
@@ -125,35 +135,45 @@ def parse_spec(path: str, spec: str | list[Any] | tuple[Any, ...], current: Any 
     if isinstance(spec, list | tuple):
         return _values_spec(path, list(spec), integer)
     if not isinstance(spec, str) or not spec.strip():
-        raise UsageError(f"--param {path}: expected start:stop:count or v1,v2,... , got {spec!r}")
+        raise SpecError(path, spec, "expected start:stop:count or v1,v2,...")
     text = spec.strip()
     if "," not in text and "[" not in text and "{" not in text and text.count(":") == 2:
-        parts = [_number(p) for p in text.split(":")]
-        start, stop, count = parts
+        start, stop, count = (parse_value(p) for p in text.split(":"))
         if not (_is_number(start) and _is_number(stop)) or not isinstance(count, int) or isinstance(count, bool):
-            raise UsageError(f"--param {path}={spec}: start:stop:count needs two numbers and a whole count")
+            raise SpecError(path, spec, "start:stop:count needs two numbers and a whole count")
         if not math.isfinite(start) or not math.isfinite(stop):
-            raise UsageError(f"--param {path}={spec}: a range needs finite ends")
+            raise SpecError(path, spec, "a range needs finite ends")
         if not 1 <= count <= MAX_VALUES:
-            raise UsageError(f"--param {path}={spec}: count must be between 1 and {MAX_VALUES:,}")
+            raise SpecError(path, spec, f"count must be between 1 and {MAX_VALUES:,}")
         return ParamSpec(path, start=float(start), stop=float(stop), count=count, integer=integer)
-    return _values_spec(path, [parse_value(p) for p in split_top_level(text, ",")], integer)
+    parts = split_top_level(text, ",")
+    for part in parts:
+        _refuse_partial_range(path, spec, part)
+    return _values_spec(path, [parse_value(p) for p in parts], integer)
 
 
-def _number(text: str) -> Any:
-    """A value as YAML, but ``1e-3`` is a number here (YAML 1.1 reads it as a string)."""
-    v = parse_value(text)
-    if isinstance(v, str):
-        try:
-            return int(v) if v.strip().lstrip("+-").isdigit() else float(v)
-        except ValueError:
-            return v
-    return v
+def _refuse_partial_range(path: str, spec: str, part: str) -> None:
+    """``0:0.4`` (count forgotten) or ``0:1:3`` among other values: numbers joined by colons are a range, and a
+    range is exactly ``start:stop:count``, alone."""
+    pieces = part.strip().split(":")
+    if len(pieces) < 2 or not all(_is_number(_quiet(p)) for p in pieces):
+        return
+    example = f"{pieces[0].strip()}:{pieces[1].strip()}:5" if len(pieces) == 2 else "0:0.4:5"
+    if len(pieces) == 3:
+        raise SpecError(path, spec, f"a range cannot be mixed with other values; give {part.strip()} alone")
+    raise SpecError(path, spec, f"a range needs start:stop:count, e.g. {example}")
+
+
+def _quiet(text: str) -> Any:
+    try:
+        return parse_value(text)
+    except UsageError:
+        return None
 
 
 def _values_spec(path: str, values: list[Any], integer: bool) -> ParamSpec:
     if not values:
-        raise UsageError(f"--param {path}: no values given")
+        raise SpecError(path, values, "no values given")
     if len(values) > MAX_VALUES:
         raise UsageError(f"--param {path}: more than {MAX_VALUES:,} values")
     if all(_is_number(v) for v in values) and not integer and any(isinstance(v, float) for v in values):

@@ -12,8 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .checks import CrossCheckError, hint
+from .checks import CrossCheckError, cross_check, hint
 from .errors import Issue, ScenarioError
+from .partial import FAILED, GUARD, has_failed, partial, plain
+from .paths import resolved_tree
 from .resolve import inherit, normalise
 from .scenario import Scenario
 from .yamlio import Loc, read_yaml_file
@@ -43,15 +45,12 @@ def scenario_from_document(raw: Any, file: str | None = None, locs: dict[PathT, 
         raise ScenarioError([_locate(i, locs, {}, {}, file) for i in too_big], file)
     doc, issues, moved = normalise(raw)
     shorthand = {i.path for i in issues}  # a shorthand that could not be expanded: no second message for it
-    resolved, more, chains = inherit(doc)
+    resolved, more, chains, broken = inherit(doc)
     issues += more
     scenario, found, cross = _validate_all(resolved)
-    # an actor whose profiles could not be merged lacks what they would give: do not report that twice
-    broken = [("actors", i.path[1]) for i in more if len(i.path) == 3 and i.path[2] == "inherits"]
     issues += [i for i in found if i.path not in shorthand]
-    issues += [c for c in cross if not any(c.path[:2] == b for b in broken)]
-    if scenario is not None:
-        issues += _check_paths(scenario)
+    # an actor whose profiles could not be merged lacks what they would give: do not report that twice
+    issues += [c for c in cross if not (c.path[:1] == ("actors",) and len(c.path) >= 2 and c.path[1] in broken)]
     if issues:
         located = [_locate(i, locs, chains, moved, file) for i in issues]
         located.sort(key=lambda i: (i.line or 0, i.col or 0))
@@ -83,76 +82,27 @@ def _sizes(raw: dict[str, Any]) -> list[Issue]:
 
 
 def _validate_all(resolved: dict[str, Any]) -> tuple[Scenario | None, list[Issue], list[Issue]]:
-    """Validate; on structural errors, prune the offending values and validate again (a few times), so that
-    the cross-reference checks still run and every mistake of the file is reported at once.
+    """Validate once. When fields are wrong, the cross-reference checks still run, on a partial model of the
+    parts that validated (:mod:`sim.partial`), so that every mistake of the file is reported at once.
 
-    Returns (scenario or None, structural issues, cross-reference issues). Cross-reference issues that only
-    follow from a pruned value (a missing key, an option without a value, a name that was defined wrongly)
-    are left out: the structural issue already names the mistake.
+    Returns (scenario or None, structural issues, cross-reference issues). A cross-reference issue at or below
+    the path of a structural issue is left out: the structural issue already names the mistake.
     """
-    import copy
-
-    doc = resolved
-    issues: list[Issue] = []
-    pruned: list[PathT] = []
-    for attempt in range(4):
-        try:
-            scenario = Scenario.model_validate(doc)
-        except ValidationError as exc:
-            structural, cross = _issues_from_pydantic(exc, doc, pruned)
-            found = [i for i in structural if not any(i.path[: len(p)] == p for p in pruned)]
-            issues += found
-            cross = [c for c in cross if not _follows_from_pruning(c, pruned)]
-            if attempt == 0:
-                doc = copy.deepcopy(doc)
-            cut = [_prunable(doc, i.path) for i in found]
-            if cross or not found or not all(cut):
-                return None, issues, cross
-            for path in sorted({c for c in cut if c}, key=len, reverse=True):
-                parent: Any = doc
-                for key in path[:-1]:
-                    parent = parent[key]
-                parent.pop(path[-1], None)
-                pruned.append(path)
-            continue
-        return (scenario if not issues else None), issues, []
-    return None, issues, []
-
-
-def _follows_from_pruning(issue: Issue, pruned: list[PathT]) -> bool:
-    """Whether a cross-reference issue is only a consequence of removing the values at ``pruned``."""
-    for p in pruned:
-        if len(issue.path) >= 2 and p[: len(issue.path)] == issue.path:
-            return True  # e.g. actors.A.utilities.timing after actors.A.utilities.timing.normal was removed
-        if len(p) != 2:
-            continue
-        name = p[1]
-        follows = {
-            "clauses": (f"unknown clause {name!r};", f"unknown option of {name} "),
-            "actors": (f"unknown actor {name!r};", f"unknown actor or group {name!r};"),
-            "groups": (f"unknown actor or group {name!r};",),
-            "profiles": (f"unknown profile {name!r}",),
-        }.get(str(p[0]), ())
-        if issue.message.startswith(follows):
-            return True
-    return False
-
-
-def _prunable(doc: Any, path: PathT) -> PathT | None:
-    """The deepest dict key on ``path`` below a top-level section (removing it never shifts list indices), or
-    an unknown top-level key (removing it loses nothing)."""
-    node = doc
-    best: PathT | None = None
-    for depth, key in enumerate(path):
-        if isinstance(node, dict) and key in node:
-            if depth >= 1 or key not in Scenario.model_fields:
-                best = path[: depth + 1]
-            node = node[key]
-        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
-            node = node[key]
-        else:
-            break
-    return best
+    try:
+        scenario = Scenario.model_validate(resolved)
+    except ValidationError as exc:
+        structural, cross = _issues_from_pydantic(exc, resolved)
+    else:
+        return scenario, [], _check_paths(resolved_tree(scenario))
+    model = partial(Scenario, resolved)
+    if structural:  # the model's own cross check did not run
+        cross = []
+        with GUARD:
+            cross = cross_check(model)
+    cross += _check_paths(plain(model))
+    wrong = [i.path for i in structural]
+    cross = [c for c in cross if not any(c.path[: len(w)] == w for w in wrong)]
+    return None, structural, cross
 
 
 def _dedupe(issues: list[Issue]) -> list[Issue]:
@@ -166,22 +116,45 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
     return out
 
 
-def _check_paths(s: Scenario) -> list[Issue]:
-    from .paths import check_path, resolved_tree
+def _check_paths(tree: dict[str, Any]) -> list[Issue]:
+    """The paths of shocks and of the sweep section, and the sweep's SPECs, checked against the resolved
+    ``tree`` (a partial one when fields are wrong: a path through a failed value is not checked)."""
+    from .designs import SpecError, parse_spec
+    from .errors import UsageError
+    from .paths import check_path, lookup, parse_path
 
-    tree = resolved_tree(s)
+    def why_not(p: str) -> str | None:
+        try:
+            if has_failed(tree, parse_path(p)):
+                return None
+        except UsageError:
+            pass
+        return check_path(tree, p)
+
     issues = []
-    for j, sh in enumerate(s.shocks):
+    shocks = tree.get("shocks")
+    for j, sh in enumerate(shocks if isinstance(shocks, list) else []):
         for key in ("set", "add"):
-            for p in getattr(sh, key):
-                why = check_path(tree, p)
+            part = sh.get(key) if isinstance(sh, dict) else None
+            for p in part if isinstance(part, dict) else ():
+                why = why_not(p)
                 if why:
                     issues.append(Issue(why, ("shocks", j, key, p)))
-    if s.sweep is not None:
-        for p in s.sweep.params:
-            why = check_path(tree, p)
-            if why:
-                issues.append(Issue(why, ("sweep", "params", p)))
+    sweep = tree.get("sweep")
+    params = sweep.get("params") if isinstance(sweep, dict) else None
+    for p, spec in params.items() if isinstance(params, dict) else ():
+        why = why_not(p)
+        if why is None and spec is not FAILED and not has_failed(tree, parse_path(p)):
+            current = lookup(tree, parse_path(p))
+            if isinstance(current, dict | list):
+                why = "names a whole section; sweep one of its numbers instead"
+            else:
+                try:
+                    parse_spec(p, spec, current)
+                except SpecError as exc:
+                    why = exc.why
+        if why:
+            issues.append(Issue(why, ("sweep", "params", p)))
     return issues
 
 
@@ -204,11 +177,8 @@ def _doc_prefix(tree: Any, loc: tuple[Any, ...]) -> PathT:
     return tuple(out)
 
 
-def _issues_from_pydantic(
-    exc: ValidationError, tree: Any, pruned: list[PathT] | None = None
-) -> tuple[list[Issue], list[Issue]]:
-    """(structural issues, cross-reference issues) of a validation error; a required key is not reported
-    missing when it was ``pruned`` (its wrong value has been reported already)."""
+def _issues_from_pydantic(exc: ValidationError, tree: Any) -> tuple[list[Issue], list[Issue]]:
+    """(structural issues, cross-reference issues) of a validation error."""
     grouped: dict[PathT, list[str]] = {}
     issues: list[Issue] = []
     cross: list[Issue] = []
@@ -227,8 +197,6 @@ def _issues_from_pydantic(
             issues.append(Issue(msg, path))
             continue
         if err["type"] == "missing":
-            if any(loc[: len(p)] == p for p in pruned or []):
-                continue
             issues.append(Issue(f"missing required key {loc[-1]!r}", path))
             continue
         msg = err["msg"]

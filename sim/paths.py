@@ -11,13 +11,11 @@ saliences from a profile; setting it overrides the inherited value for France al
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from .errors import ScenarioError, UsageError
+from .yamlio import read_value
 
 if TYPE_CHECKING:
     from .scenario import Scenario
@@ -33,13 +31,16 @@ def parse_path(path: str) -> Parts:
 
 
 def parse_value(text: str) -> Any:
-    """A command-line value as YAML: ``0.3``, ``hard``, ``[a, b]``, ``{round: 3}``, ``inf``."""
-    if text.strip().lower() in ("inf", "+inf", "infinity"):
-        return math.inf
+    """A command-line value, read exactly as in a scenario file (:func:`sim.yamlio.read_value`, YAML 1.2):
+    ``0.3``, ``1e-3``, ``hard``, ``[a, b]``, ``{round: 3}``, ``.inf``; ``1:30`` and ``yes`` are strings.
+
+    >>> parse_value("1e-3"), parse_value("1:30"), parse_value("no")
+    (0.001, '1:30', 'no')
+    """
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise UsageError(f"cannot read the value {text!r} (write it as YAML: 0.3, hard, [a, b])") from None
+        return read_value(text)
+    except ValueError as exc:
+        raise UsageError(f"cannot read the value {text!r}: {exc} (write it as YAML: 0.3, hard, [a, b])") from None
 
 
 def _step(node: Any, key: str | int) -> tuple[bool, Any]:

@@ -164,64 +164,92 @@ def _actor_shock(aid: str, shock: dict[str, Any]) -> dict[str, Any]:
     return shock
 
 
-def profile_chain(name: str, profiles: dict[str, Any], seen: tuple[str, ...] = ()) -> list[str]:
-    """Profiles merged into ``name``, ancestors first. ValueError on a cycle, KeyError if unknown."""
+class UnknownProfile(KeyError):
+    """``name`` is not a profile; ``where`` is the path of the reference to it (an ``inherits`` or its item)."""
+
+    def __init__(self, name: str, where: PathT):
+        super().__init__(name)
+        self.name, self.where = name, where
+
+
+def _parents(spec: Any, where: PathT) -> list[tuple[Any, PathT]]:
+    """The names an ``inherits`` lists, each with its own path (a list's items by index)."""
+    parents = spec.get("inherits") if isinstance(spec, dict) else None
+    if parents is None:
+        return []
+    if isinstance(parents, list):
+        return [(p, (*where, "inherits", k)) for k, p in enumerate(parents)]
+    return [(parents, (*where, "inherits"))]  # a wrong type is reported by the models
+
+
+def profile_chain(name: str, profiles: dict[str, Any], seen: tuple[str, ...] = (), where: PathT = ()) -> list[str]:
+    """Profiles merged into ``name``, ancestors first. ValueError on a cycle, :class:`UnknownProfile` (a
+    KeyError) naming the reference ``where`` an unknown profile is named."""
     if name in seen:
         raise ValueError("profile inheritance cycle: " + " -> ".join((*seen, name)))
     if name not in profiles:
-        raise KeyError(name)
-    spec = profiles[name]
-    parents = spec.get("inherits") if isinstance(spec, dict) else None
+        raise UnknownProfile(name, where)
     chain: list[str] = []
-    if parents is None:
-        parents = []
-    elif isinstance(parents, str) or not isinstance(parents, list):
-        parents = [parents]  # a wrong type is reported by the models (profiles.NAME.inherits)
-    for parent in parents:
-        for p in profile_chain(str(parent), profiles, (*seen, name)):
+    for parent, at in _parents(profiles[name], ("profiles", name)):
+        for p in profile_chain(str(parent), profiles, (*seen, name), at):
             if p not in chain:
                 chain.append(p)
     chain.append(name)
     return chain
 
 
-def inherit(doc: Any) -> tuple[Any, list[Issue], dict[str, list[str]]]:
-    """Merge profiles into actors. Returns (resolved document, issues, actor -> profile chain)."""
+def _unknown(exc: UnknownProfile, profiles: dict[str, Any]) -> Issue:
+    from difflib import get_close_matches
+
+    near = get_close_matches(exc.name, list(profiles), n=1)
+    hint = f"; did you mean {near[0]!r}?" if near else f"; profiles: {', '.join(profiles) or 'none'}"
+    return Issue(f"unknown profile {exc.name!r}{hint}", exc.where)
+
+
+def inherit(doc: Any) -> tuple[Any, list[Issue], dict[str, list[str]], set[str]]:
+    """Merge profiles into actors. Returns (resolved document, issues, actor -> profile chain, the actors whose
+    profiles could not all be merged: what they lack is a consequence, not to be reported again).
+
+    An unknown profile is reported once, where it is named: the item of an ``inherits`` list (or the scalar
+    ``inherits``) of an actor or of a profile. A cycle is reported at each actor's reference that leads into it.
+    """
     issues: list[Issue] = []
     chains: dict[str, list[str]] = {}
+    broken: set[str] = set()
     if not isinstance(doc, dict) or not isinstance(doc.get("actors"), dict):
-        return doc, issues, chains
+        return doc, issues, chains, broken
     profiles = doc.get("profiles") if isinstance(doc.get("profiles"), dict) else {}
     assert isinstance(profiles, dict)
+    for pid in profiles:  # an unknown parent is wrong even when no actor inherits the profile
+        try:
+            profile_chain(str(pid), profiles)
+        except UnknownProfile as exc:
+            issues.append(_unknown(exc, profiles))
+        except ValueError:
+            pass  # cycles are reported at the actors that inherit them
     out = dict(doc)
     out["actors"] = {}
     for aid, spec in doc["actors"].items():
-        if not isinstance(spec, dict) or spec.get("inherits") is None:
-            out["actors"][aid] = spec
-            continue
-        parents = spec["inherits"]
-        names = [parents] if isinstance(parents, str) else parents
-        if not isinstance(names, list):
+        if not isinstance(spec, dict) or spec.get("inherits") is None or not isinstance(spec["inherits"], str | list):
             out["actors"][aid] = spec
             continue
         merged: dict[str, Any] = {}
         chain: list[str] = []
-        for name in names:
+        for name, at in _parents(spec, ("actors", aid)):
             try:
-                for p in profile_chain(str(name), profiles):
+                for p in profile_chain(str(name), profiles, where=at):
                     if p not in chain:
                         chain.append(p)
-            except KeyError as exc:
-                from difflib import get_close_matches
-
-                near = get_close_matches(str(exc.args[0]), list(profiles), n=1)
-                hint = f"; did you mean {near[0]!r}?" if near else f"; profiles: {', '.join(profiles) or 'none'}"
-                issues.append(Issue(f"unknown profile {exc.args[0]!r}{hint}", ("actors", aid, "inherits")))
+            except UnknownProfile as exc:
+                broken.add(aid)
+                if exc.where == at:  # else a profile names it, and was reported above
+                    issues.append(_unknown(exc, profiles))
             except ValueError as exc:
-                issues.append(Issue(str(exc), ("actors", aid, "inherits")))
+                broken.add(aid)
+                issues.append(Issue(str(exc), at))
         for p in chain:
             body = {k: v for k, v in profiles[p].items() if k != "inherits"} if isinstance(profiles[p], dict) else {}
             merged = deep_merge(merged, body)
         chains[aid] = chain
         out["actors"][aid] = deep_merge(merged, spec)
-    return out, issues, chains
+    return out, issues, chains, broken

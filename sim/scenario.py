@@ -3,7 +3,8 @@
 A scenario file (``scenarios/*.yaml``) is read by :mod:`sim.loader`, which expands shorthands and profile
 inheritance (:mod:`sim.resolve`), then validated here once. Structure and bounds are checked by the models;
 cross references (clause, option, actor, group and profile names) by :func:`sim.checks.cross_check`, called from
-the one ``model_validator`` of :class:`Scenario`. Nothing downstream validates again.
+the one ``model_validator`` of :class:`Scenario` (when fields are wrong, the loader runs it on a partial model,
+:mod:`sim.partial`, so that both kinds of error are reported at once). Nothing downstream validates again.
 
 Every field, its default and its range are documented in ``docs/scenario-format.md``.
 """
@@ -17,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 Id = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=80)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
+Bool = Annotated[bool, Field(strict=True)]
+"""Only ``true`` and ``false``: pydantic would otherwise also take the strings ``yes``, ``on``, ``1``..."""
 
 MAX_ACTORS = 200
 MAX_CLAUSES = 200
@@ -54,7 +57,7 @@ class Clause(Model):
     """An issue on the table and its options (in order when ``ordered``)."""
 
     options: Annotated[list[Id], Field(min_length=1, max_length=MAX_OPTIONS)]
-    ordered: bool = False
+    ordered: Bool = False
     description: str | None = None
 
 
@@ -112,7 +115,7 @@ class Preconditions(Model):
     """
 
     ceasefire_held_rounds: Annotated[int, Field(ge=0, le=MAX_ROUNDS)] = 0
-    martial_law_lifted: bool = False
+    martial_law_lifted: Bool = False
 
 
 class Ratification(Model):
@@ -156,7 +159,7 @@ class Actor(ActorFields):
 
     role: Role = "party_signatory"
     name: str | None = None
-    eu_member: bool | None = None
+    eu_member: Bool | None = None
     represents_members: Annotated[int, Field(ge=1, le=1000)] = 1
 
 

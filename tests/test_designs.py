@@ -26,7 +26,10 @@ def test_range_and_list_specs():
     assert parse_spec("a.b", "1,0.5").grid_values() == (1.0, 0.5)  # one column type
     assert parse_spec("a.b", "hard, 0.3").grid_values() == ("hard", 0.3)
     assert parse_spec("a.b", "[x, y],z").grid_values() == (["x", "y"], "z")
-    assert parse_spec("a.b", "inf,3").grid_values() == (float("inf"), 3)
+    assert parse_spec("a.b", ".inf,3").grid_values() == (float("inf"), 3)  # YAML 1.2 infinity
+    assert parse_spec("a.b", "1e-3:1e-1:3").grid_values() == (0.001, 0.0505, 0.1)  # YAML 1.2 floats
+    assert parse_spec("a.b", ".5,-.5,1e2").grid_values() == (0.5, -0.5, 100.0)
+    assert parse_spec("a.b", "yes,no,on").grid_values() == ("yes", "no", "on")  # strings, as in a file
     assert parse_spec("a.b", ["x", 2]).grid_values() == ("x", 2)
     assert parse_spec("a.b", "5:20:4", current=10).grid_values() == (5, 10, 15, 20)
     assert parse_spec("a.b", "5:20:3", current=10).grid_values() == (5, 12, 20)  # integer paths get integers
@@ -36,6 +39,35 @@ def test_range_and_list_specs():
 def test_bad_specs(spec):
     with pytest.raises(UsageError, match=r"a\.b"):
         parse_spec("a.b", spec)
+
+
+@pytest.mark.parametrize(
+    ("spec", "fix"),
+    [("0:0.4", "e.g. 0:0.4:5"), ("1:30", "e.g. 1:30:5"), ("0:1:2:3", "e.g. 0:0.4:5"), ("0.1, 0:1", "e.g. 0:1:5")],
+)
+def test_a_range_without_its_count_is_an_error_naming_the_fix(spec, fix):
+    """YAML 1.1 read ``0:0.4`` as the base-60 number 0.4 and swept that single value; it is an error now."""
+    with pytest.raises(UsageError) as exc:
+        parse_spec("a.b", spec)
+    assert str(exc.value) == f"--param a.b={spec}: a range needs start:stop:count, {fix}"
+
+
+def test_a_range_among_other_values_is_an_error():
+    with pytest.raises(UsageError, match="a range cannot be mixed with other values; give 0:1:3 alone"):
+        parse_spec("a.b", "0.5,0:1:3")
+
+
+def test_a_range_mistake_through_the_cli_exits_2(tmp_path, capsys):
+    from pathlib import Path
+
+    from sim.cli import main
+
+    toy = Path(__file__).resolve().parents[1] / "scenarios" / "bilateral_toy.yaml"
+    out = tmp_path / "out"
+    code = main(["sweep", str(toy), "--param", "actors.A.discount=0:0.4", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert err.strip() == "negsim: error: --param actors.A.discount=0:0.4: a range needs start:stop:count, e.g. 0:0.4:5"
 
 
 def test_param_args():

@@ -29,12 +29,14 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 from strategies import ACTOR_NAMES, CLAUSE_NAMES, OPTION_NAMES, scenario_documents
 
 from sim import load_scenario, scenario_from_document, tweak
 from sim.compiled import compile_scenario
 from sim.records import Outcome
 from sim.runner import prepare
+from sim.scenario import Reservation
 from sim.utility import utilities
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -476,15 +478,44 @@ def mediated_threshold(doc: dict[str, Any], mediator: str) -> dict[str, Any]:
     return d
 
 
+def field_bounds(model: type[BaseModel], name: str) -> tuple[float, float]:
+    """The documented range of a number field, read from the model (``ge``/``le`` of its ``Field``)."""
+    lo, hi = -math.inf, math.inf
+    for m in model.model_fields[name].metadata:
+        lo = max(lo, getattr(m, "ge", lo))
+        hi = min(hi, getattr(m, "le", hi))
+    return lo, hi
+
+
 def raised(s: Any, actor: str, delta: float) -> Any:
-    """``s`` with ``actor``'s reservation value R(t) raised by ``delta`` (expected_gain up, else war_cost down)."""
+    """``s`` with ``actor``'s reservation value R(t) raised by ``delta``: expected_gain up to its upper bound,
+    the rest by war_cost down to its lower bound (R = U(sq) − war_cost + expected_gain + drift · t).
+
+    When both are at their bounds R rises by less than ``delta``: by min(delta, room), which still grows with
+    ``delta``, so the monotonicity property holds for the raised scenarios as they are."""
     res = s.actors[actor].reservation
     war, gain, drift = (res.war_cost, res.expected_gain, res.drift_per_round) if res else (0.0, 0.0, 0.0)
-    if gain + delta <= 1.0:
-        gain += delta
-    else:
-        war -= delta
-    return tweak(s, {f"actors.{actor}.reservation": {"war_cost": war, "expected_gain": gain, "drift_per_round": drift}})
+    gain_hi = field_bounds(Reservation, "expected_gain")[1]
+    war_lo = field_bounds(Reservation, "war_cost")[0]
+    new_gain = min(gain_hi, gain + delta)
+    new_war = max(war_lo, war - (delta - (new_gain - gain)))
+    change = {"war_cost": new_war, "expected_gain": new_gain, "drift_per_round": drift}
+    return tweak(s, {f"actors.{actor}.reservation": change})
+
+
+def test_raised_stays_within_the_bounds_of_the_model(toy):
+    """A deterministic case the property once hit: a raise larger than the room left in expected_gain and
+    war_cost together used to push war_cost below its bound of -1 (and tweak refused the scenario)."""
+    war_lo, war_hi = field_bounds(Reservation, "war_cost")
+    gain_lo, gain_hi = field_bounds(Reservation, "expected_gain")
+    assert (war_lo, war_hi, gain_lo, gain_hi) == (-1.0, 1.0, -1.0, 1.0)  # as docs/scenario-format.md says
+    s = tweak(toy, {"actors.A.reservation": {"war_cost": war_lo + 0.05, "expected_gain": gain_hi - 0.1}})
+    t = raised(s, "A", 0.25)  # room: 0.1 of gain + 0.05 of war_cost
+    res = t.actors["A"].reservation
+    assert res.expected_gain == gain_hi and res.war_cost == war_lo
+    assert raised(s, "A", 0.01).actors["A"].reservation.expected_gain == pytest.approx(gain_hi - 0.09)
+    mid = raised(s, "A", 0.12).actors["A"].reservation  # 0.1 from the gain, 0.02 from war_cost
+    assert mid.expected_gain == gain_hi and mid.war_cost == pytest.approx(war_lo + 0.03)
 
 
 def deal_shares(s: Any, actor: str, increments=INCREMENTS, seeds=MONO_SEEDS) -> list[float]:

@@ -132,6 +132,55 @@ def test_unknown_profile_says_did_you_mean_and_nothing_else(tmp_path):
     assert len(issues) == 1  # no "no salience" follow-up for the actor that lost its profile
 
 
+@pytest.mark.parametrize("flow", [False, True])
+def test_unknown_profile_in_an_inherits_list_is_reported_on_its_item(tmp_path, flow):
+    """Regression: the item of a list (block or flow style) carries its own line and column, not the key's."""
+    old = "    role: approver\n    inherits: E3_base\n    salience: {foreign_forces: .06"
+    items = "[E3_base, nosuch]" if flow else "\n      - E3_base\n      - nosuch"
+    f, line = corrupt(tmp_path, P25, old, old.replace("inherits: E3_base", f"inherits: {items}"))
+    issues = errors(f)
+    key_line = line + 1
+    item_line, item_col = (key_line, 25) if flow else (key_line + 2, 9)
+    issue = one(issues, "actors.DE.inherits.1", item_line, "unknown profile 'nosuch'")
+    assert issue.col == item_col
+    assert len(issues) == 1  # and nothing about what DE lacks
+
+
+def test_unknown_parent_of_a_profile_is_reported_once_on_the_profile(tmp_path):
+    f, line = corrupt(
+        tmp_path, P25, "  HU_SK_base:\n", "  HU_SK_base:\n    inherits:\n      - E3_base\n      - E3_bsae\n"
+    )
+    issues = errors(f)
+    issue = one(
+        issues, "profiles.HU_SK_base.inherits.1", line + 3, "unknown profile 'E3_bsae'", "did you mean 'E3_base'"
+    )
+    assert issue.col == 9
+    assert len(issues) == 1  # not once more for each of HU and SK, which inherit the profile
+
+
+def test_listed_twice_is_reported_on_the_second_item(tmp_path):
+    f, line = corrupt(
+        tmp_path, TOY, "warranty: {ordered: false, options: [none, full]}", "warranty: [none, full, none]"
+    )
+    issue = one(errors(f), "clauses.warranty.options.2", line, "option 'none' listed twice")
+    assert issue.col == 26
+
+
+def test_qmv_voter_without_weight_is_reported_on_the_item_that_names_it(tmp_path):
+    """A voter given through a group is reported on the group's item of ``voters`` (not by its index among the
+    expanded voters, which points at another item or at none)."""
+    P26 = ROOT / "scenarios" / "paris_2026.yaml"
+    old = "{rule: qmv, voters: [FR, DE, PL, HU, SK, EU_OTHERS]"
+    f, line = corrupt(tmp_path, P26, old, "{rule: qmv, voters: [FR, V4, EU_OTHERS]")
+    f.write_text(f.read_text().replace("\nactors:", "\ngroups: {V4: [PL, HU, SK, UK]}\nactors:", 1))
+    issues = errors(f)
+    issue = one(
+        issues, "decision_rules.clause_approvals.frozen_assets.0.voters.1", line + 1, "voter 'UK' (of group 'V4')"
+    )
+    assert issue.col == len("    frozen_assets:       {rule: qmv, voters: [FR, ") + 1
+    assert len(issues) == 1
+
+
 def test_red_line_excluding_every_option(tmp_path):
     f, line = corrupt(
         tmp_path, TOY, "    discount: 0.9\n  B:", "    discount: 0.9\n    red_lines: {warranty: [none, full]}\n  B:"
@@ -220,7 +269,8 @@ def test_folder_and_binary_file(tmp_path):
     ("text", "words"),
     [
         ("a: !!python/object:os.system x\n", "constructor"),
-        ("a: 2025-13-45\n", "month"),
+        ("a: !!timestamp 2025-13-45\n", "month"),  # plain 2025-13-45 is a string (YAML 1.2 has no dates)
+        ("a: !!bool yes\n", "not true or false"),
         ("a: !!int abc\n", "abc"),
         ("a: b\x07\n", "not allowed"),
     ],
@@ -241,6 +291,85 @@ def test_every_error_of_a_file_at_once(tmp_path):
     )
     paths = {i.dotted for i in errors(f)}
     assert {"actors.A.discount", "decision_rules.signatories.1", "x"} <= paths
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "words"),
+    [
+        ("  max_rounds: 10", "  max_rounds: ten", "scenario.max_rounds", "valid integer"),  # a required field
+        ("  max_rounds: 10", "  max_rounds: 1:30", "scenario.max_rounds", "valid integer"),  # not base-60 90
+        ("    discount: 0.9\n  B:", "    discount: 1.5\n  B:", "actors.A.discount", "less than or equal to 1"),
+        ("  concession: linear", "  concession: slow", "protocol.concession", "'slow'"),
+        ("timing: [1.0, 0.6, 0.0]", "timing: [1.0, 0.6, -0.2]", "actors.A.utilities.timing.early", "greater"),
+    ],
+)
+def test_field_and_cross_reference_errors_in_one_pass(tmp_path, old, new, path, words):
+    """One load reports a field error, an unknown clause and a missing status quo together (the cross-reference
+    checks run on the parts that validated), each on its own line."""
+    f, line = corrupt(tmp_path, TOY, old, new)
+    text = f.read_text()
+    sq = "  status_quo_package: {price: low, timing: late, warranty: none}"
+    text = text.replace(sq, sq.replace(", warranty: none", ""))
+    text = text.replace("salience: {price: 0.2, timing: 0.6", "salience: {price: 0.2, colour: 0.6")
+    f.write_text(text)
+    lines = text.splitlines()
+    sq_line = next(k for k, ln in enumerate(lines, 1) if ln.startswith("  status_quo_package:"))
+    colour_line = next(k for k, ln in enumerate(lines, 1) if "colour: 0.6" in ln)
+    issues = errors(f)
+    one(issues, path, line, words)
+    one(issues, "scenario.status_quo_package", sq_line, "no status-quo option for clause 'warranty'")
+    one(issues, "actors.B.salience.colour", colour_line, "unknown clause 'colour'")
+    assert len(issues) == 3, "\n".join(i.format() for i in issues)
+
+
+def test_a_wrong_value_hides_only_the_checks_that_need_it(tmp_path):
+    """max_rounds is wrong: the deadline beyond it cannot be judged (no message), but its other checks still run."""
+    f, _ = corrupt(tmp_path, TOY, "    discount: 0.9\n  B:", "    discount: 0.9\n    deadline: {round: 50}\n  B:")
+    f.write_text(
+        f.read_text()
+        .replace("  max_rounds: 10", "  max_rounds: lots")
+        .replace("proposers: [A, B]", "proposers: [A, Q]")
+    )
+    issues = errors(f)
+    assert {i.dotted for i in issues} == {"scenario.max_rounds", "protocol.proposers.1"}, issues
+
+
+def test_a_sweep_range_without_its_count_is_a_file_error(tmp_path):
+    f, line = corrupt(tmp_path, TOY, "decision_rules:", "sweep:\n  params: {actors.A.discount: 0:0.4}\ndecision_rules:")
+    (issue,) = errors(f)
+    assert issue.dotted == "sweep.params.actors.A.discount" and issue.line == line + 1
+    assert issue.message == "a range needs start:stop:count, e.g. 0:0.4:5"
+
+
+def test_yaml_1_2_numbers_and_booleans(tmp_path):
+    """``no`` and ``on`` are strings (option names), not booleans; ``9e-1`` and ``.1e1`` are numbers."""
+    f, _ = corrupt(tmp_path, TOY, "    discount: 0.9\n  B:", "    discount: 9e-1\n  B:")
+    text = (
+        f.read_text()
+        .replace("{ordered: false, options: [none, full]}", "{ordered: no, options: [no, on]}")
+        .replace("warranty: none}", "warranty: no}")
+        .replace("warranty: {none: 0.0, full: 1.0}", "warranty: {no: 0.0, on: 1.0}")
+        .replace("warranty: [1.0, 0.0]", "warranty: [.1e1, 0]")
+    )
+    f.write_text(text)
+    (issue,) = errors(f)
+    assert issue.dotted == "clauses.warranty.ordered" and "valid boolean" in issue.message and "'no'" in issue.message
+    f.write_text(text.replace("ordered: no,", "ordered: false,"))
+    s = load_scenario(f)
+    assert s.actors["A"].discount == 0.9 and s.clauses["warranty"].options == ["no", "on"]
+    assert s.actors["A"].utilities["warranty"] == {"no": 1.0, "on": 0.0}
+    assert s.scenario.status_quo_package["warranty"] == "no"
+
+
+def test_set_reads_values_as_a_file_does(tmp_path):
+    from sim.cli import load_with_sets
+    from sim.errors import UsageError
+
+    assert load_with_sets(str(TOY), ["actors.A.discount=9e-1"]).actors["A"].discount == 0.9
+    with pytest.raises(UsageError, match=r"valid integer.*'1:30'"):
+        load_with_sets(str(TOY), ["scenario.max_rounds=1:30"])  # was 90 under YAML 1.1
+    with pytest.raises(UsageError, match="valid boolean"):
+        load_with_sets(str(TOY), ["clauses.price.ordered=yes"])  # was True on --set, a string in a file
 
 
 # -- the command line ----------------------------------------------------------------------------------------
@@ -288,6 +417,25 @@ def test_cli_show_and_schema():
     assert r.returncode == 0, r.stderr
     schema = json.loads(r.stdout)
     assert "actors" in schema["properties"] and "actors" in schema["required"]
+
+
+def test_cli_validate_reports_field_and_cross_reference_errors_in_one_run(tmp_path):
+    f, line = corrupt(tmp_path, TOY, "  max_rounds: 10", "  max_rounds: ten")
+    sq = "  status_quo_package: {price: low, timing: late, warranty: none}"
+    f.write_text(
+        f.read_text()
+        .replace(sq, sq.replace(", warranty: none", ""))
+        .replace("salience: {price: 0.2, timing: 0.6", "salience: {price: 0.2, colour: 0.6")
+    )
+    r = negsim("validate", str(f))
+    assert r.returncode == 2
+    located = [m for m in map(LINE.match, r.stderr.splitlines()) if m]
+    assert [(int(m["line"]), m["path"]) for m in located] == [
+        (line, "scenario.max_rounds"),
+        (line + 1, "scenario.status_quo_package"),
+        (37, "actors.B.salience.colour"),
+    ]
+    assert r.stderr.splitlines()[-1] == f"{f}: 3 errors"
 
 
 def test_cli_show_bad_file_exits_2_without_traceback(tmp_path):

@@ -148,7 +148,8 @@ def test_bad_number_is_reported_on_its_line(doc, data, how):
 
 REFERENCES = re.compile(
     r"^(scenario\.status_quo_package\.\w+|decision_rules\.(signatories|clause_approvals\.\w+(\.\d+)?\.(voters|required))"
-    r"\.\d+|groups\.\w+\.\d+|protocol\.(mediator|proposers\.\d+|agenda_order\.\d+)|actors\.[\w-]+\.inherits(\.0)?)$"
+    r"\.\d+|groups\.\w+\.\d+|protocol\.(mediator|proposers\.\d+|agenda_order\.\d+)|(actors\.[\w-]+|profiles\.\w+)"
+    r"\.inherits(\.\d+)?)$"
 )
 
 
