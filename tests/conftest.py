@@ -15,15 +15,19 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # examples each run and keeps the database in .hypothesis/, so a failure found once is replayed first next time.
 # Chosen by HYPOTHESIS_PROFILE, else "ci" when CI is set to true (.ci/run sets it), else "dev". Each test's own
 # @settings(max_examples=...) still applies; the profiles set only how examples are drawn and reported.
+# Both derive from Hypothesis' own defaults: Hypothesis loads its built-in "ci" profile by itself whenever a CI
+# variable is set (even CI=false), and a profile registered without a parent would inherit from that.
+_DEFAULTS = settings.get_profile("default")
 settings.register_profile(
     "ci",
+    _DEFAULTS,
     derandomize=True,
     database=None,
     print_blob=True,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],  # a timing check: on a loaded machine it fails at random
 )
-settings.register_profile("dev", deadline=None)
+settings.register_profile("dev", _DEFAULTS, deadline=None)
 _ci = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _ci else "dev"))
 
