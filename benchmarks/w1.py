@@ -1,4 +1,4 @@
-"""Benchmark workload W1 (``/work/shared/benchmarks/W1.md``) as a negsim scenario, and its outcome statistics.
+"""Benchmark workload W1 (``benchmarks/W1.md``) as a negsim scenario, and its outcome statistics.
 
     .venv/bin/python benchmarks/w1.py [--seeds 200] [--sweep-points 200]
 

@@ -91,6 +91,7 @@ def test_nash_package_is_signed_by_evaluate(request, fixture):
         assert evaluate(scenario, {"p": point["package"]})["p"]["signed"]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_analysis_is_exact_against_brute_force(scenario):

@@ -1,7 +1,8 @@
 """Issue 4's "done when" on the real scenario: among all 23.6 million packages of Paris 2025, no signed package has a
 larger Nash product than the one ``negsim analyze`` returns, and the ZOPA verdict and max–min surplus agree.
 
-Chunked, vectorised enumeration (about 20 s): an independent check of the mixed-integer answers."""
+Chunked, vectorised enumeration (the slowest test of the suite, marked slow): an independent check of the
+mixed-integer answers."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sim.analysis import analyze
 from sim.compiled import compile_scenario
 from sim.utility import all_packages, feasible, triggered, utilities, vetoes
 
-CHUNK = 1 << 20
+CHUNK = 1 << 16  # 65,536 packages: (actors x chunk) arrays stay in cache; 2.5x faster per package than 1 << 20
 
 
 def signed_mask(cp, X, R):

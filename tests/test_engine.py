@@ -124,36 +124,26 @@ def test_no_deal_crosses_a_signatory_hard_red_line(request, fixture):
     assert deals > 0
 
 
-def test_cli_run_json_is_identical_for_the_same_seed(root):
+def test_cli_run_json_is_identical_for_the_same_seed(root, cli):
+    """The same seed prints the same JSON in a fresh interpreter (its own hash seed) and in this one."""
     import subprocess
     import sys
 
-    cmd = [
-        sys.executable,
-        "-m",
-        "sim",
-        "run",
-        "scenarios/paris_2025.yaml",
-        "--seed",
-        "11",
-        "--json",
-        "--no-save",
-    ]
-    out1 = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=True).stdout
-    out2 = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=True).stdout
+    args = ["run", "scenarios/paris_2025.yaml", "--seed", "11", "--json", "--no-save"]
+    out1 = subprocess.run([sys.executable, "-m", "sim", *args], cwd=root, capture_output=True, text=True, check=True)
+    out2 = cli(*args, cwd=root)
+    assert out2.returncode == 0, out2.stderr
+    out1, out2 = out1.stdout, out2.stdout
     assert out1 == out2
     data = json.loads(out1)
     for key in ("deal", "round", "package", "utilities", "seed"):
         assert key in data
 
 
-def test_cli_run_twice_into_the_same_out_keeps_both(root, tmp_path):
-    import subprocess
-    import sys
-
-    cmd = [sys.executable, "-m", "sim", "run", "scenarios/bilateral_toy.yaml", "--quiet", "--out", str(tmp_path)]
+def test_cli_run_twice_into_the_same_out_keeps_both(root, tmp_path, cli):
     for _ in range(2):
-        subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=True)
+        r = cli("run", "scenarios/bilateral_toy.yaml", "--quiet", "--out", tmp_path, cwd=root)
+        assert r.returncode == 0, r.stderr
     runs = sorted((tmp_path / "bilateral_toy").iterdir())
     assert len(runs) == 2
     for folder in runs:

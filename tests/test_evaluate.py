@@ -8,8 +8,6 @@ packages of the shipped scenarios, ``signed`` implies what it promises, probabil
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -187,14 +185,8 @@ def _hard_hit(cp, labels: dict[str, str], actor: str) -> bool:
     return bool(cp.hard[i, x + cp.offsets].any())
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", "evaluate", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
-
-
-def test_cli_json(tabled):
-    p = _cli("scenarios/paris_2025.yaml", "--package", "scenarios/packages/paris_2025_tabled.yaml", "--json")
+def test_cli_json(tabled, cli):
+    p = cli("evaluate", "scenarios/paris_2025.yaml", "--package", "scenarios/packages/paris_2025_tabled.yaml", "--json")
     assert p.returncode == 0, p.stderr
     data = json.loads(p.stdout)
     assert set(data) == set(tabled["2025"])
@@ -202,16 +194,16 @@ def test_cli_json(tabled):
     assert data["witkoff_framework"]["actors"]["US"]["utility"] == pytest.approx(0.912, abs=6e-4)
 
 
-def test_cli_table():
-    p = _cli("scenarios/paris_2026.yaml", "--package", "scenarios/packages/paris_2026_tabled.yaml")
+def test_cli_table(cli):
+    p = cli("evaluate", "scenarios/paris_2026.yaml", "--package", "scenarios/packages/paris_2026_tabled.yaml")
     assert p.returncode == 0, p.stderr
     assert "twenty_eight_point_plan" in p.stdout and "not signed" in p.stdout
 
 
-def test_cli_bad_option_points_at_the_line(tmp_path):
+def test_cli_bad_option_points_at_the_line(tmp_path, cli):
     bad = tmp_path / "pkg.yaml"
     bad.write_text("deal:\n  ceasefire: permanent_full\n  contact_line: freez_current_line\n")
-    p = _cli("scenarios/paris_2025.yaml", "--package", str(bad))
+    p = cli("evaluate", "scenarios/paris_2025.yaml", "--package", str(bad))
     assert p.returncode == 2
     assert f"{bad}:3:3:" in p.stderr and "did you mean 'freeze_current_line'" in p.stderr
     assert "Traceback" not in p.stderr

@@ -294,6 +294,7 @@ def outcomes(scenario: Any, seeds: tuple[int, ...] = SEEDS) -> list[Outcome]:
 
 
 # -- 1. renaming and reordering -------------------------------------------------------------------------------
+@pytest.mark.slow
 @PROPS
 @given(renamed_pairs(**SMALL))
 def test_renaming_changes_no_outcome(pair):
@@ -351,6 +352,7 @@ def deterministic(doc: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
+@pytest.mark.slow
 @PROPS
 @given(scenario_documents(**SMALL), st.randoms(use_true_random=False), st.booleans())
 def test_reordering_yaml_keys_changes_no_outcome(tmp_path_factory, doc, rnd, everything):
@@ -374,6 +376,7 @@ def test_reordering_yaml_keys_changes_no_outcome(tmp_path_factory, doc, rnd, eve
 
 
 # -- 2. scaling saliences ---------------------------------------------------------------------------------------
+@pytest.mark.slow
 @PROPS
 @given(scenario_documents(**SMALL), st.data())
 def test_scaling_one_actors_saliences_changes_nothing(doc, data):
@@ -421,6 +424,7 @@ def indifferent_clauses(draw: st.DrawFn, positive: bool) -> tuple[dict[str, Any]
     return doc, {"options": options, "values": values, "salience": salience}
 
 
+@pytest.mark.slow
 @PROPS
 @given(indifferent_clauses(positive=False))
 def test_an_indifferent_clause_changes_nothing(case):
@@ -444,6 +448,7 @@ def test_an_indifferent_clause_changes_nothing(case):
         same_outcome(canonical(o), q, s)
 
 
+@pytest.mark.slow
 @PROPS
 @given(indifferent_clauses(positive=True))
 def test_a_weighted_indifferent_clause_is_never_decisive(case):
@@ -544,6 +549,7 @@ def mediated_scenarios(draw: st.DrawFn) -> tuple[Any, str]:
     return s, draw(st.sampled_from(s.signatories))
 
 
+@pytest.mark.slow
 @settings(PROPS, max_examples=60)
 @given(mediated_scenarios())
 def test_raising_a_reservation_value_never_raises_the_share_of_deals(case):

@@ -117,6 +117,7 @@ def test_ten_thousand_actors_in_a_document_are_refused_quickly():
     assert names_field_and_limit(msg, "actors", MAX_ACTORS)
 
 
+@pytest.mark.slow  # writing the 10,000-actor file takes longer than refusing it
 def test_ten_thousand_actors_in_a_file_are_refused_quickly(tmp_path):
     from sim import load_scenario
 

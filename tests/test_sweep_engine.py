@@ -84,6 +84,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_sweep(tmp_path):
     pd.testing.assert_frame_equal(resumed, load_sweep(ref.path))
 
 
+@pytest.mark.slow
 @pytest.mark.dask
 def test_dask_local_cluster_gives_the_same_table(tmp_path):
     pytest.importorskip("distributed")

@@ -1,8 +1,8 @@
 """The validation table: one row per known result, each checked by ``test_rows.py`` and rendered into
 ``docs/validation.md`` by ``make_table.py``.
 
-Expected values are copied from ``/work/shared/domain/REPORT.md`` §C/§E or are closed forms written out here,
-never outputs of :mod:`sim.theory`. Engine rows play a scenario with :func:`sim.run`
+Expected values are copied from the domain report §C/§E (kept in ``docs/sources.md``, same numbering) or are closed
+forms written out here, never outputs of :mod:`sim.theory`. Engine rows play a scenario with :func:`sim.run`
 (``test_engine_rubinstein.py``); NegMAS rows count disagreements with an independent implementation
 (``test_negmas.py``), expected 0. ``tol`` is the absolute tolerance the test uses (the precision REPORT states,
 or the discretisation error of the grid for solutions computed on a discretised pie).
