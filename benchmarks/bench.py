@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/bench.py --quick   # small N, under 2 minutes; sweeps extrapolated (marked ~)
 
 Times are medians of repeats, measured interleaved in this one process (other work on the machine slows every row
-alike, so the ratios hold better than the absolute times). Sweeps run on ``sim.executors`` process pools (forkserver,
+alike, so the ratios hold better than the absolute times). Sweeps run on ``sim.sweeps.executors`` process pools
+(forkserver,
 one BLAS thread per worker); their wall time includes starting the pool; "steady" rates are the difference of two
 sweep sizes, so start-up cancels. Peak RSS: ``getrusage`` of this process (parent) and of its largest child.
 W1 is :mod:`benchmarks.w1`; NegMAS (the ``bench`` extra) is imported here only. Not a test: numbers depend on the
@@ -67,7 +68,7 @@ PACKAGES = np.array(list(itertools.product(range(w1.N_OPTIONS), repeat=w1.N_CLAU
 
 
 def negsim_w1(seed: int, built: Any = None) -> Any:
-    from sim.runner import prepare
+    from sim.engine.runner import prepare
 
     return prepare(built if built is not None else w1.scenario(seed)).run(seed).outcome
 
@@ -182,7 +183,7 @@ def w1_chunk(task: list[tuple[int, float]], _shared: Any) -> list[tuple[bool, in
 
 
 def w1_sweep(n: int, workers: int, chunk: int = 50) -> tuple[float, list[tuple[bool, int]]]:
-    from sim.executors import run_processes
+    from sim.sweeps.executors import run_processes
 
     pts = w1.sweep_points(n)
     tasks = iter([pts[i : i + chunk] for i in range(0, n, chunk)])
@@ -269,7 +270,7 @@ def section_w1_sweep(quick: bool) -> None:
 
 def section_paris(quick: bool) -> None:
     from sim import load_scenario, tweak
-    from sim.runner import prepare
+    from sim.engine.runner import prepare
 
     print("\n(a) Paris scenarios, one run (median of warm runs over seeds; cold = prepare + first run)")
     p25 = load_scenario(ROOT / "scenarios" / "paris_2025.yaml")
@@ -311,7 +312,7 @@ def section_paris(quick: bool) -> None:
 
 def paris_sweep(points: int, seeds: int, workers: int, tmp: Path) -> float:
     from sim import load_scenario
-    from sim.sweeps import sweep
+    from sim.sweeps.run import sweep
 
     s = load_scenario(ROOT / "scenarios" / "paris_2025.yaml")
     out = tmp / f"p-{points}-{seeds}-{workers}-{time.monotonic_ns()}"
@@ -351,7 +352,7 @@ def section_memory(quick: bool, tmp: Path) -> None:
     n = 20_000 if quick else 200_000
     print(f"\n(e) memory of a large sweep: bilateral_toy, {n:,} runs, 2 workers")
     code = (
-        "import resource, sys; from sim import load_scenario; from sim.sweeps import sweep; "
+        "import resource, sys; from sim import load_scenario; from sim.sweeps.run import sweep; "
         "s = load_scenario(sys.argv[1]); "
         "sweep(s, {'actors.B.reservation.war_cost': '0:0.4:100'}, seeds=int(sys.argv[2]) // 100, workers=2, "
         "out=sys.argv[3], quiet=True); "

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from sim import load_scenario
-from sim.sweeps import sweep
+from sim.sweeps.run import sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {

@@ -101,8 +101,8 @@ def scenario(seed: int, w0: float | None = None) -> Any:
 
 
 def play(seed: int, w0: float | None = None) -> Any:
-    """One W1 negotiation in negsim: its :class:`sim.records.Outcome`."""
-    from sim.runner import prepare
+    """One W1 negotiation in negsim: its :class:`sim.engine.records.Outcome`."""
+    from sim.engine.runner import prepare
 
     return prepare(scenario(seed, w0)).run(seed).outcome
 
@@ -144,7 +144,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=200)
     ap.add_argument("--sweep-points", type=int, default=200)
     args = ap.parse_args()
-    from sim.compiled import compile_scenario
+    from sim.core.compiled import compile_scenario
 
     cp = compile_scenario(scenario(0))
     assert np.all(cp.reservation(0) == RESERVATION), cp.reservation(0)

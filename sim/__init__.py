@@ -6,7 +6,7 @@ The public API (heavy modules are imported on first use, so ``negsim validate`` 
 - :func:`run`, :func:`evaluate`: play a negotiation, score given packages;
 - :func:`analyze`: zone of agreement, Nash and Kalai–Smorodinsky packages, Pareto frontier;
 - :func:`sweep`, :func:`load_sweep`: designs × seeds, in parallel, to results folders;
-- :mod:`sim.plots`: acceptance curves and the other figures.
+- :mod:`sim.plots.sweep`: acceptance curves and the other figures.
 """
 
 from __future__ import annotations
@@ -17,19 +17,19 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "load_scenario": "sim.loader",
-    "scenario_from_document": "sim.loader",
-    "tweak": "sim.paths",
-    "Scenario": "sim.scenario",
+    "load_scenario": "sim.scenario.loader",
+    "scenario_from_document": "sim.scenario.loader",
+    "tweak": "sim.scenario.paths",
+    "Scenario": "sim.scenario.models",
     "ScenarioError": "sim.errors",
     "UsageError": "sim.errors",
     "SweepFailed": "sim.errors",
-    "compile_scenario": "sim.compiled",
-    "run": "sim.runner",
-    "evaluate": "sim.evaluation",
-    "analyze": "sim.analysis",
-    "sweep": "sim.sweeps",
-    "load_sweep": "sim.results",
+    "compile_scenario": "sim.core.compiled",
+    "run": "sim.engine.runner",
+    "evaluate": "sim.analysis.evaluation",
+    "analyze": "sim.analysis.bargaining",
+    "sweep": "sim.sweeps.run",
+    "load_sweep": "sim.store.results",
 }
 
 __all__ = [*sorted(_LAZY), "__version__"]

@@ -57,7 +57,7 @@ class ScenarioError(NegsimError):
 
 
 class SweepFailed(NegsimError):
-    """Runs of a sweep raised: ``.result`` is its :class:`sim.sweeps.SweepResult` (the table holds every run,
+    """Runs of a sweep raised: ``.result`` is its :class:`sim.sweeps.run.SweepResult` (the table holds every run,
     those that raised with their ``error``). Raised by :func:`sim.sweep` unless ``raise_on_error=False``."""
 
     def __init__(self, result: Any) -> None:

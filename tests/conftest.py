@@ -90,14 +90,14 @@ class CliResult:
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
-    """Run ``negsim ARGS`` in this process (``sim.cli.main``), from ``cwd`` (default: the repository root).
+    """Run ``negsim ARGS`` in this process (``sim.cli.main.main``), from ``cwd`` (default: the repository root).
 
     A test needs a real subprocess only for what a process adds: the installed entry point, output at the file
     descriptor level, signals, a second process (locks) or a fresh interpreter (hash seeds). Everything else is
     faster here and measured by coverage directly."""
 
     def call(*args: object, cwd: Path = ROOT) -> CliResult:
-        from sim.cli import main
+        from sim.cli.main import main
 
         monkeypatch.chdir(cwd)
         capsys.readouterr()  # drop what the test printed before

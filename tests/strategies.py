@@ -23,7 +23,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from sim.scenario import Scenario
+from sim.scenario.models import Scenario
 
 CLAUSE_NAMES = ("ceasefire", "territory", "sanctions", "forces", "assets", "nato", "aid")
 OPTION_NAMES = (
@@ -284,7 +284,7 @@ def scenario_documents(
 
 
 def scenarios(**kwargs: Any) -> st.SearchStrategy[Scenario]:
-    """Validated :class:`~sim.scenario.Scenario` objects (keyword arguments of :func:`scenario_documents`)."""
+    """Validated :class:`~sim.scenario.models.Scenario` objects (keyword arguments of :func:`scenario_documents`)."""
     from sim import scenario_from_document
 
     return scenario_documents(**kwargs).map(scenario_from_document)

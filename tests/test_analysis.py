@@ -12,10 +12,10 @@ from strategies import scenarios
 from test_analysis_enumerated import signed_mask
 
 from sim import tweak
-from sim.analysis import analyze
-from sim.compiled import compile_scenario
-from sim.evaluation import evaluate
-from sim.utility import all_packages, utilities
+from sim.analysis.bargaining import analyze
+from sim.analysis.evaluation import evaluate
+from sim.core.compiled import compile_scenario
+from sim.core.utility import all_packages, utilities
 
 
 @pytest.fixture(scope="module")

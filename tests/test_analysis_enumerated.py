@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.analysis import analyze
-from sim.compiled import compile_scenario
-from sim.utility import all_packages, feasible, triggered, utilities, vetoes
+from sim.analysis.bargaining import analyze
+from sim.core.compiled import compile_scenario
+from sim.core.utility import all_packages, feasible, triggered, utilities, vetoes
 
 CHUNK = 1 << 16  # 65,536 packages: (actors x chunk) arrays stay in cache; 2.5x faster per package than 1 << 20
 

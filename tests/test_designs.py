@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.designs import Design, ParamSpec, design_from_metadata, parse_param_args, parse_params, parse_spec
 from sim.errors import UsageError
-from sim.paths import resolved_tree
+from sim.scenario.paths import resolved_tree
+from sim.sweeps.designs import Design, ParamSpec, design_from_metadata, parse_param_args, parse_params, parse_spec
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_a_range_among_other_values_is_an_error():
 def test_a_range_mistake_through_the_cli_exits_2(tmp_path, capsys):
     from pathlib import Path
 
-    from sim.cli import main
+    from sim.cli.main import main
 
     toy = Path(__file__).resolve().parents[1] / "scenarios" / "bilateral_toy.yaml"
     out = tmp_path / "out"

@@ -2,7 +2,7 @@
 
 - README.md: every ``negsim`` (or ``.venv/bin/negsim``) line of its ```bash blocks, and its ```python blocks. A
   line that needs the shell (a glob, a redirection, a pipe) is run by bash with this venv's ``negsim`` (so the
-  installed entry point is exercised); a plain one is run in this process by ``sim.cli.main``, which is what the
+  installed entry point is exercised); a plain one is run in this process by ``sim.cli.main.main``, which is what the
   entry point calls; ``make`` lines are skipped (they build the venv).
 - docs/*.md: the ```python blocks, in order, in one namespace per file.
 - sim/: the doctests of every module, from the repository root (they name scenarios by relative path).
@@ -106,7 +106,7 @@ def test_the_readme_has_examples():
 
 
 def test_the_readme_runs_some_lines_through_the_shell():
-    """At least one README line goes through bash and the installed ``negsim`` script, not only sim.cli.main."""
+    """At least one README line goes through bash and the installed ``negsim`` script, not only sim.cli.main.main."""
     assert any(needs_shell(p.values[0]) for p in README_COMMANDS)
     assert needs_shell("negsim validate scenarios/*.yaml  # a comment") and not needs_shell("negsim run x.yaml  # *")
 

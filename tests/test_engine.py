@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from sim import scenario_from_document, tweak
-from sim.runner import prepare, run
-from sim.utility import utilities, vetoes
+from sim.core.utility import utilities, vetoes
+from sim.engine.runner import prepare, run
 
 
 def duel(**protocol) -> dict:

@@ -17,10 +17,10 @@ from conftest import REPORT_2025_PAPER_ZOPA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.compiled import compile_scenario
-from sim.curves import logit_accept
+from sim.analysis.evaluation import evaluate
+from sim.core.compiled import compile_scenario
+from sim.core.curves import logit_accept
 from sim.errors import UsageError
-from sim.evaluation import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ROOT / "scenarios" / "packages"

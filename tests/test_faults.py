@@ -9,8 +9,8 @@ import os
 import pandas as pd
 from conftest import SCENARIOS
 
-from sim.cli import main
-from sim.results import load_sweep
+from sim.cli.main import main
+from sim.store.results import load_sweep
 
 TOY = str(SCENARIOS / "bilateral_toy.yaml")
 

@@ -33,11 +33,11 @@ from pydantic import BaseModel
 from strategies import ACTOR_NAMES, CLAUSE_NAMES, OPTION_NAMES, scenario_documents
 
 from sim import load_scenario, scenario_from_document, tweak
-from sim.compiled import compile_scenario
-from sim.records import Outcome
-from sim.runner import prepare
-from sim.scenario import Reservation
-from sim.utility import utilities
+from sim.core.compiled import compile_scenario
+from sim.core.utility import utilities
+from sim.engine.records import Outcome
+from sim.engine.runner import prepare
+from sim.scenario.models import Reservation
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SEEDS = (0, 1, 2)

@@ -2,7 +2,7 @@
 
 highspy writes its ``Running HiGHS … Copyright …`` banner from C++ straight to file descriptor 1 when a ``Highs``
 object is built, which Python-level capture (capsys) never sees, so the CLI runs in a subprocess here and the unit
-test of :mod:`sim.highs` uses capfd.
+test of :mod:`sim.search.highs` uses capfd.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.loader import load_scenario
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -38,7 +38,7 @@ def one_json_document(r: subprocess.CompletedProcess[str]) -> object:
 def test_building_a_highs_instance_writes_nothing_to_fd1(capfd):
     import numpy as np
 
-    from sim import highs
+    from sim.search import highs
 
     # min -x s.t. x <= 3, x integer in [0, 10]
     h = highs.load(
@@ -55,7 +55,7 @@ def test_building_a_highs_instance_writes_nothing_to_fd1(capfd):
 
 def test_a_fresh_process_building_highs_prints_nothing():
     """As above, in a process of its own: highspy 1.16 prints its banner once per process, so a capfd test that
-    runs after any other HiGHS use in the same pytest process would pass whatever sim.highs does."""
+    runs after any other HiGHS use in the same pytest process would pass whatever sim.search.highs does."""
     code = "from sim import highs; highs.new(); highs.new()"
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
@@ -64,7 +64,7 @@ def test_a_fresh_process_building_highs_prints_nothing():
 def test_fd1_is_restored_after_construction(capfd):
     import os
 
-    from sim import highs
+    from sim.search import highs
 
     highs.new()
     os.write(1, b"raw fd write\n")
@@ -130,13 +130,13 @@ def big_bilateral(path: Path) -> Path:
 
 
 def test_a_milp_sized_space_prints_one_document(tmp_path):
-    from sim.enumeration import space_size
-    from sim.mediator import ENUMERATION_LIMIT
+    from sim.search.enumeration import space_size
+    from sim.search.searcher import ENUMERATION_LIMIT
 
     path = big_bilateral(tmp_path / "big.yaml")
     sc = load_scenario(path)
     assert OPTIONS**CLAUSES == 390_625 > ENUMERATION_LIMIT
-    from sim.compiled import compile_scenario
+    from sim.core.compiled import compile_scenario
 
     cp = compile_scenario(sc)
     import numpy as np

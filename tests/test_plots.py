@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import plots, plots_run
+from sim.plots import run as plots_run
+from sim.plots import sweep as plots
 
 X = "actors.RU.reservation.expected_gain"
 BY = "protocol.agenda"

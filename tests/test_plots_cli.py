@@ -11,7 +11,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 
-from sim import cli
+from sim.cli import main as cli
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -87,7 +87,7 @@ def test_acceptance_by_second_parameter(toy_sweep, tmp_path):
 
 def test_acceptance_figure_matches_the_sweep(toy_sweep):
     import sim
-    from sim import plots
+    from sim.plots import sweep as plots
 
     df = sim.load_sweep(toy_sweep)
     ax = plots.acceptance(df, WAR_COST)
@@ -126,7 +126,7 @@ def test_a_sweep_where_every_run_raised_is_a_clean_error(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from sim.cli import main
+    from sim.cli.main import main
 
     out = tmp_path / "s"
     assert main(["sweep", str(SCENARIOS / "bilateral_toy.yaml"), "--seeds", "2", "--quiet", "--out", str(out)]) == 0

@@ -6,7 +6,7 @@ import pytest
 
 from sim import load_scenario, run, tweak
 from sim.errors import UsageError
-from sim.results import (
+from sim.store.results import (
     FolderLock,
     atomic_path,
     load_run,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim import load_scenario, tweak
-from sim.compiled import compile_scenario
+from sim.core.compiled import compile_scenario
 from sim.errors import UsageError
 
 

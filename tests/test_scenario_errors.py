@@ -17,7 +17,7 @@ import pytest
 
 from sim import load_scenario
 from sim.errors import ScenarioError
-from sim.yamlio import MAX_NODES
+from sim.scenario.yamlio import MAX_NODES
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = ROOT / "scenarios" / "bilateral_toy.yaml"
@@ -362,7 +362,7 @@ def test_yaml_1_2_numbers_and_booleans(tmp_path):
 
 
 def test_set_reads_values_as_a_file_does(tmp_path):
-    from sim.cli import load_with_sets
+    from sim.cli.main import load_with_sets
     from sim.errors import UsageError
 
     assert load_with_sets(str(TOY), ["actors.A.discount=9e-1"]).actors["A"].discount == 0.9

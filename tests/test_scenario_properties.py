@@ -17,8 +17,8 @@ from strategies import scenario_documents, scenarios
 
 from sim import scenario_from_document, tweak
 from sim.errors import ScenarioError, UsageError
-from sim.paths import parse_path
-from sim.yamlio import parse_yaml
+from sim.scenario.paths import parse_path
+from sim.scenario.yamlio import parse_yaml
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SMALL = {"max_actors": 4, "max_clauses": 4, "max_options": 4}

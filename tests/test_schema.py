@@ -21,9 +21,9 @@ from jsonschema import Draft202012Validator
 from strategies import scenario_documents
 
 from sim import scenario_from_document
-from sim.cli_schema import written_schema
+from sim.cli.schema import written_schema
 from sim.errors import ScenarioError
-from sim.yamlio import parse_yaml, read_yaml_file
+from sim.scenario.yamlio import parse_yaml, read_yaml_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -135,7 +135,7 @@ def test_the_unchanged_toy_is_accepted_by_both(validator):
 def test_cli_prints_the_written_schema(capsys):
     import json
 
-    from sim.cli import main
+    from sim.cli.main import main
 
     assert main(["schema"]) == 0
     assert json.loads(capsys.readouterr().out) == written_schema()

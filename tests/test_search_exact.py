@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import scenarios
 
-from sim.compiled import compile_scenario
-from sim.mediator import Space, branch_and_bound, enumerate_best
-from sim.milp import solve_maxmin
+from sim.core.compiled import compile_scenario
+from sim.search.milp import solve_maxmin
+from sim.search.searcher import Space, branch_and_bound, enumerate_best
 
 KEY_TOL = 1e-7
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sim import tweak
-from sim.runner import prepare
+from sim.engine.runner import prepare
 
 SEEDS = range(16)
 

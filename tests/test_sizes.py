@@ -21,7 +21,7 @@ import yaml
 
 from sim import scenario_from_document
 from sim.errors import NegsimError, ScenarioError, UsageError
-from sim.scenario import MAX_ACTORS, MAX_OPTIONS, MAX_ROUNDS
+from sim.scenario.models import MAX_ACTORS, MAX_OPTIONS, MAX_ROUNDS
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = str(ROOT / "scenarios" / "bilateral_toy.yaml")
@@ -96,7 +96,7 @@ def test_a_clause_with_thousands_of_options_in_a_file_is_refused(tmp_path):
 
 def test_a_file_with_a_million_options_is_refused_before_parsing(tmp_path):
     from sim import load_scenario
-    from sim.yamlio import MAX_FILE_BYTES
+    from sim.scenario.yamlio import MAX_FILE_BYTES
 
     f = tmp_path / "million.yaml"
     lines = ["scenario: {id: big, max_rounds: 5, status_quo_package: {c: o0}}", "clauses:", "  c:"]
@@ -127,11 +127,11 @@ def test_ten_thousand_actors_in_a_file_are_refused_quickly(tmp_path):
 
 
 def _enumerate_too_large():
-    from sim.runner import prepare
+    from sim.engine.runner import prepare
 
     s = scenario_from_document(document(n_options=10, n_clauses=8, search="enumerate"))
     assert s.n_packages() == 10**8
-    import sim.model  # noqa: F401  (import Mesa outside the timed part)
+    import sim.engine.model  # noqa: F401  (import Mesa outside the timed part)
 
     return lambda: prepare(s).run(0)
 
@@ -142,16 +142,16 @@ def test_a_package_space_too_large_to_enumerate_is_refused():
 
 
 def test_the_enumeration_message_gives_the_limit():
-    from sim.mediator import ENUMERATION_LIMIT
+    from sim.search.searcher import ENUMERATION_LIMIT
 
     msg = refused_within(LIMIT_S, _enumerate_too_large(), UsageError)
     assert f"{20 * ENUMERATION_LIMIT:,}" in msg
 
 
 def test_a_sweep_of_a_trillion_runs_is_refused(tmp_path, capsys):
-    import sim.cli_sweep  # noqa: F401  (import pandas and pyarrow outside the timed part)
-    from sim.cli import main
-    from sim.sweeps import MAX_RUNS
+    import sim.cli.sweep  # noqa: F401  (import pandas and pyarrow outside the timed part)
+    from sim.cli.main import main
+    from sim.sweeps.run import MAX_RUNS
 
     f = write(tmp_path, document())
     argv = ["sweep", str(f), "--param", "actors.a0.discount=0.1:1:1000000", "--seeds", "1000000"]
@@ -203,8 +203,8 @@ def boom(*args: Any, **kwargs: Any) -> Any:
 
 
 def test_an_internal_error_exits_1_with_a_short_message(monkeypatch, capsys):
-    from sim import runner
-    from sim.cli import main
+    from sim.cli.main import main
+    from sim.engine import runner
 
     monkeypatch.setattr(runner, "run", boom)
     assert main(["run", TOY, "--no-save"]) == 1
@@ -214,8 +214,8 @@ def test_an_internal_error_exits_1_with_a_short_message(monkeypatch, capsys):
 
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_debug_lets_the_internal_error_propagate(monkeypatch, where):
-    from sim import runner
-    from sim.cli import main
+    from sim.cli.main import main
+    from sim.engine import runner
 
     monkeypatch.setattr(runner, "run", boom)
     argv = ["--debug", "run", TOY, "--no-save"] if where == "before" else ["run", TOY, "--no-save", "--debug"]

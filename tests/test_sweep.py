@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim import load_scenario, tweak
-from sim.designs import Design, ParamSpec
+from sim.core.stats import wilson_interval
 from sim.errors import UsageError
-from sim.results import existing_parts, load_sweep, read_sweep_metadata, scenario_hash
-from sim.stats import wilson_interval
-from sim.sweeps import MAX_RUNS, Plan, replicate_seeds, resume, sweep
+from sim.store.results import existing_parts, load_sweep, read_sweep_metadata, scenario_hash
+from sim.sweeps.designs import Design, ParamSpec
+from sim.sweeps.run import MAX_RUNS, Plan, replicate_seeds, resume, sweep
 
 TOY = load_scenario(SCENARIOS / "bilateral_toy.yaml")
 PARAMS = {"actors.A.discount": "0.2:0.8:3", "protocol.concession": "boulware,linear"}

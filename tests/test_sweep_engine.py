@@ -13,9 +13,9 @@ import pytest
 from conftest import ROOT, SCENARIOS
 
 from sim import run, tweak
-from sim.cli import main
-from sim.results import FolderLock, existing_parts, load_sweep
-from sim.sweeps import sweep
+from sim.cli.main import main
+from sim.store.results import FolderLock, existing_parts, load_sweep
+from sim.sweeps.run import sweep
 
 TOY = str(SCENARIOS / "bilateral_toy.yaml")
 ARGS = ["--param", "actors.B.reservation.war_cost=0:0.4:3", "--param", "protocol.concession=boulware,conceder"]

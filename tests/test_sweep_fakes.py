@@ -1,4 +1,4 @@
-"""Deterministic stand-ins for ``sim.runner.prepare``, importable by spawned worker processes.
+"""Deterministic stand-ins for ``sim.engine.runner.prepare``, importable by spawned worker processes.
 
 A fake run's outcome depends only on (scenario, seed), like the engine's, and costs microseconds, so the tests
 of the sweep machinery (chunks, executors, parts, resume, faults) run fast; the end-to-end tests use the engine.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.records import Outcome, RunResult
+from sim.engine.records import Outcome, RunResult
 
 
 class FakePrepared:

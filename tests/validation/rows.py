@@ -2,7 +2,7 @@
 ``docs/validation.md`` by ``make_table.py``.
 
 Expected values are copied from the domain report §C/§E (kept in ``docs/sources.md``, same numbering) or are closed
-forms written out here, never outputs of :mod:`sim.theory`. Engine rows play a scenario with :func:`sim.run`
+forms written out here, never outputs of :mod:`sim.analysis.theory`. Engine rows play a scenario with :func:`sim.run`
 (``test_engine_rubinstein.py``); NegMAS rows count disagreements with an independent implementation
 (``test_negmas.py``), expected 0. ``tol`` is the absolute tolerance the test uses (the precision REPORT states,
 or the discretisation error of the grid for solutions computed on a discretised pie).
@@ -17,8 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.curves import faratin_alpha, faratin_alpha_exp, logit_accept
-from sim.theory import (
+from sim.analysis.theory import (
     baron_ferejohn,
     fearon_range,
     kalai_smorodinsky,
@@ -30,6 +29,7 @@ from sim.theory import (
     rubinstein_share,
     zeuthen,
 )
+from sim.core.curves import faratin_alpha, faratin_alpha_exp, logit_accept
 
 Value = float | tuple[float, ...] | None
 
@@ -288,7 +288,7 @@ ROWS: list[Row] = [
         )
         for w, e in [(0.3, 0.526316), (0.6, 0.4)]
     ],
-    # Faratin–Sierra–Jennings (1998), sim.curves
+    # Faratin–Sierra–Jennings (1998), sim.core.curves
     *[
         Row(
             f"fsj-poly-b{b}",
@@ -323,7 +323,7 @@ ROWS: list[Row] = [
         5e-7,
         S_C5,
     ),
-    # logit acceptance (McKelvey–Palfrey 1995), sim.curves
+    # logit acceptance (McKelvey–Palfrey 1995), sim.core.curves
     *[
         Row(
             f"logit-{lam}-{dl}",
@@ -484,9 +484,9 @@ def _negmas_toy() -> float:
     from negmas.preferences.ops import nash_points, pareto_frontier
 
     from sim import load_scenario
-    from sim.analysis import analyze
-    from sim.compiled import compile_scenario
-    from sim.utility import utilities
+    from sim.analysis.bargaining import analyze
+    from sim.core.compiled import compile_scenario
+    from sim.core.utility import utilities
     from tests.validation.test_negmas import negmas_ufuns
 
     s = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "bilateral_toy.yaml")

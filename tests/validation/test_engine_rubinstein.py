@@ -1,9 +1,11 @@
 """The engine reproduces Rubinstein (1982): concession preset ``rubinstein`` under ``alternating_offers``.
 
 Two actors split a pie u = (x, 1 − x) on a grid of step h, reservation values 0. With subgame-perfect aspirations
-(:class:`sim.policies.SubgamePerfect`) the proposer of round 0 offers the responder its continuation value and the
+(:class:`sim.engine.policies.SubgamePerfect`) the proposer of round 0 offers the responder its continuation value and
+the
 responder accepts at once, so the deal of round 0 must be the finite-horizon SPE share (REPORT §C.3/§E,
-:func:`sim.theory.rubinstein_finite`) up to the grid: each round's rounding moves the share by less than h, hence
+:func:`sim.analysis.theory.rubinstein_finite`) up to the grid: each round's rounding moves the share by less than h,
+hence
 |error| ≤ h / (1 − max δ). Rows of the validation table (``rows.py``) use :func:`engine_share`; this file adds
 the trace, a property over random discounts, a multi-issue scenario and the usage errors.
 """
@@ -17,13 +19,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sim.policies
+import sim.engine.policies
 from sim import scenario_from_document
-from sim.compiled import compile_scenario
+from sim.analysis.theory import pareto_mask, rubinstein_finite, rubinstein_share
+from sim.core.compiled import compile_scenario
+from sim.core.utility import all_packages, utilities
+from sim.engine.runner import run
 from sim.errors import UsageError
-from sim.runner import run
-from sim.theory import pareto_mask, rubinstein_finite, rubinstein_share
-from sim.utility import all_packages, utilities
 
 FINE = 1e-4  # grid step of the two-clause pie
 
@@ -157,5 +159,5 @@ def test_preset_outside_its_model_is_a_usage_error(change, message):
 
 
 def test_spe_path_doctest():
-    res = doctest.testmod(sim.policies, optionflags=doctest.NORMALIZE_WHITESPACE)
+    res = doctest.testmod(sim.engine.policies, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.attempted > 0 and res.failed == 0

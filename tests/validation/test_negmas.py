@@ -6,7 +6,7 @@ saliences as weights and ``TableFun`` option values, ``reserved_value`` = negsim
 each pinned by a test here and explained in ``docs/validation.md``:
 
 * NegMAS' ``pareto_frontier`` keeps one outcome per distinct utility vector and only rational outcomes
-  (U ≥ reserved value); ``sim.theory.pareto_mask`` keeps every package of a Pareto-optimal vector.
+  (U ≥ reserved value); ``sim.analysis.theory.pareto_mask`` keeps every package of a Pareto-optimal vector.
 * NegMAS' ``nash_points`` measures gains from the reserved value only when it is at least the ufun's minimum over
   the outcome space, otherwise from that minimum; negsim measures them from R (``analyze``) or the ``d`` given.
 """
@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 
 from sim import scenario_from_document
-from sim.analysis import analyze
-from sim.compiled import Compiled, compile_scenario
-from sim.theory import nash_point, pareto_mask
-from sim.utility import all_packages, utilities
+from sim.analysis.bargaining import analyze
+from sim.analysis.theory import nash_point, pareto_mask
+from sim.core.compiled import Compiled, compile_scenario
+from sim.core.utility import all_packages, utilities
 
 WHY = "negmas is not installed (pip install -e '.[bench]')"
 DYADIC_WEIGHTS = {2: [0.5, 0.5], 3: [0.5, 0.25, 0.25], 4: [0.5, 0.25, 0.125, 0.125]}

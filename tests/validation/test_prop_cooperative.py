@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sim.theory import ideal_point, kalai_smorodinsky, ks_level, nash_point, pareto_mask
+from sim.analysis.theory import ideal_point, kalai_smorodinsky, ks_level, nash_point, pareto_mask
 from tests.validation.strategies import brute_pareto, utility_sets
 
 FAST = settings(max_examples=60, deadline=None)

@@ -1,4 +1,4 @@
-"""Properties of the FSJ concession curves and logit acceptance of sim.curves."""
+"""Properties of the FSJ concession curves and logit acceptance of sim.core.curves."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
-from sim.curves import faratin_alpha, faratin_alpha_exp, logit_accept
+from sim.core.curves import faratin_alpha, faratin_alpha_exp, logit_accept
 
 FAST = settings(max_examples=60, deadline=None)
 T = np.linspace(0, 12, 121)  # past the deadline too

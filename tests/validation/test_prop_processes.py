@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.theory import (
+from sim.analysis.theory import (
     baron_ferejohn,
     fearon_range,
     outside_option_share,

@@ -1,4 +1,4 @@
-"""One test per row of the validation table (docs/validation.md), plus the doctests of sim.theory."""
+"""One test per row of the validation table (docs/validation.md), plus the doctests of sim.analysis.theory."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import doctest
 
 import pytest
 
-import sim.theory
-import sim.theory_games
+import sim.analysis.theory
+import sim.analysis.theory_games
 from tests.validation.rows import ROWS, close
 
 
@@ -22,7 +22,7 @@ def test_row_ids_unique():
     assert len(ids) == len(set(ids))
 
 
-@pytest.mark.parametrize("module", [sim.theory, sim.theory_games], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [sim.analysis.theory, sim.analysis.theory_games], ids=lambda m: m.__name__)
 def test_doctests(module):
     res = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.attempted > 0 and res.failed == 0

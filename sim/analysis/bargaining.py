@@ -1,0 +1,226 @@
+"""Outcome-space analysis at round 0: zone of agreement, bargaining solutions, Pareto frontier.
+
+All questions are mixed-integer programs over the package space (:mod:`sim.search.mip`), so they are exact on scenarios
+far too large to enumerate (Paris 2026 has 10^11 packages). "Individually rational" (IR) means what
+``negsim evaluate`` calls *signed*: every signatory's surplus U_i − R_i(0) ≥ 0 with none of its red lines hit
+(hard or soft),
+every triggered approval rule passes (its voters accept: surplus ≥ 0, no hard red line), every constraint holds.
+
+- ZOPA: some IR package exists (the max–min surplus z* ≥ 0).
+- Egalitarian: max_x min_i (U_i − R_i); utilitarian: max Σ_i U_i over IR packages.
+- Nash (1950): max Π_i (U_i − R_i) over IR packages, solved exactly by outer approximation: log g ≤ log s +
+  (g − s)/s at tangent points s, adding the tangents at each solution until the bound equals the true value.
+- Kalai–Smorodinsky (1975): ideal a_i = max U_i over IR packages; max_x min_i (U_i − R_i)/(a_i − R_i).
+- Pareto frontier of the signatories: the supported points (weighted-sum optima over a grid of weights) — exact
+  points, but non-supported efficient packages between them are not listed (said in ``notes``).
+- If there is no ZOPA: for each signatory, how far its reservation value must fall (others unchanged), and which
+  single hard red line, made soft, would open one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+
+from sim.core.compiled import Compiled, compile_scenario
+from sim.scenario.models import Scenario
+from sim.search.mip import PackageModel
+
+TOL = 1e-9
+
+
+def _ir_model(cp: Compiled, R: np.ndarray, skip_red_line: tuple[int, int] | None = None) -> PackageModel:
+    m = PackageModel(cp)
+    for i in np.flatnonzero(cp.signatory):
+        for j in np.flatnonzero(cp.hard[i] | (cp.penalty[i] > 0)):
+            if skip_red_line is not None and (int(i), int(cp.clause_of[j])) == skip_red_line:
+                continue
+            m.forbid(int(j))
+    m.approvals(R)
+    return m
+
+
+def max_min_surplus(cp: Compiled, R: np.ndarray, skip_red_line: tuple[int, int] | None = None):
+    """(package, z*) maximising the smallest signatory surplus (approvals and constraints enforced)."""
+    m = _ir_model(cp, R, skip_red_line)
+    z = m.add_var(-3.0, 2.0)
+    cost = {z: 1.0}
+    for i in np.flatnonzero(cp.signatory):
+        u = m.clipped(int(i))
+        m.add_row({z: 1.0, u: -1.0}, -np.inf, -float(R[i]))
+        cost[u] = 1e-4  # tie-break towards efficiency
+    pkg, x = m.solve(cost)
+    return (pkg, float(x[z])) if x is not None else (None, -math.inf)
+
+
+def _best(cp: Compiled, R: np.ndarray, weights: np.ndarray, ir: bool = True, maximize: bool = True):
+    m = _ir_model(cp, R) if ir else PackageModel(cp)
+    if ir:
+        for i in np.flatnonzero(cp.signatory):
+            m.at_least(int(i), float(R[i]))
+    cost: dict[int, float] = {}
+    for i in np.flatnonzero(weights):
+        if maximize:
+            cost[m.clipped(int(i))] = float(weights[i])
+        else:  # max(0, U_i) from below: its minimum is the minimum of the clipped utility
+            w = m.add_var(0.0, np.inf)
+            m.add_row({**{k: -v for k, v in m.utility(int(i)).items()}, w: 1.0}, 0.0, np.inf)
+            cost[w] = float(weights[i])
+    pkg, _ = m.solve(cost, maximize=maximize)
+    return pkg
+
+
+def nash_package(cp: Compiled, R: np.ndarray, max_iter: int = 60):
+    """Exact maximiser of Σ_i log(U_i − R_i) over IR packages with every surplus > 0 (outer approximation)."""
+    sig = [int(i) for i in np.flatnonzero(cp.signatory)]
+    points: dict[int, set[float]] = {i: {1e-4, 1e-3, 0.01, 0.03, 0.1, 0.2, 0.4, 0.7, 1.0} for i in sig}
+    best_pkg, best_val = None, -math.inf
+    for _ in range(max_iter):
+        m = _ir_model(cp, R)
+        ts = {}
+        for i in sig:
+            u = m.clipped(i)
+            m.add_row({u: 1.0}, float(R[i]) + 1e-7, np.inf)
+            t = m.add_var(-50.0, 1.0)
+            ts[i] = t
+            for s in sorted(points[i]):
+                # t ≤ log s + (u_i − R_i − s)/s, u_i the clipped utility
+                m.add_row({t: 1.0, u: -1.0 / s}, -np.inf, math.log(s) - 1.0 - float(R[i]) / s)
+        pkg, x = m.solve({t: 1.0 for t in ts.values()})
+        if pkg is None or x is None:
+            return None, -math.inf
+        uvec = _utilities(cp, pkg)
+        gains = uvec[sig] - R[sig]
+        true = float(np.sum(np.log(np.maximum(gains, 1e-300))))
+        bound = float(sum(x[t] for t in ts.values()))
+        if true > best_val:
+            best_pkg, best_val = pkg, true
+        if bound - best_val <= 1e-9:
+            break
+        for i, g in zip(sig, gains):
+            points[i].add(float(max(g, 1e-9)))
+    return best_pkg, best_val
+
+
+def ks_package(cp: Compiled, R: np.ndarray, ideal: np.ndarray):
+    sig = np.flatnonzero(cp.signatory)
+    m = _ir_model(cp, R)
+    z = m.add_var(-10.0, 10.0)
+    cost = {z: 1.0}
+    for i in sig:
+        span = max(float(ideal[i] - R[i]), 1e-9)
+        u = m.clipped(int(i))
+        m.add_row({z: 1.0, u: -1.0 / span}, -np.inf, -float(R[i]) / span)
+        m.at_least(int(i), float(R[i]))
+        cost[u] = 1e-4 / span
+    pkg, _ = m.solve(cost)
+    return pkg
+
+
+def _utilities(cp: Compiled, pkg: np.ndarray) -> np.ndarray:
+    from sim.core.utility import utilities
+
+    return utilities(cp, pkg[None, :])[:, 0]
+
+
+def analyze(scenario: Scenario, pareto_grid: int = 6) -> dict[str, Any]:
+    """Everything an analyst asks before running: see the module docstring. Returns a JSON-ready dict."""
+    cp = compile_scenario(scenario)
+    R = cp.reservation(0)
+    sig = [int(i) for i in np.flatnonzero(cp.signatory)]
+    names = [cp.actors[i] for i in sig]
+    notes: list[str] = []
+
+    def desc(pkg):
+        if pkg is None:
+            return None
+        u = _utilities(cp, pkg)
+        return {
+            "package": cp.labels(pkg),
+            "utilities": {cp.actors[i]: round(float(u[i]), 6) for i in sig},
+            "surplus": {cp.actors[i]: round(float(u[i] - R[i]), 6) for i in sig},
+        }
+
+    ega, z = max_min_surplus(cp, R)
+    zopa = ega is not None and z >= -TOL
+    out: dict[str, Any] = {
+        "scenario": scenario.id,
+        "signatories": names,
+        "reservation": {a: round(float(R[i]), 6) for i, a in enumerate(cp.actors)},
+        "zopa": bool(zopa),
+        "max_min_surplus": round(z, 6) if math.isfinite(z) else None,
+        "egalitarian": desc(ega) if zopa else None,
+    }
+    if zopa:
+        ideal = np.zeros(cp.n_actors)
+        for i in sig:
+            w = np.zeros(cp.n_actors)
+            w[i] = 1.0
+            ideal[i] = _utilities(cp, _best(cp, R, w))[i]
+        nash, val = nash_package(cp, R)
+        out["nash"] = desc(nash)
+        out["nash_log_product"] = round(val, 9) if nash is not None else None
+        if nash is None:
+            notes.append("every IR package leaves some signatory at exactly zero surplus: no Nash point")
+        out["kalai_smorodinsky"] = desc(ks_package(cp, R, ideal))
+        out["ideal"] = {cp.actors[i]: round(float(ideal[i]), 6) for i in sig}
+        out["utilitarian"] = desc(_best(cp, R, cp.signatory.astype(float)))
+        out["pareto"] = _pareto(cp, R, sig, pareto_grid, desc)
+        notes.append(
+            f"pareto lists the supported efficient packages (weighted-sum optima over {len(out['pareto'])} "
+            "weight vectors); efficient packages off the convex hull are not listed"
+        )
+    else:
+        out.update(nash=None, kalai_smorodinsky=None, utilitarian=None, pareto=[], ideal=None, nash_log_product=None)
+        out["to_open_a_zopa"] = _openings(cp, R, sig)
+    best, worst = {}, {}
+    for i, a in enumerate(cp.actors):
+        w = np.zeros(cp.n_actors)
+        w[i] = 1.0
+        hi = _best(cp, R, w, ir=False)
+        lo = _best(cp, R, w, ir=False, maximize=False)
+        best[a] = (
+            {"package": cp.labels(hi), "utility": round(float(_utilities(cp, hi)[i]), 6)} if hi is not None else None
+        )
+        worst[a] = (
+            {"package": cp.labels(lo), "utility": round(float(_utilities(cp, lo)[i]), 6)} if lo is not None else None
+        )
+    out["best"], out["worst"] = best, worst
+    out["notes"] = notes
+    return out
+
+
+def _pareto(cp, R, sig, grid, desc) -> list[dict[str, Any]]:
+    seen: dict[tuple, dict[str, Any]] = {}
+    for combo in itertools.product(range(grid + 1), repeat=len(sig)):
+        if sum(combo) != grid or len(sig) > 4:
+            continue
+        w = np.zeros(cp.n_actors)
+        for i, c in zip(sig, combo):
+            w[i] = c / grid + 1e-3
+        pkg = _best(cp, R, w)
+        if pkg is not None:
+            seen.setdefault(tuple(pkg), desc(pkg))
+    return sorted(seen.values(), key=lambda d: tuple(-v for v in d["utilities"].values()))
+
+
+def _openings(cp: Compiled, R: np.ndarray, sig: list[int]) -> dict[str, Any]:
+    """Smallest single changes that open a zone of agreement."""
+    drops = {}
+    for i in sig:
+        m = _ir_model(cp, R)
+        for k in sig:
+            if k != i:
+                m.at_least(k, float(R[k]))
+        pkg, _ = m.solve(m.utility(i))
+        drops[cp.actors[i]] = None if pkg is None else round(float(R[i] - _utilities(cp, pkg)[i]), 6)
+    lines = []
+    for i in sig:
+        for c in sorted({int(cp.clause_of[j]) for j in np.flatnonzero(cp.hard[i])}):
+            pkg, z = max_min_surplus(cp, R, skip_red_line=(i, c))
+            if pkg is not None and z >= -TOL:
+                lines.append({"actor": cp.actors[i], "clause": cp.clauses[c], "package": cp.labels(pkg)})
+    return {"reservation_drop": drops, "soften_red_line": lines}

@@ -1,0 +1,1 @@
+"""The ``negsim`` command line, one module a command."""

@@ -1,0 +1,58 @@
+"""``negsim analyze FILE``: zone of agreement, bargaining solutions and the Pareto frontier at round 0."""
+
+from __future__ import annotations
+
+import json
+from argparse import Namespace
+from typing import Any
+
+from sim.cli.main import load_with_sets
+
+
+def _pkg_line(label: str, d: dict[str, Any] | None, sq: dict[str, str]) -> list[str]:
+    if d is None:
+        return [f"{label}: none"]
+    gains = ", ".join(f"{a} {v:+.3f}" for a, v in d["surplus"].items())
+    moved = ", ".join(f"{c}={o}" for c, o in d["package"].items() if sq.get(c) != o)
+    return [f"{label}: surplus {gains}", f"  changes from the status quo: {moved or 'none'}"]
+
+
+def report(a: dict[str, Any], sq: dict[str, str]) -> str:
+    lines = [f"{a['scenario']}: signatories {', '.join(a['signatories'])}"]
+    lines.append("reservation values R(0): " + ", ".join(f"{k} {v:.3f}" for k, v in a["reservation"].items()))
+    if a["zopa"]:
+        lines.append(f"ZOPA: yes (the best package leaves every signatory at least {a['max_min_surplus']:+.3f})")
+        for key, label in (
+            ("nash", "Nash bargaining package"),
+            ("kalai_smorodinsky", "Kalai-Smorodinsky package"),
+            ("egalitarian", "Egalitarian (max-min) package"),
+            ("utilitarian", "Utilitarian package"),
+        ):
+            lines += _pkg_line(label, a[key], sq)
+        lines.append(f"Pareto frontier (supported points): {len(a['pareto'])} packages")
+    else:
+        z = a["max_min_surplus"]
+        lines.append(f"ZOPA: no (best max-min surplus {z:+.3f})" if z is not None else "ZOPA: no (nothing feasible)")
+        op = a["to_open_a_zopa"]
+        for actor, drop in op["reservation_drop"].items():
+            if drop is None:
+                lines.append(f"  lowering {actor}'s reservation value alone cannot open one (the others conflict)")
+            elif drop > 0:
+                lines.append(f"  a ZOPA opens if {actor}'s reservation value falls by {drop:.3f}")
+        for rl in op["soften_red_line"]:
+            lines.append(f"  a ZOPA opens if {rl['actor']}'s red line on {rl['clause']} is made soft")
+    for note in a["notes"]:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def main(args: Namespace) -> int:
+    from sim.analysis.bargaining import analyze
+
+    scenario = load_with_sets(args.file, args.sets)
+    result = analyze(scenario)
+    if args.json:
+        print(json.dumps(result, sort_keys=True, indent=2))
+    else:
+        print(report(result, scenario.scenario.status_quo_package))
+    return 0

@@ -1,0 +1,156 @@
+"""``negsim plot DIR``: draw a figure of a sweep folder, a run folder or a scenario file.
+
+Kinds by input: a sweep folder (``metadata.json`` of kind ``sweep``) gives ``acceptance`` (default), ``rounds``,
+``heatmap`` and ``blocking``; a run folder (``trace.parquet``) gives ``trace`` (default) and ``space`` (with the
+path of its offers); a scenario YAML file gives ``space``. The format follows the output's suffix (.png, .svg,
+.pdf); the default output is ``DIR/<kind>.png`` (``results/<scenario>/space-<A>-<B>.png`` for a YAML file).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from sim.errors import UsageError
+
+SWEEP_KINDS = ("acceptance", "rounds", "heatmap", "blocking")
+RUN_KINDS = ("trace", "space")
+FORMATS = (".png", ".svg", ".pdf")
+
+
+def main(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    src = Path(args.dir)
+    if not src.exists():
+        raise UsageError(f"{src} does not exist: give a sweep folder, a run folder or a scenario file")
+    what = _what(src)
+    kind = args.kind or {"sweep": "acceptance", "run": "trace", "scenario": "space"}[what]
+    allowed = {"sweep": SWEEP_KINDS, "run": RUN_KINDS, "scenario": ("space",)}[what]
+    if kind not in allowed:
+        raise UsageError(f"--kind {kind} needs a {_needs(kind)}; {src} is a {what} (it takes {', '.join(allowed)})")
+    if what == "sweep":
+        ax, default = _sweep_figure(src, kind, args), src / f"{kind}.png"
+    else:
+        ax, default = _run_figure(src, what, kind, args)
+    out = Path(args.output) if args.output else default
+    if out.suffix.lower() not in FORMATS:
+        raise UsageError(f"-o {out}: the suffix chooses the format, one of {', '.join(FORMATS)}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ax.figure.savefig(out, bbox_inches="tight", dpi=150)
+    print(out)
+    return 0
+
+
+def _what(src: Path) -> str:
+    if src.is_file() and src.suffix.lower() in (".yaml", ".yml"):
+        return "scenario"
+    if src.is_dir() and (src / "trace.parquet").is_file():
+        return "run"
+    if src.is_dir() and (src / "metadata.json").is_file():
+        return "sweep"
+    raise UsageError(f"{src} is neither a sweep folder, a run folder (trace.parquet) nor a scenario YAML file")
+
+
+def _needs(kind: str) -> str:
+    if kind in SWEEP_KINDS:
+        return "sweep folder"
+    return "run folder or a scenario file" if kind == "space" else "run folder"
+
+
+def swept_params(meta: dict[str, Any]) -> list[str]:
+    """The paths of a sweep's parameters, from its metadata (entries are paths or ``{"path": ...}``)."""
+    return [p["path"] if isinstance(p, dict) else str(p) for p in meta.get("params", [])]
+
+
+def round_unit(meta: dict[str, Any]) -> str | None:
+    unit = ((meta.get("scenario") or {}).get("scenario") or {}).get("round_unit")
+    return str(unit) if unit else None
+
+
+def _param(value: str | None, params: list[str], flag: str, default_index: int | None) -> str | None:
+    if value is None:
+        if default_index is None:
+            return None
+        if len(params) <= default_index:
+            raise UsageError(f"{flag}: this figure needs a swept parameter; the sweep has none")
+        return params[default_index]
+    if value not in params:
+        raise UsageError(f"{flag} {value}: not a swept parameter; the sweep's are {', '.join(params) or 'none'}")
+    return value
+
+
+def _actors(text: str | None, known: list[str] | tuple[str, ...]) -> list[str] | None:
+    if not text:
+        return None
+    names = [a.strip() for a in text.split(",") if a.strip()]
+    unknown = [a for a in names if a not in known]
+    if unknown:
+        raise UsageError(f"--actors: unknown actor {', '.join(unknown)}; the scenario has {', '.join(known)}")
+    return names
+
+
+def _sweep_figure(src: Path, kind: str, args: argparse.Namespace) -> Any:
+    from sim.plots import sweep as plots
+    from sim.store.results import load_sweep, read_sweep_metadata
+
+    meta = read_sweep_metadata(src)
+    df = load_sweep(src)
+    params = swept_params(meta)
+    sid = meta.get("scenario_id", "")
+    if plots.valid_runs(df).empty:
+        raise UsageError(f"{src} has no finished run to plot")
+    if kind == "acceptance":
+        x = _param(args.x, params, "--x", 0)
+        by = _param(args.by, params, "--by", None)
+        signatories = ((meta.get("scenario") or {}).get("decision_rules") or {}).get("signatories")
+        actors = _actors(args.actors, plots.actors_of(df)) or signatories
+        ax = plots.acceptance(df, x, by=by, actors=actors)  # type: ignore[arg-type]
+        n, seeds = len(plots.valid_runs(df)), int(df.groupby("point").size().median())
+        agenda = ((meta.get("scenario") or {}).get("protocol") or {}).get("agenda")
+        where = f", agenda {agenda}" if agenda and "protocol.agenda" not in params else ""
+        ax.set_title(f"{sid}: P(deal) against {x}\n{n} runs ({seeds} seeds per point{where}), 95% Wilson intervals",
+                     fontsize="medium")  # fmt: skip
+        return ax
+    if kind == "rounds":
+        x = _param(args.x, params, "--x", 0 if params else None)
+        return plots.rounds(df, x, round_unit=round_unit(meta), title=f"{sid}: deals by round")
+    if kind == "heatmap":
+        if len(params) < 2:
+            raise UsageError(f"--kind heatmap needs two swept parameters; the sweep has {', '.join(params) or 'none'}")
+        x = _param(args.x, params, "--x", 0)
+        y = _param(args.y, params, "--y", None) or next(p for p in params if p != x)
+        if y == x:
+            raise UsageError(f"--y {y}: choose a swept parameter other than --x ({', '.join(params)})")
+        return plots.heatmap(df, x, y, title=f"{sid}: P(deal) ({len(plots.valid_runs(df))} runs)")  # type: ignore[arg-type]
+    return plots.blocking(df, title=f"{sid}: who blocked the last offer ({len(plots.valid_runs(df))} runs)")
+
+
+def _run_figure(src: Path, what: str, kind: str, args: argparse.Namespace) -> tuple[Any, Path]:
+    from sim.core.compiled import compile_scenario
+    from sim.plots import run as plots_run
+    from sim.store.results import load_run, scenario_from_metadata
+
+    if what == "scenario":
+        from sim.scenario.loader import load_scenario
+
+        scenario, tr, outcome, meta = load_scenario(src), None, None, dict[str, Any]()
+    else:
+        outcome, tr, meta = load_run(src)
+        scenario = scenario_from_metadata(meta)
+    cp = compile_scenario(scenario)
+    if kind == "trace" and tr is not None:
+        actors = _actors(args.actors, cp.actors)
+        title = f"{cp.scenario_id}, seed {meta.get('seed')}: {outcome.get('reason') if outcome else ''}"
+        ax = plots_run.trace(tr, actors=actors, round_unit=scenario.scenario.round_unit, outcome=outcome, title=title)
+        return ax, src / "trace.png"
+    pair = _actors(args.actors, cp.actors) or [cp.actors[i] for i in range(cp.n_actors) if cp.signatory[i]][:2]
+    if len(pair) != 2:
+        raise UsageError(f"--actors: --kind space needs two actors, e.g. --actors {','.join(cp.actors[:2])}")
+    ax = plots_run.space(cp, pair[0], pair[1], tr=tr)
+    default = (
+        src / "space.png" if what == "run" else Path("results") / cp.scenario_id / f"space-{pair[0]}-{pair[1]}.png"
+    )
+    return ax, default

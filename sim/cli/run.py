@@ -1,0 +1,73 @@
+"""``negsim run FILE``: play one negotiation, print it round by round, write its results folder."""
+
+from __future__ import annotations
+
+import json
+from argparse import Namespace
+
+from sim.cli.main import load_with_sets
+
+
+def account(result, scenario) -> str:
+    """A readable round-by-round account of a run."""
+    trace = result.trace
+    o = result.outcome
+    p = scenario.protocol
+    who = f"mediator {p.mediator} (single text)" if p.proposal_mode == "mediator_single_text" else "alternating offers"
+    lines = [
+        f"{scenario.id}: seed {o.seed}, agenda {p.agenda}, {who}, up to {scenario.scenario.max_rounds} rounds "
+        f"({scenario.scenario.round_unit})"
+    ]
+    previous: dict[str, str] = {}
+    offer_cols = [c for c in trace.columns if c.startswith("offer.")]
+    for rnd, rows in trace.groupby("round", sort=True):
+        first = rows.iloc[0]
+        offer = {c[6:]: first[c] for c in offer_cols}
+        changed = {k: v for k, v in offer.items() if previous.get(k) != v}
+        head = f"round {rnd} [{first['stage']}]"
+        if first["events"]:
+            head += f" events: {first['events']}"
+        lines.append(head)
+        if changed:
+            what = ", ".join(f"{k}={v}" for k, v in changed.items())
+            lines.append(f"  {first['proposer']} proposes {'' if previous else 'package '}{what}")
+        else:
+            lines.append(f"  {first['proposer']} proposes the same package")
+        previous = offer
+        req = rows[rows["required"]]
+        votes = "  ".join(f"{r.actor} {r.utility:.2f}/{r.aspiration:.2f} {r.vote}" for r in req.itertuples())
+        lines.append(f"  votes (utility/aspiration): {votes}")
+    if o.deal:
+        lines.append(f"Deal in round {o.round}: " + ", ".join(f"{k}={v}" for k, v in (o.package or {}).items()))
+    else:
+        lines.append(f"No deal after {o.rounds_played} rounds ({o.reason}).")
+        if o.rejected_by:
+            blame = ", ".join(f"{a} (costliest clause: {o.blocking_clause.get(a, '?')})" for a in o.rejected_by)
+            lines.append(f"Last offer rejected by {blame}.")
+    if o.ratification:
+        lines.append(
+            "Ratification: " + ", ".join(f"{k} {'passed' if v else 'failed'}" for k, v in o.ratification.items())
+        )
+    return "\n".join(lines)
+
+
+def main(args: Namespace) -> int:
+    from sim.engine.runner import run
+
+    scenario = load_with_sets(args.file, args.sets)
+    result = run(scenario, seed=args.seed)
+    if args.json:
+        print(json.dumps(result.outcome.to_json(), sort_keys=True, indent=2))
+    elif args.quiet:
+        o = result.outcome
+        verdict = f"deal in round {o.round}" if o.deal else f"no deal ({o.reason})"
+        print(f"{scenario.id} seed {args.seed}: {verdict}")
+    else:
+        print(account(result, scenario))
+    if not args.no_save:
+        from sim.store.results import write_run
+
+        where = write_run(result, scenario, args.seed, base=args.out or "results")
+        if not args.json:
+            print(f"results: {where}")
+    return 0

@@ -1,0 +1,80 @@
+"""``negsim sweep``: a design of parameter points x seeds into a results folder (docs/sweeps.md).
+
+Exit 0 when every run gave an outcome; 1 when any run raised (the summary and the table still hold every run,
+and stderr says how many raised and the first error); 2 for a user error before any run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.errors import SweepFailed, UsageError
+
+RESULT_FLAGS = (
+    ("FILE", "file"),
+    ("--param", "param"),
+    ("--set", "sets"),
+    ("--seeds", "seeds"),
+    ("--master-seed", "master_seed"),
+    ("--design", "design"),
+    ("--samples", "samples"),
+    ("--chunk", "chunk"),
+    ("--out", "out"),
+    ("--overwrite", "overwrite"),
+)
+"""Flags that shape the results: with --resume they come from the folder's metadata.json instead."""
+
+
+def main(args: argparse.Namespace) -> int:
+    from sim.sweeps.run import resume, sweep
+
+    if args.resume:
+        given = [flag for flag, name in RESULT_FLAGS if getattr(args, name) not in (None, [], False)]
+        if given:
+            raise UsageError(
+                f"--resume takes the sweep's arguments from {args.resume}/metadata.json; drop {', '.join(given)}"
+                " (only --workers, --executor, --scheduler and --quiet may change)"
+            )
+        folder = Path(args.resume)
+        run = lambda: resume(  # noqa: E731
+            folder, workers=args.workers, executor=args.executor, scheduler=args.scheduler, quiet=args.quiet
+        )
+    else:
+        if not args.file:
+            raise UsageError("give a scenario FILE to sweep, or --resume DIR to continue a sweep")
+        from sim.cli.main import load_with_sets
+        from sim.store.results import new_id
+        from sim.sweeps.designs import parse_param_args
+
+        scenario = load_with_sets(args.file, args.sets)
+        folder = Path(args.out) if args.out else Path("results") / new_id(scenario.id)
+        params = parse_param_args(args.param) or None
+        run = lambda: sweep(  # noqa: E731
+            scenario,
+            params,
+            seeds=args.seeds,
+            design=args.design,
+            samples=args.samples,
+            master_seed=args.master_seed,
+            workers=args.workers,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            chunk=args.chunk,
+            out=folder,
+            overwrite=args.overwrite,
+            quiet=args.quiet,
+        )
+    try:
+        result = run()
+    except SweepFailed as exc:
+        print(exc.result)
+        print(f"negsim: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        if (folder / "metadata.json").exists():
+            print(f"negsim: interrupted; continue with: negsim sweep --resume {folder}", file=sys.stderr)
+        raise
+    print(result)
+    return 0

@@ -1,0 +1,324 @@
+"""The scenario language: pydantic v2 models of a multi-party negotiation.
+
+A scenario file (``scenarios/*.yaml``) is read by :mod:`sim.scenario.loader`, which expands shorthands and profile
+inheritance (:mod:`sim.scenario.resolve`), then validated here once. Structure and bounds are checked by the models;
+cross references (clause, option, actor, group and profile names) by :func:`sim.scenario.checks.cross_check`, called
+from
+the one ``model_validator`` of :class:`Scenario` (when fields are wrong, the loader runs it on a partial model,
+:mod:`sim.scenario.partial`, so that both kinds of error are reported at once). Nothing downstream validates again.
+
+Every field, its default and its range are documented in ``docs/scenario-format.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+Id = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=80)]
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
+Bool = Annotated[bool, Field(strict=True)]
+"""Only ``true`` and ``false``: pydantic would otherwise also take the strings ``yes``, ``on``, ``1``..."""
+
+MAX_ACTORS = 200
+MAX_CLAUSES = 200
+MAX_OPTIONS = 1_000
+MAX_ROUNDS = 100_000
+
+CONCESSION_PRESETS: dict[str, float] = {"boulware": 0.2, "linear": 1.0, "conceder": 5.0, "rubinstein": float("nan")}
+"""Faratin–Sierra–Jennings exponents β by name (β < 1 Boulware, β = 1 linear, β > 1 Conceder).
+
+``rubinstein`` (β = NaN) is not a curve: the actor's aspiration in round t is its subgame-perfect continuation
+value in the finite-horizon alternating-offers game (Ståhl 1972, Rubinstein 1982) over the scenario's own packages,
+with T = max_rounds, the proposer schedule and both actors' ``discount``: as proposer, its SPE utility in round t;
+as responder, what the SPE package of round t gives it. Two actors and ``alternating_offers`` only
+(:class:`sim.engine.policies.SubgamePerfect`)."""
+
+Concession = Literal["boulware", "linear", "conceder", "rubinstein"] | Annotated[float, Field(gt=0.0, le=100.0)]
+Role = Literal[
+    "mediator_signatory",
+    "party_signatory",
+    "signatory",
+    "mediator",
+    "approver",
+    "approver_contributor",
+    "contributor",
+    "observer",
+]
+SIGNATORY_ROLES = frozenset({"mediator_signatory", "party_signatory", "signatory"})
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Clause(Model):
+    """An issue on the table and its options (in order when ``ordered``)."""
+
+    options: Annotated[list[Id], Field(min_length=1, max_length=MAX_OPTIONS)]
+    ordered: Bool = False
+    description: str | None = None
+
+
+class Acceptance(Model):
+    """How an actor votes on the package on the table against its aspiration a(t).
+
+    ``threshold``: accept iff U ≥ a. ``logit``: accept with P = 1 / (1 + exp(−λ (U − a))) (McKelvey–Palfrey 1995).
+    """
+
+    model: Literal["threshold", "logit"] = "threshold"
+    lambda_: Annotated[float, Field(alias="lambda", ge=0.0, le=1e6)] = 20.0
+
+
+class RedLine(Model):
+    """Options an actor will not sign. ``penalty: hard`` is a veto; a number is subtracted from its utility."""
+
+    options: list[Id]
+    penalty: Literal["hard"] | Annotated[float, Field(ge=0.0, le=10.0)] = "hard"
+
+    @property
+    def hard(self) -> bool:
+        return self.penalty == "hard"
+
+
+class Reservation(Model):
+    """Walk-away value R(t) = U(status quo) − war_cost + expected_gain + drift_per_round · t (+ shocks)."""
+
+    war_cost: Signed = 0.0
+    expected_gain: Signed = 0.0
+    drift_per_round: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.0
+
+
+class Deadline(Model):
+    """At ``round`` the actor walks away with probability ``credibility``; else the deadline slips by ``extend_by``."""
+
+    round: Annotated[int, Field(ge=0, le=MAX_ROUNDS)]
+    action: Literal["walk_away"] = "walk_away"
+    credibility: Unit = 1.0
+    extend_by: Annotated[int, Field(ge=0, le=MAX_ROUNDS)] = 0
+
+
+class RatificationModel(Model):
+    """P(pass) = 1 / (1 + exp(−λ (U_actor(package) − threshold))): the actor's utility stands in for support."""
+
+    type: Literal["logit"] = "logit"
+    lambda_: Annotated[float, Field(alias="lambda", ge=0.0, le=1e6)] = 10.0
+    threshold: Unit = 0.5
+
+
+class Preconditions(Model):
+    """Preconditions of a ratification vote.
+
+    ``martial_law_lifted``: the vote can only pass if the package holds the last (permanent) option of the first
+    ceasefire clause. ``ceasefire_held_rounds`` is recorded but not simulated: the vote is taken at signature.
+    """
+
+    ceasefire_held_rounds: Annotated[int, Field(ge=0, le=MAX_ROUNDS)] = 0
+    martial_law_lifted: Bool = False
+
+
+class Ratification(Model):
+    """Domestic (level-II) ratification, triggered by options of the package (Putnam 1988)."""
+
+    body: str
+    triggers: dict[Id, list[Id]]
+    p: Unit | None = None
+    model: RatificationModel | None = None
+    preconditions: Preconditions = Preconditions()
+    note: str | None = None
+
+
+class Interaction(Model):
+    """Adds ``value`` to the actor's utility when every listed clause takes one of the listed options."""
+
+    when: Annotated[dict[Id, list[Id]], Field(min_length=2)]
+    value: Signed
+    note: str | None = None
+
+
+class ActorFields(Model):
+    """Preference fields shared by profiles and actors (every one optional until inheritance is resolved)."""
+
+    inherits: Id | list[Id] | None = None
+    salience: dict[Id, Annotated[float, Field(ge=0.0, le=1e6)]] | None = None
+    utilities: dict[Id, dict[Id, Unit]] | None = None
+    red_lines: dict[Id, RedLine] | None = None
+    reservation: Reservation | None = None
+    discount: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
+    concession: Concession | None = None
+    acceptance: Acceptance | None = None
+    deadline: Deadline | None = None
+    ratification: Ratification | None = None
+    interactions: list[Interaction] | None = None
+    note: str | None = None
+
+
+class Actor(ActorFields):
+    """A party to the talks: a signatory, an approver of some clauses, a contributor, a mediator…"""
+
+    role: Role = "party_signatory"
+    name: str | None = None
+    eu_member: Bool | None = None
+    represents_members: Annotated[int, Field(ge=1, le=1000)] = 1
+
+
+class ApprovalRule(Model):
+    """Who must approve a clause when one of its triggering options is in the package.
+
+    ``unanimity``: every voter accepts; ``qmv``: accepting voters reach ``decision_rules.qmv`` shares;
+    ``contributors``: every ``required`` actor accepts; ``ratification``: ``body`` passes with probability ``p``.
+    Triggered when the option is in ``when``, or not in ``when_not``, or (neither given) differs from the status quo.
+    """
+
+    rule: Literal["unanimity", "qmv", "contributors", "ratification"]
+    voters: list[Id] | None = None
+    required: list[Id] | None = None
+    body: str | None = None
+    p: Unit | None = None
+    when: list[Id] | None = None
+    when_not: list[Id] | None = None
+    note: str | None = None
+
+
+class QMV(Model):
+    """EU qualified majority: ≥ member_share of members and ≥ population_share of population (TEU art. 16)."""
+
+    member_share: Unit = 0.55
+    population_share: Unit = 0.65
+    members: dict[Id, Annotated[int, Field(ge=0, le=1000)]]
+    population_share_of_eu27: dict[Id, Unit]
+
+
+class DecisionRules(Model):
+    signatories: list[Id] | None = None
+    clause_approvals: dict[Id, list[ApprovalRule]] = {}
+    qmv: QMV | None = None
+
+
+class Constraint(Model):
+    """Feasibility: if every ``if`` clause takes one of its options, every ``require`` clause must too."""
+
+    id: Id
+    if_: Annotated[dict[Id, list[Id]], Field(alias="if", min_length=1)]
+    require: Annotated[dict[Id, list[Id]], Field(min_length=1)]
+    note: str | None = None
+
+
+class Shock(Model):
+    """An event at ``round`` (with probability ``p``) or in any round with probability ``p_per_round``.
+
+    It ``set``s or ``add``s numbers named by paths, and/or makes actors adopt a profile's preferences.
+    """
+
+    id: Id
+    round: Annotated[int, Field(ge=0, le=MAX_ROUNDS)] | None = None
+    p: Unit = 1.0
+    p_per_round: Unit | None = None
+    set: dict[str, Any] = {}
+    add: dict[str, float] = {}
+    profile: dict[Id, Id] = {}
+    note: str | None = None
+
+
+class SweepSpec(Model):
+    """Defaults for ``negsim sweep``: parameters by path (``start:stop:count`` or a list), seeds, design."""
+
+    params: dict[str, str | list[Any]] = {}
+    seeds: Annotated[int, Field(ge=1, le=10_000_000)] = 10
+    design: Literal["grid", "lhs", "sobol", "random"] = "grid"
+    samples: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    master_seed: Annotated[int, Field(ge=0)] = 0
+
+
+class Meta(Model):
+    id: Id
+    title: str | None = None
+    as_of: str | None = None
+    round_unit: str = "round"
+    max_rounds: Annotated[int, Field(ge=1, le=MAX_ROUNDS)]
+    status_quo_package: dict[Id, Id]
+    description: str | None = None
+
+
+class Protocol(Model):
+    """How the talks are run: agenda, who proposes, how actors concede and vote by default."""
+
+    agenda: Literal["ceasefire_first", "single_package", "issue_by_issue"] = "single_package"
+    agenda_order: list[Id] | None = None
+    ceasefire_clauses: list[Id] = ["ceasefire"]
+    mediator: Id | None = None
+    proposal_mode: Literal["mediator_single_text", "alternating_offers"] = "mediator_single_text"
+    proposers: list[Id] | None = None
+    offer_rule: Literal["max_min_surplus", "max_product"] = "max_min_surplus"
+    acceptance: Acceptance = Acceptance()
+    concession: Concession = "linear"
+    mediator_belief_noise: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    mediator_learning_step: Annotated[float, Field(ge=0.0, le=1.0)] = 0.02
+    search: Literal["auto", "enumerate", "milp"] = "auto"
+
+
+class Scenario(Model):
+    """A validated negotiation scenario. Immutable: :func:`sim.tweak` returns a new one."""
+
+    scenario: Meta
+    protocol: Protocol = Protocol()
+    clauses: Annotated[dict[Id, Clause], Field(min_length=1, max_length=MAX_CLAUSES)]
+    profiles: dict[Id, ActorFields] = {}
+    groups: dict[Id, list[Id]] = {}
+    actors: Annotated[dict[Id, Actor], Field(min_length=1, max_length=MAX_ACTORS)]
+    constraints: list[Constraint] = []
+    decision_rules: DecisionRules = DecisionRules()
+    shocks: list[Shock] = []
+    sweep: SweepSpec | None = None
+
+    _document: dict[str, Any] | None = PrivateAttr(default=None)
+    _source: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Scenario:
+        from sim.scenario.checks import CrossCheckError, cross_check
+
+        issues = cross_check(self)
+        if issues:
+            raise CrossCheckError(issues)
+        return self
+
+    # -- convenience views (derived, never stored) -------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.scenario.id
+
+    @property
+    def source(self) -> str | None:
+        return self._source
+
+    def expand(self, names: list[str]) -> list[str]:
+        """Replace group names by their members, keeping order and dropping repeats."""
+        out: list[str] = []
+        for n in names:
+            for m in self.groups.get(n, [n]):
+                if m not in out:
+                    out.append(m)
+        return out
+
+    @property
+    def signatories(self) -> list[str]:
+        if self.decision_rules.signatories is not None:
+            return self.expand(self.decision_rules.signatories)
+        return [a for a, spec in self.actors.items() if spec.role in SIGNATORY_ROLES]
+
+    def n_packages(self) -> int:
+        n = 1
+        for c in self.clauses.values():
+            n *= len(c.options)
+        return n
+
+    def document(self) -> dict[str, Any]:
+        """The scenario as written (shorthands expanded, profiles not merged): what :func:`sim.tweak` edits."""
+        import copy
+
+        if self._document is not None:
+            return copy.deepcopy(self._document)
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)

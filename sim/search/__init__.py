@@ -1,0 +1,1 @@
+"""Exact search of the package space: enumeration, branch and bound, and the MILP (HiGHS)."""

@@ -1,0 +1,1 @@
+"""Results folders that describe themselves: atomic files, metadata, loading runs and sweeps."""

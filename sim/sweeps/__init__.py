@@ -1,0 +1,1 @@
+"""Sweeps: designs of parameter points × seeds, run in chunks on executors, summarised."""

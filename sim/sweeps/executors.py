@@ -1,0 +1,377 @@
+"""Where the chunks of a sweep run: in this process, in a pool of processes, or on a Dask cluster.
+
+Each executor takes an iterator of tasks and a function ``fn(task, shared)``, keeps a bounded number of
+tasks in flight (so that a million-run sweep never holds more than a few chunks of rows) and yields
+``(task, result)`` in completion order. A result depends only on its task, so the order does not matter.
+
+Faults: the process pool is rebuilt when a worker process dies (``BrokenProcessPool``); the tasks that were
+in flight are then re-run one at a time, and a task that kills its worker :data:`MAX_DEATHS` times alone is
+given up (``lost(task, why)`` makes its result). Dask re-runs a task whose worker died itself; after its
+``allowed-failures`` a ``KilledWorker`` is given up the same way.
+
+Worker processes are forked from a ``forkserver`` (never from this possibly threaded process; ``spawn``
+where there is no forkserver) and have ``OPENBLAS_NUM_THREADS=1`` (and OMP/MKL) before numpy is imported:
+parallelism comes from processes, and a BLAS thread pool per process would oversubscribe the cores. Dask's
+nanny sets the same variables by default. This module imports numpy only when it has to.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from sim.scenario.models import Scenario
+
+Executor = Literal["serial", "process", "dask"]
+MAX_DEATHS = 2
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def init_worker() -> None:
+    """Run first in each worker process: one BLAS thread, and Ctrl-C is left to the parent to handle."""
+    for var in THREAD_VARS:
+        os.environ[var] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+GUARD = (
+    'put the sweep under `if __name__ == "__main__":` (docs/sweeps.md): worker processes import the main module'
+    " again (forkserver/spawn), so a top-level sweep there would run once more in each of them"
+)
+
+
+def check_main_guard(starts_processes: bool) -> None:
+    """Refuse, before any folder or process exists, a sweep that worker processes would start again.
+
+    In a worker importing its parent's main module (``_inheriting``), any sweep is that mistake. In the parent,
+    with ``starts_processes``, it is found in the main file's source: the top-level statement running now is not
+    inside an ``if __name__ ...`` block. Anything unclear (no file, no source, an interactive session) passes,
+    and so does a main module that workers do not import (``python -m pkg`` runs ``pkg.__main__``).
+    """
+    import multiprocessing
+    import sys
+
+    from sim.errors import UsageError
+
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise UsageError(f"a sweep started while a worker process imported the main module: {GUARD}")
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    name = getattr(getattr(main, "__spec__", None), "name", None) or ""
+    if not starts_processes or main is None or not isinstance(path, str) or name.rpartition(".")[2] == "__main__":
+        return  # as multiprocessing.spawn: a package's __main__ (python -m pkg) is not imported again in workers
+    import types
+
+    frame: types.FrameType | None = sys._getframe()
+    top = None
+    while frame is not None:  # the main module's own top-level code, outermost
+        if frame.f_globals is vars(main) and frame.f_code.co_name == "<module>" and frame.f_code.co_filename == path:
+            top = frame
+        frame = frame.f_back
+    if top is not None and top.f_lineno is not None and not _guarded(path, top.f_lineno):
+        raise UsageError(f"{path}:{top.f_lineno}: a sweep with worker processes at the top level: {GUARD}")
+
+
+def _guarded(path: str, line: int) -> bool:
+    """Whether ``line`` of the Python file ``path`` is inside an ``if`` that tests ``__name__`` (True if unsure)."""
+    import ast
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), path)
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return True
+    nodes: list[ast.AST] = list(tree.body)
+    while True:
+        node = next((n for n in nodes if n.lineno <= line <= (n.end_lineno or n.lineno)), None)  # type: ignore[attr-defined]
+        if node is None:
+            return True  # not a statement of this file after all
+        if isinstance(node, ast.If) and any(getattr(n, "id", None) == "__name__" for n in ast.walk(node.test)):
+            return True
+        if isinstance(node, ast.If | ast.For | ast.AsyncFor | ast.While | ast.With | ast.AsyncWith | ast.ExceptHandler):
+            nodes = [*node.body, *getattr(node, "orelse", [])]
+        elif isinstance(node, ast.Try | ast.TryStar):
+            nodes = [*node.body, *node.handlers, *node.orelse, *node.finalbody]
+        elif isinstance(node, ast.Match):
+            return True
+        else:
+            return False  # a simple statement (or a decorator's call) that runs whatever __name__ is
+
+
+def run_serial[Task](tasks: Iterator[Task], fn: Callable[[Task, Any], Any], shared: Any) -> Iterator[tuple[Task, Any]]:
+    for task in tasks:
+        yield task, fn(task, shared)
+
+
+def run_processes[Task](
+    tasks: Iterator[Task],
+    fn: Callable[[Task, Any], Any],
+    shared: Any,
+    workers: int,
+    lost: Callable[[Task, str], Any],
+    in_flight: int | None = None,
+) -> Iterator[tuple[Task, Any]]:
+    """Run ``fn(task, shared)`` in a pool of ``workers`` processes, rebuilt when one of them dies."""
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    limit = in_flight or 2 * workers
+    ctx = _context()
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker)
+
+    pool = new_pool()
+    suspects: deque[Task] = deque()  # were in flight when a worker died: re-run one at a time
+    deaths: dict[int, int] = {}  # id(task) -> times it killed its worker while running alone
+    running: dict[Future[Any], Task] = {}
+    fresh = iter(tasks)
+    exhausted = False
+    try:
+        while True:
+            unsent: list[Task] = []  # a task whose submit found the pool already broken
+            try:
+                if suspects and not running:
+                    unsent = [suspects.popleft()]
+                    running[pool.submit(fn, unsent[0], shared)] = unsent[0]
+                    unsent = []
+                while not suspects and not exhausted and len(running) < limit:
+                    nxt = next(fresh, None)
+                    if nxt is None:
+                        exhausted = True
+                        break
+                    unsent = [nxt]
+                    running[pool.submit(fn, nxt, shared)] = nxt
+                    unsent = []
+            except BrokenProcessPool:
+                pass
+            if not running and not unsent:
+                return
+            broken: list[Task] = list(unsent)
+            if not unsent:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    task = running.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        broken.append(task)
+                        continue
+                    deaths.pop(id(task), None)
+                    yield task, result
+            if not broken:
+                continue
+            alone = not unsent and not running and len(broken) == 1
+            broken += list(running.values())
+            running.clear()
+            _terminate(pool)
+            pool = new_pool()
+            if alone:
+                task = broken[0]
+                deaths[id(task)] = deaths.get(id(task), 0) + 1
+                if deaths[id(task)] >= MAX_DEATHS:
+                    deaths.pop(id(task))
+                    yield task, lost(task, f"the worker process died {MAX_DEATHS} times running these runs")
+                    continue
+            suspects.extend(broken)
+    finally:
+        _terminate(pool)
+
+
+PRELOAD = ("sim.sweeps.executors", "sim.engine.runner", "sim.engine.model", "sim.scenario.paths", "pyarrow", "pandas")
+
+
+def _context() -> Any:
+    """``forkserver`` (a server process that imported negsim once and forks each worker; a pool that is
+    rebuilt costs milliseconds, not seconds of imports) started with one BLAS thread; ``spawn`` elsewhere."""
+    import multiprocessing
+    import multiprocessing.forkserver as fs
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(list(PRELOAD))
+    saved = {v: os.environ.get(v) for v in THREAD_VARS}
+    os.environ.update(dict.fromkeys(THREAD_VARS, "1"))
+    try:
+        fs.ensure_running()  # the server and every worker it forks inherit these variables
+    finally:
+        for v, old in saved.items():
+            if old is None:
+                os.environ.pop(v, None)
+            else:
+                os.environ[v] = old
+    return ctx
+
+
+def _terminate(pool: Any) -> None:
+    """Stop a pool now: cancel what has not started and end its processes (on Ctrl-C or a dead worker)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=5)
+
+
+def run_dask[Task](
+    tasks: Iterator[Task],
+    fn: Callable[[Task, Any], Any],
+    shared: Any,
+    workers: int,
+    lost: Callable[[Task, str], Any],
+    scheduler: str | None = None,
+    in_flight: int | None = None,
+) -> Iterator[tuple[Task, Any]]:
+    """Run on the Dask scheduler at ``scheduler``, or on a LocalCluster of ``workers`` processes bound to
+    127.0.0.1 when none is given. ``shared`` is scattered to every worker once."""
+    try:
+        from distributed import Client, LocalCluster, as_completed
+        from distributed.scheduler import KilledWorker
+    except ImportError:
+        from sim.errors import UsageError
+
+        raise UsageError("--executor dask needs dask.distributed: pip install 'negsim[dask]'") from None
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except OSError as exc:
+            from sim.errors import UsageError
+
+            raise UsageError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from None
+    try:
+        n = len(client.scheduler_info().get("workers", {})) or workers
+        limit = in_flight or 2 * n
+        shared_f = client.scatter(shared, broadcast=True)
+        ac = as_completed()
+        by_key: dict[Any, Task] = {}
+
+        def submit(task: Task) -> None:
+            fut = client.submit(fn, task, shared_f, pure=False)
+            by_key[fut.key] = task
+            ac.add(fut)
+
+        fresh = iter(tasks)
+        for task in fresh:
+            submit(task)
+            if len(by_key) >= limit:
+                break
+        for fut in ac:
+            task = by_key.pop(fut.key)
+            try:
+                result = fut.result()
+            except KilledWorker as exc:
+                result = lost(task, f"dask gave up after its workers died: {exc}")
+            fut.release()
+            yield task, result
+            nxt = next(fresh, None)
+            if nxt is not None:
+                submit(nxt)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# -- the work: a chunk of runs -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Chunk:
+    """Runs ``start..stop-1`` of a sweep, with the points and seeds they need (a few kB to send)."""
+
+    sweep_id: str
+    start: int
+    stop: int
+    n_seeds: int
+    points: dict[int, dict[str, Any]]
+    seeds: dict[int, int]
+    prepare: Callable[[Scenario], Any] | None = None
+
+
+_CACHE: dict[tuple[str, int], Any] = {}
+
+
+def _prepared(chunk: Chunk, point: int, scenario: Scenario) -> Any:
+    """One ``prepare()`` per point, kept for this worker's next chunk (consecutive chunks share points)."""
+    key = (chunk.sweep_id, point)
+    if key not in _CACHE:
+        _CACHE.clear()
+        from sim.scenario.paths import tweak
+
+        values = chunk.points[point]
+        s = tweak(scenario, values) if values else scenario
+        if chunk.prepare is None:
+            from sim.engine.runner import prepare
+
+            _CACHE[key] = prepare(s)
+        else:
+            _CACHE[key] = chunk.prepare(s)
+    return _CACHE[key]
+
+
+def _cell(v: Any) -> Any:
+    import json
+
+    return v if v is None or isinstance(v, str | int | float | bool) else json.dumps(v, sort_keys=True)
+
+
+def run_chunk(chunk: Chunk, scenario: Scenario) -> pa.Table:
+    """Play the runs of ``chunk``; a run (or a point) that raises becomes a row with its ``error``."""
+    rows: list[dict[str, Any]] = []
+    for run in range(chunk.start, chunk.stop):
+        point, rep = divmod(run, chunk.n_seeds)
+        seed = chunk.seeds[rep]
+        row: dict[str, Any] = {"point": point, "replicate": rep, "seed": seed}
+        row |= {path: _cell(v) for path, v in chunk.points[point].items()}
+        try:
+            prepared = _prepared(chunk, point, scenario)
+            result = prepared.run(seed)
+            row |= result.outcome.to_row(prepared.clauses, prepared.actors)
+            row["error"] = None
+        except Exception as exc:
+            row["error"] = f"{type(exc).__name__}: {exc}"
+        rows.append(row)
+    return rows_to_table(rows)
+
+
+def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """An Arrow table with the union of the rows' columns (a run that raised has no outcome columns)."""
+    import pyarrow as pa
+
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    names.pop("error", None)
+    cols = [*names, "error"]
+    return pa.table({c: pa.array([row.get(c) for row in rows], type=pa.string() if c == "error" else None)
+                     for c in cols})  # fmt: skip
+
+
+def lost_chunk(chunk: Chunk, why: str) -> pa.Table:
+    """The rows of a chunk whose worker kept dying: every run recorded with the reason."""
+    rows = []
+    for run in range(chunk.start, chunk.stop):
+        point, rep = divmod(run, chunk.n_seeds)
+        row = {"point": point, "replicate": rep, "seed": chunk.seeds[rep]}
+        rows.append(row | {p: _cell(v) for p, v in chunk.points[point].items()} | {"error": why})
+    return rows_to_table(rows)
