@@ -20,6 +20,7 @@ test:  ## install with the dev tools; lint, type-check and run every test (slow 
 	.venv/bin/ruff check sim tests benchmarks
 	.venv/bin/ruff format --check sim tests benchmarks
 	.venv/bin/mypy sim
+	.venv/bin/lint-imports
 	$(PYTEST_ENV) .venv/bin/pytest -n $(JOBS) --cov=sim --cov-fail-under=90
 
 test-fast:  ## the inner loop: every test not marked slow, no coverage, no lint (about a minute)

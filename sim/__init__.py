@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "load_scenario": "sim.scenario.loader",
     "scenario_from_document": "sim.scenario.loader",
-    "tweak": "sim.scenario.paths",
+    "tweak": "sim.scenario.edit",
     "Scenario": "sim.scenario.models",
     "ScenarioError": "sim.errors",
     "UsageError": "sim.errors",

@@ -56,7 +56,7 @@ def test_building_a_highs_instance_writes_nothing_to_fd1(capfd):
 def test_a_fresh_process_building_highs_prints_nothing():
     """As above, in a process of its own: highspy 1.16 prints its banner once per process, so a capfd test that
     runs after any other HiGHS use in the same pytest process would pass whatever sim.search.highs does."""
-    code = "from sim import highs; highs.new(); highs.new()"
+    code = "from sim.search import highs; highs.new(); highs.new()"
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
 

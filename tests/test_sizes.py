@@ -151,7 +151,7 @@ def test_the_enumeration_message_gives_the_limit():
 def test_a_sweep_of_a_trillion_runs_is_refused(tmp_path, capsys):
     import sim.cli.sweep  # noqa: F401  (import pandas and pyarrow outside the timed part)
     from sim.cli.main import main
-    from sim.sweeps.run import MAX_RUNS
+    from sim.sweeps.plan import MAX_RUNS
 
     f = write(tmp_path, document())
     argv = ["sweep", str(f), "--param", "actors.a0.discount=0.1:1:1000000", "--seeds", "1000000"]
@@ -203,10 +203,10 @@ def boom(*args: Any, **kwargs: Any) -> Any:
 
 
 def test_an_internal_error_exits_1_with_a_short_message(monkeypatch, capsys):
+    from sim.cli import run as run_command
     from sim.cli.main import main
-    from sim.engine import runner
 
-    monkeypatch.setattr(runner, "run", boom)
+    monkeypatch.setattr(run_command, "run", boom)
     assert main(["run", TOY, "--no-save"]) == 1
     err = capsys.readouterr().err
     assert err == "negsim: internal error: RuntimeError: boom (run with --debug for the traceback)\n"
@@ -214,10 +214,10 @@ def test_an_internal_error_exits_1_with_a_short_message(monkeypatch, capsys):
 
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_debug_lets_the_internal_error_propagate(monkeypatch, where):
+    from sim.cli import run as run_command
     from sim.cli.main import main
-    from sim.engine import runner
 
-    monkeypatch.setattr(runner, "run", boom)
+    monkeypatch.setattr(run_command, "run", boom)
     argv = ["--debug", "run", TOY, "--no-save"] if where == "before" else ["run", TOY, "--no-save", "--debug"]
     with pytest.raises(RuntimeError, match="boom"):
         main(argv)

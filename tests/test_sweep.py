@@ -17,7 +17,8 @@ from sim.core.stats import wilson_interval
 from sim.errors import UsageError
 from sim.store.results import existing_parts, load_sweep, read_sweep_metadata, scenario_hash
 from sim.sweeps.designs import Design, ParamSpec
-from sim.sweeps.run import MAX_RUNS, Plan, replicate_seeds, resume, sweep
+from sim.sweeps.plan import MAX_RUNS, Plan, replicate_seeds
+from sim.sweeps.run import resume, sweep
 
 TOY = load_scenario(SCENARIOS / "bilateral_toy.yaml")
 PARAMS = {"actors.A.discount": "0.2:0.8:3", "protocol.concession": "boulware,linear"}

@@ -21,7 +21,8 @@ from sim.cli.main import main
 from sim.errors import NegsimError, SweepFailed, UsageError
 from sim.store.results import existing_parts, load_sweep, read_sweep_metadata
 from sim.sweeps.executors import _guarded, check_main_guard
-from sim.sweeps.run import replicate_seeds, resume, sweep
+from sim.sweeps.plan import replicate_seeds
+from sim.sweeps.run import resume, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = str(SCENARIOS / "bilateral_toy.yaml")
@@ -86,7 +87,7 @@ def test_a_sweep_where_every_run_raised_resumes_and_still_fails(toy, tmp_path):
 
 # -- the command ------------------------------------------------------------------------------------------
 def test_cli_exits_1_naming_the_count_and_the_first_error(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr("sim.engine.runner.prepare", fakes.raising_prepare)  # one worker: runs in this process
+    monkeypatch.setattr("sim.sweeps.executors.prepare", fakes.raising_prepare)  # one worker: runs in this process
     out = tmp_path / "results" / "s"
     argv = ["sweep", TOY, "--param", "actors.A.discount=0.2:0.8:3", "--seeds", str(SEEDS), "--chunk", "4"]
     assert main([*argv, "--quiet", "--out", str(out)]) == 1
@@ -104,7 +105,7 @@ def test_cli_exits_1_naming_the_count_and_the_first_error(monkeypatch, tmp_path,
 
 
 def test_cli_exits_0_without_errors(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr("sim.engine.runner.prepare", fakes.fake_prepare)
+    monkeypatch.setattr("sim.sweeps.executors.prepare", fakes.fake_prepare)
     assert main(["sweep", TOY, "--seeds", "3", "--quiet", "--out", str(tmp_path / "s")]) == 0
     assert capsys.readouterr().err == ""
 

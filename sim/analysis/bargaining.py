@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 
 from sim.core.compiled import Compiled, compile_scenario
+from sim.core.tolerances import TOL
+from sim.core.utility import utilities
 from sim.scenario.models import Scenario
 from sim.search.mip import PackageModel
-
-TOL = 1e-9
 
 
 def _ir_model(cp: Compiled, R: np.ndarray, skip_red_line: tuple[int, int] | None = None) -> PackageModel:
@@ -121,7 +121,6 @@ def ks_package(cp: Compiled, R: np.ndarray, ideal: np.ndarray):
 
 
 def _utilities(cp: Compiled, pkg: np.ndarray) -> np.ndarray:
-    from sim.core.utility import utilities
 
     return utilities(cp, pkg[None, :])[:, 0]
 

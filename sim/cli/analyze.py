@@ -6,6 +6,7 @@ import json
 from argparse import Namespace
 from typing import Any
 
+from sim.analysis.bargaining import analyze
 from sim.cli.main import load_with_sets
 
 
@@ -47,7 +48,6 @@ def report(a: dict[str, Any], sq: dict[str, str]) -> str:
 
 
 def main(args: Namespace) -> int:
-    from sim.analysis.bargaining import analyze
 
     scenario = load_with_sets(args.file, args.sets)
     result = analyze(scenario)

@@ -12,6 +12,10 @@ import sys
 from importlib import import_module
 
 from sim import __version__
+from sim.errors import NegsimError, ScenarioError, UsageError
+from sim.scenario.edit import tweak
+from sim.scenario.loader import load_scenario
+from sim.scenario.paths import parse_value
 
 EPILOG = "Paths name any number of a scenario, e.g. actors.RU.reservation.expected_gain (docs/scenario-format.md)."
 
@@ -110,7 +114,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from sim.errors import NegsimError, ScenarioError
 
     try:
         handler = import_module(f"sim.cli.{args.command}")
@@ -143,9 +146,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def load_with_sets(path: str, sets: list[str]):
     """Load a scenario and apply ``--set PATH=VALUE`` changes (shared by every command that takes a file)."""
-    from sim.errors import UsageError
-    from sim.scenario.loader import load_scenario
-    from sim.scenario.paths import parse_value, tweak
 
     scenario = load_scenario(path)
     if not sets:

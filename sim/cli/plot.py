@@ -12,7 +12,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import matplotlib
+
+from sim.core.compiled import compile_scenario
 from sim.errors import UsageError
+from sim.plots import run as plots_run
+from sim.plots import sweep as plots
+from sim.scenario.loader import load_scenario
+from sim.store.results import load_run, load_sweep, read_sweep_metadata, scenario_from_metadata
 
 SWEEP_KINDS = ("acceptance", "rounds", "heatmap", "blocking")
 RUN_KINDS = ("trace", "space")
@@ -20,7 +27,6 @@ FORMATS = (".png", ".svg", ".pdf")
 
 
 def main(args: argparse.Namespace) -> int:
-    import matplotlib
 
     matplotlib.use("Agg")
     src = Path(args.dir)
@@ -93,8 +99,6 @@ def _actors(text: str | None, known: list[str] | tuple[str, ...]) -> list[str] |
 
 
 def _sweep_figure(src: Path, kind: str, args: argparse.Namespace) -> Any:
-    from sim.plots import sweep as plots
-    from sim.store.results import load_sweep, read_sweep_metadata
 
     meta = read_sweep_metadata(src)
     df = load_sweep(src)
@@ -129,13 +133,8 @@ def _sweep_figure(src: Path, kind: str, args: argparse.Namespace) -> Any:
 
 
 def _run_figure(src: Path, what: str, kind: str, args: argparse.Namespace) -> tuple[Any, Path]:
-    from sim.core.compiled import compile_scenario
-    from sim.plots import run as plots_run
-    from sim.store.results import load_run, scenario_from_metadata
 
     if what == "scenario":
-        from sim.scenario.loader import load_scenario
-
         scenario, tr, outcome, meta = load_scenario(src), None, None, dict[str, Any]()
     else:
         outcome, tr, meta = load_run(src)

@@ -6,6 +6,8 @@ import json
 from argparse import Namespace
 
 from sim.cli.main import load_with_sets
+from sim.engine.runner import run
+from sim.store.results import write_run
 
 
 def account(result, scenario) -> str:
@@ -52,7 +54,6 @@ def account(result, scenario) -> str:
 
 
 def main(args: Namespace) -> int:
-    from sim.engine.runner import run
 
     scenario = load_with_sets(args.file, args.sets)
     result = run(scenario, seed=args.seed)
@@ -65,8 +66,6 @@ def main(args: Namespace) -> int:
     else:
         print(account(result, scenario))
     if not args.no_save:
-        from sim.store.results import write_run
-
         where = write_run(result, scenario, args.seed, base=args.out or "results")
         if not args.json:
             print(f"results: {where}")

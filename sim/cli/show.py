@@ -5,10 +5,10 @@ from __future__ import annotations
 from argparse import Namespace
 
 from sim.cli.main import load_with_sets
+from sim.core.compiled import compile_scenario
 
 
 def table(s) -> str:
-    from sim.core.compiled import compile_scenario
 
     cp = compile_scenario(s)
     names = list(cp.actors)

@@ -10,7 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.cli.main import load_with_sets
 from sim.errors import SweepFailed, UsageError
+from sim.scenario.specs import parse_param_args
+from sim.store.results import new_id
+from sim.sweeps.run import resume, sweep
 
 RESULT_FLAGS = (
     ("FILE", "file"),
@@ -28,7 +32,6 @@ RESULT_FLAGS = (
 
 
 def main(args: argparse.Namespace) -> int:
-    from sim.sweeps.run import resume, sweep
 
     if args.resume:
         given = [flag for flag, name in RESULT_FLAGS if getattr(args, name) not in (None, [], False)]
@@ -44,9 +47,6 @@ def main(args: argparse.Namespace) -> int:
     else:
         if not args.file:
             raise UsageError("give a scenario FILE to sweep, or --resume DIR to continue a sweep")
-        from sim.cli.main import load_with_sets
-        from sim.store.results import new_id
-        from sim.sweeps.designs import parse_param_args
 
         scenario = load_with_sets(args.file, args.sets)
         folder = Path(args.out) if args.out else Path("results") / new_id(scenario.id)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.core.tolerances import ENUMERATION_LIMIT
+from sim.core.utility import utilities
 from sim.errors import UsageError
 from sim.scenario.models import CONCESSION_PRESETS, Scenario
 
@@ -117,7 +119,6 @@ class Compiled:
     u_max: FloatA = field(init=False)
 
     def __post_init__(self) -> None:
-        from sim.core.utility import utilities
 
         object.__setattr__(self, "u_sq", utilities(self, self.sq[None, :])[:, 0])
         best = np.zeros(len(self.actors))
@@ -331,8 +332,6 @@ def compile_scenario(s: Scenario) -> Compiled:
 
 def _check_spe(s: Scenario, who: list[str]) -> None:
     """The "rubinstein" preset is the SPE of a bilateral alternating-offers game over whole packages."""
-    from sim.search.searcher import ENUMERATION_LIMIT
-
     why = []
     if len(s.actors) != 2:
         why.append(f"exactly two actors (the scenario has {len(s.actors)})")

@@ -22,7 +22,7 @@ from sim.engine.agents import ActorAgent
 from sim.engine.records import Outcome, RunResult
 
 if TYPE_CHECKING:
-    from sim.engine.runner import Prepared
+    from sim.engine.prepared import Prepared
 
 
 class NegotiationModel(mesa.Model):

@@ -13,8 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.core.curves import aspiration, logit_accept
-
-TOL = 1e-9  # the package search's tolerance on aspirations (sim.search.enumeration.TOL)
+from sim.core.tolerances import TOL
 
 
 @dataclass(frozen=True)

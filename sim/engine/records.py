@@ -77,6 +77,7 @@ class RunResult:
 
     @property
     def trace(self):
+        # lazy: pandas and pyarrow cost ~0.4 s to import; negsim run --no-save and negsim validate start without them
         import pandas as pd
 
         return pd.DataFrame(list(self.rows))

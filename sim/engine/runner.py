@@ -1,86 +1,19 @@
 """Running negotiations: :func:`run` for one, :func:`prepare` for many runs of one scenario.
 
 ``prepare(scenario)`` compiles the arrays once and keeps the mediator's search cache, so the runs of a sweep that
-share a parameter point share everything that does not depend on the seed. A run's randomness is one
-``numpy.random.Generator`` built from ``SeedSequence(seed)``: the same seed gives the same result.
+share a parameter point share everything that does not depend on the seed (:class:`sim.engine.prepared.Prepared`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from sim.core.compiled import Compiled, compile_scenario
+from sim.engine.prepared import Prepared, apply_shocks
 from sim.engine.records import RunResult
+from sim.scenario.edit import tweak
 from sim.scenario.models import Scenario
-from sim.search.searcher import Searcher
 
-PREFERENCE_FIELDS = (
-    "salience",
-    "utilities",
-    "red_lines",
-    "reservation",
-    "discount",
-    "concession",
-    "acceptance",
-    "interactions",
-)
-
-
-class Prepared:
-    """A scenario compiled for running, with one compiled variant per set of fired shocks (built on demand)."""
-
-    def __init__(self, scenario: Scenario):
-        self.scenario = scenario
-        self.cp0 = compile_scenario(scenario)
-        self.searcher0 = Searcher(self.cp0, self.cp0.search)
-        self._variants: dict[frozenset[str], tuple[Compiled, Searcher]] = {frozenset(): (self.cp0, self.searcher0)}
-
-    @property
-    def clauses(self) -> tuple[str, ...]:
-        return self.cp0.clauses
-
-    @property
-    def actors(self) -> tuple[str, ...]:
-        return self.cp0.actors
-
-    def variant(self, fired: frozenset[str]) -> tuple[Compiled, Searcher]:
-        if fired not in self._variants:
-            cp = compile_scenario(apply_shocks(self.scenario, fired))
-            self._variants[fired] = (cp, Searcher(cp, cp.search))
-        return self._variants[fired]
-
-    def run(self, seed: int | np.random.SeedSequence = 0, trace: bool = False) -> RunResult:
-        from sim.engine.model import NegotiationModel
-
-        ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
-        model = NegotiationModel(self, np.random.default_rng(ss), seed if isinstance(seed, int) else None, trace)
-        while model.running:
-            model.step()
-        return model.result()
-
-
-def apply_shocks(scenario: Scenario, fired: frozenset[str]) -> Scenario:
-    """The scenario as changed by the fired shocks, in the order they are listed (``set``, ``add``, ``profile``)."""
-    from sim.scenario.loader import scenario_from_document
-    from sim.scenario.paths import lookup, parse_path, resolved_tree, set_in_document
-
-    doc = scenario.document()
-    for sh in scenario.shocks:
-        if sh.id not in fired:
-            continue
-        tree = resolved_tree(scenario_from_document(doc))
-        for path, value in sh.set.items():
-            set_in_document(doc, tree, path, value)
-        for path, delta in sh.add.items():
-            set_in_document(doc, tree, path, float(lookup(tree, parse_path(path))) + delta)
-        for actor, profile in sh.profile.items():
-            spec = doc["actors"][actor]
-            for f in PREFERENCE_FIELDS:
-                spec.pop(f, None)
-            spec["inherits"] = profile
-    return scenario_from_document(doc, file=scenario.source)
+__all__ = ["Prepared", "apply_shocks", "prepare", "run"]
 
 
 def prepare(scenario: Scenario) -> Prepared:
@@ -96,7 +29,5 @@ def run(scenario: Scenario, seed: int = 0, **changes: Any) -> RunResult:
     True
     """
     if changes:
-        from sim.scenario.paths import tweak
-
         scenario = tweak(scenario, changes)
     return Prepared(scenario).run(seed, trace=True)

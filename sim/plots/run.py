@@ -16,6 +16,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
+from sim.analysis.theory import kalai_smorodinsky, nash_point, pareto_mask
+from sim.core.utility import all_packages, feasible, utilities, vetoes
 from sim.plots.sweep import _new_axes, actor_color, round_label
 
 if TYPE_CHECKING:
@@ -154,7 +156,6 @@ def _events_by_round(tr: pd.DataFrame) -> dict[int, list[str]]:
 def package_sample(cp: Compiled, max_points: int = 200_000, seed: int = 0) -> tuple[np.ndarray, bool]:
     """All packages as (N, C) local option indices, or a seeded uniform sample of ``max_points`` distinct ones
     when the space is larger; the flag says whether it is a sample."""
-    from sim.core.utility import all_packages
 
     total = cp.n_packages
     if total <= max_points:
@@ -168,7 +169,6 @@ def package_sample(cp: Compiled, max_points: int = 200_000, seed: int = 0) -> tu
 def offer_path(cp: Compiled, tr: pd.DataFrame) -> pd.DataFrame:
     """The offers of a run, one row per round: ``round`` and one utility column per actor, computed from the
     trace's ``offer.<clause>`` columns (clauses left out stay at the status quo)."""
-    from sim.core.utility import utilities
 
     cols = [c for c in tr.columns if c.startswith("offer.")]
     per_round = tr.sort_values("round").groupby("round", sort=True)[cols].first()
@@ -199,8 +199,6 @@ def space(
     and Kalai–Smorodinsky points with disagreement point d = (R_a(0), R_b(0)) (dashed reservation lines);
     and the offers of a run (``tr``) in order. Spaces over ``max_points`` packages are sampled (seeded; the
     title says so)."""
-    from sim.analysis.theory import kalai_smorodinsky, nash_point, pareto_mask
-    from sim.core.utility import feasible, utilities, vetoes
 
     for actor in (a, b):
         if actor not in cp.actors:

@@ -12,6 +12,8 @@ import zlib
 from collections.abc import Sequence
 from typing import Any
 
+import matplotlib as mpl
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -125,7 +127,6 @@ def _positions(values: pd.Series, ax: Axes, order: Sequence[Any] | None = None) 
 def _new_axes(ax: Axes | None, size: tuple[float, float] = (8.0, 4.5)) -> Axes:
     if ax is not None:
         return ax
-    import matplotlib.pyplot as plt
 
     _, new = plt.subplots(figsize=size, layout="constrained")
     return new
@@ -138,7 +139,6 @@ def _legend_outside(ax: Axes, title: str | None = None) -> None:
 
 
 def _level_colors(n: int) -> list[Any]:
-    import matplotlib as mpl
 
     cmap = mpl.colormaps["viridis"]
     return [cmap(v) for v in (np.linspace(0.0, 0.85, n) if n > 1 else [0.0])]

@@ -6,18 +6,19 @@ Every problem of a file is reported at once, each with its line and column, as a
 
 from __future__ import annotations
 
-import typing
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from sim.errors import Issue, ScenarioError
+from sim.errors import Issue, ScenarioError, UsageError
 from sim.scenario.checks import CrossCheckError, cross_check, hint
-from sim.scenario.models import Scenario
+from sim.scenario.keys import allowed_keys
+from sim.scenario.models import MAX_ACTORS, MAX_CLAUSES, MAX_OPTIONS, Scenario
 from sim.scenario.partial import FAILED, GUARD, has_failed, partial, plain
-from sim.scenario.paths import resolved_tree
+from sim.scenario.paths import check_path, lookup, parse_path, resolved_tree
 from sim.scenario.resolve import inherit, normalise
+from sim.scenario.specs import SpecError, parse_spec
 from sim.scenario.yamlio import Loc, read_yaml_file
 
 PathT = tuple[str | int, ...]
@@ -63,7 +64,6 @@ def scenario_from_document(raw: Any, file: str | None = None, locs: dict[PathT, 
 
 def _sizes(raw: dict[str, Any]) -> list[Issue]:
     """Absurd sizes, refused before any copying or validation (which would take minutes on them)."""
-    from sim.scenario.models import MAX_ACTORS, MAX_CLAUSES, MAX_OPTIONS
 
     issues = []
     for key, limit in (("actors", MAX_ACTORS), ("clauses", MAX_CLAUSES), ("profiles", MAX_ACTORS)):
@@ -119,9 +119,6 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
 def _check_paths(tree: dict[str, Any]) -> list[Issue]:
     """The paths of shocks and of the sweep section, and the sweep's SPECs, checked against the resolved
     ``tree`` (a partial one when fields are wrong: a path through a failed value is not checked)."""
-    from sim.errors import UsageError
-    from sim.scenario.paths import check_path, lookup, parse_path
-    from sim.sweeps.designs import SpecError, parse_spec
 
     def why_not(p: str) -> str | None:
         try:
@@ -191,7 +188,7 @@ def _issues_from_pydantic(exc: ValidationError, tree: Any) -> tuple[list[Issue],
         loc = tuple(err["loc"])
         path = _doc_prefix(tree, loc)
         if err["type"] == "extra_forbidden":
-            allowed = _allowed_keys(loc[:-1])
+            allowed = allowed_keys(loc[:-1])
             msg = hint(loc[-1], allowed, "key") if allowed else f"unknown key {loc[-1]!r}"
             path = _doc_prefix(tree, loc)
             issues.append(Issue(msg, path))
@@ -209,46 +206,6 @@ def _issues_from_pydantic(exc: ValidationError, tree: Any) -> tuple[list[Issue],
     for path, msgs in grouped.items():
         issues.append(Issue("; or ".join(msgs), path))
     return issues, cross
-
-
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    """Field names (by alias) of the model that sits at ``loc`` in a Scenario, if any."""
-    tp: Any = Scenario
-    for key in loc:
-        tp = _unwrap(tp)
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            field = next((f for n, f in tp.model_fields.items() if (f.alias or n) == key or n == key), None)
-            if field is None:
-                return []
-            tp = field.annotation
-            continue
-        origin = typing.get_origin(tp)
-        if origin in (dict, list):
-            tp = typing.get_args(tp)[-1]
-            continue
-        return []
-    tp = _unwrap(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return [f.alias or n for n, f in tp.model_fields.items()]
-    return []
-
-
-def _unwrap(tp: Any) -> Any:
-    while True:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            tp = typing.get_args(tp)[0]
-            continue
-        if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-            if models:
-                return models[0]
-            containers = [a for a in args if typing.get_origin(a) in (dict, list)]
-            if containers:
-                return containers[0]
-            return args[0] if args else tp
-        return tp
 
 
 def _locate(

@@ -12,9 +12,12 @@ Every field, its default and its range are documented in ``docs/scenario-format.
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from sim.scenario.checks import CrossCheckError, cross_check
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=80)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -278,7 +281,6 @@ class Scenario(Model):
 
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
-        from sim.scenario.checks import CrossCheckError, cross_check
 
         issues = cross_check(self)
         if issues:
@@ -317,7 +319,6 @@ class Scenario(Model):
 
     def document(self) -> dict[str, Any]:
         """The scenario as written (shorthands expanded, profiles not merged): what :func:`sim.tweak` edits."""
-        import copy
 
         if self._document is not None:
             return copy.deepcopy(self._document)

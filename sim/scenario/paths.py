@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sim.errors import ScenarioError, UsageError
+from sim.errors import UsageError
+from sim.scenario.keys import allowed_keys
 from sim.scenario.yamlio import read_value
 
 if TYPE_CHECKING:
@@ -109,9 +110,7 @@ def check_path(tree: dict[str, Any], path: str) -> str | None:
 
 def _free_mapping(parts: Parts) -> bool:
     """True when ``parts`` is a mapping keyed by names (clauses, options, actors), not a model with fixed fields."""
-    from sim.scenario.loader import _allowed_keys
-
-    return bool(parts) and parts[0] in ("actors", "profiles", "clauses", "groups") and not _allowed_keys(parts)
+    return bool(parts) and parts[0] in ("actors", "profiles", "clauses", "groups") and not allowed_keys(parts)
 
 
 def set_in_document(doc: dict[str, Any], tree: dict[str, Any], path: str, value: Any) -> None:
@@ -139,28 +138,3 @@ def set_in_document(doc: dict[str, Any], tree: dict[str, Any], path: str, value:
         node[last] = value
     else:
         raise UsageError(f"path {path!r} cannot be set here")
-
-
-def tweak(scenario: Scenario, changes: Mapping[str, Any] | None = None, /, **kw: Any) -> Scenario:
-    """A new validated scenario with each ``path: value`` of ``changes`` applied; ``scenario`` is unchanged.
-
-    >>> from sim import load_scenario, tweak
-    >>> s = load_scenario("scenarios/bilateral_toy.yaml")
-    >>> t = tweak(s, {"actors.B.reservation.war_cost": 0.2})
-    >>> (s.actors["B"].reservation.war_cost, t.actors["B"].reservation.war_cost)
-    (0.05, 0.2)
-    """
-    from sim.scenario.loader import scenario_from_document
-
-    items = dict(changes or {})
-    items.update({k.replace("__", "."): v for k, v in kw.items()})
-    doc = scenario.document()
-    tree = resolved_tree(scenario)
-    for path, value in items.items():
-        set_in_document(doc, tree, path, value)
-    try:
-        return scenario_from_document(doc, file=scenario.source)
-    except ScenarioError as exc:
-        changed = ", ".join(f"{k}={v!r}" for k, v in items.items())
-        msgs = "; ".join(f"{i.dotted}: {i.message}" for i in exc.issues)
-        raise UsageError(f"after setting {changed}: {msgs}") from None

@@ -16,6 +16,7 @@ document.
 from __future__ import annotations
 
 import copy
+from difflib import get_close_matches
 from typing import Any
 
 from sim.errors import Issue
@@ -199,7 +200,6 @@ def profile_chain(name: str, profiles: dict[str, Any], seen: tuple[str, ...] = (
 
 
 def _unknown(exc: UnknownProfile, profiles: dict[str, Any]) -> Issue:
-    from difflib import get_close_matches
 
     near = get_close_matches(exc.name, list(profiles), n=1)
     hint = f"; did you mean {near[0]!r}?" if near else f"; profiles: {', '.join(profiles) or 'none'}"

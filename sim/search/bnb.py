@@ -13,13 +13,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.core.compiled import Compiled
+from sim.core.tolerances import EPS_TIE, TOL
 from sim.search import highs
-from sim.search.enumeration import TOL, Space, enumerate_best
-from sim.search.milp import EPS_TIE
+from sim.search.enumeration import Space, enumerate_best
 
 # -- exact branch and bound over clauses (max_min_surplus, spaces too large to enumerate) -----------------------
 BNB_MAX_NODES = 20_000
-BNB_MAX_SPACE = 10**8  # beyond this the bounds rarely prune enough (Paris 2026): straight to the MILP
 BNB_BLIND_NODES = 2_000  # give up early when no feasible incumbent is known yet
 
 

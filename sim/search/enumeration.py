@@ -13,10 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.core.compiled import Compiled
+from sim.core.tolerances import EPS_TIE, TOL
 from sim.core.utility import all_packages, feasible, grid_utilities, raw_utilities, triggered, vetoes
-from sim.search.milp import EPS_TIE
-
-TOL = 1e-9
 
 
 class Space:

@@ -24,13 +24,14 @@ import highspy
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.core.tolerances import MIP_GAP
+
 FloatA = NDArray[np.float64]
 
-ABS_GAP = 1e-9
 OPTIONS: dict[str, bool | int | float | str] = {
     "output_flag": False,
     "mip_rel_gap": 0.0,
-    "mip_abs_gap": ABS_GAP,
+    "mip_abs_gap": MIP_GAP,
     "random_seed": 0,
 }
 

@@ -17,7 +17,7 @@ Speed (see ``docs/performance.md``): the model is a few dozen binaries, so HiGHS
 of it is spent finding a first incumbent. :func:`solve_maxmin` therefore hands HiGHS a start package found by a
 steepest-ascent local search over single-clause changes (a pure function of the inputs, so a run's result never
 depends on which runs came before in the process). The start only prunes the search: the optimum is proved by
-HiGHS with a zero relative gap (absolute gap ``sim.search.highs.ABS_GAP``), so the answer is the exact optimum.
+HiGHS with a zero relative gap (absolute gap ``sim.core.tolerances.MIP_GAP``), so the answer is the exact optimum.
 """
 
 from __future__ import annotations
@@ -28,11 +28,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.core.compiled import Compiled, Condition
+from sim.core.tolerances import EPS_TIE
+from sim.core.tolerances import TOL as FEAS_TOL
 from sim.core.utility import holds
 from sim.search import highs
-
-EPS_TIE = 1e-3
-FEAS_TOL = 1e-9
 
 
 @dataclass

@@ -20,9 +20,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.core.compiled import Compiled, Condition
+from sim.core.tolerances import MIP_FEASIBILITY
+from sim.search import highs
 
 FloatA = NDArray[np.float64]
-TOLERANCES = {"mip_feasibility_tolerance": 1e-9, "primal_feasibility_tolerance": 1e-9}
+TOLERANCES = {"mip_feasibility_tolerance": MIP_FEASIBILITY, "primal_feasibility_tolerance": MIP_FEASIBILITY}
 
 
 @dataclass
@@ -203,7 +205,6 @@ def solve_highs(
 
     Solved to optimality (relative gap 0) by HiGHS through ``highspy``, quietly.
     """
-    from sim.search import highs
 
     h = highs.load(c, A, lo, hi, lb, ub, integer, TOLERANCES)
     h.run()

@@ -20,14 +20,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.core.compiled import Compiled
+from sim.core.tolerances import BNB_MAX_SPACE, ENUMERATION_LIMIT
 from sim.errors import UsageError
-from sim.search.bnb import BNB_MAX_SPACE, branch_and_bound
+from sim.search.bnb import branch_and_bound
 from sim.search.enumeration import Space, enumerate_best, space_size
 from sim.search.milp import solve_maxmin
 
 __all__ = ["ENUMERATION_LIMIT", "Searcher", "Space", "branch_and_bound", "enumerate_best", "space_size"]
-
-ENUMERATION_LIMIT = 300_000
 
 
 class Searcher:

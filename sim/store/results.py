@@ -28,8 +28,11 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from sim import __version__
 from sim.errors import UsageError
+from sim.scenario.loader import scenario_from_document
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,7 +69,6 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def _json_default(obj: Any) -> Any:
-    import numpy as np
 
     if isinstance(obj, np.generic):
         return obj.item()
@@ -149,7 +151,6 @@ def base_metadata(scenario: Scenario, kind: str) -> dict[str, Any]:
 
 def scenario_from_metadata(meta: dict[str, Any]) -> Scenario:
     """The scenario a folder was made from, checked against its recorded hash."""
-    from sim.scenario.loader import scenario_from_document
 
     scenario = scenario_from_document(meta["scenario_document"], file=meta.get("scenario_source"))
     if scenario_hash(scenario) != meta["scenario_hash"]:
@@ -288,6 +289,7 @@ def _write_run_files(
 
 def load_run(folder: str | Path) -> tuple[dict[str, Any], pd.DataFrame, dict[str, Any]]:
     """``(outcome, trace, metadata)`` of a run folder written by :func:`write_run`."""
+    # lazy: pandas and pyarrow cost ~0.4 s to import; negsim run --no-save and negsim validate start without them
     import pandas as pd
 
     folder = Path(folder)
@@ -361,8 +363,13 @@ def load_sweep(folder: str | Path) -> pd.DataFrame:
     columns of :meth:`sim.engine.records.Outcome.to_row`, and ``error`` (None, or the error of a run that raised).
     ``df.attrs`` holds ``sweep_id``, ``n_runs`` (planned) and ``complete`` (False while parts are missing).
     """
+    # lazy: pandas and pyarrow cost ~0.4 s to import; negsim run --no-save and negsim validate start without them
     import pandas as pd
+
+    # lazy: pandas and pyarrow cost ~0.4 s to import; negsim run --no-save and negsim validate start without them
     import pyarrow as pa
+
+    # lazy: pandas and pyarrow cost ~0.4 s to import; negsim run --no-save and negsim validate start without them
     import pyarrow.parquet as pq
 
     meta = read_sweep_metadata(folder)

@@ -17,13 +17,25 @@ nanny sets the same variables by default. This module imports numpy only when it
 
 from __future__ import annotations
 
+import ast
+import json
 import logging
+import multiprocessing
+import multiprocessing.forkserver as fs
 import os
 import signal
+import sys
+import types
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+
+from sim.engine.runner import prepare
+from sim.errors import UsageError
+from sim.scenario.edit import tweak
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -56,10 +68,6 @@ def check_main_guard(starts_processes: bool) -> None:
     inside an ``if __name__ ...`` block. Anything unclear (no file, no source, an interactive session) passes,
     and so does a main module that workers do not import (``python -m pkg`` runs ``pkg.__main__``).
     """
-    import multiprocessing
-    import sys
-
-    from sim.errors import UsageError
 
     if getattr(multiprocessing.current_process(), "_inheriting", False):
         raise UsageError(f"a sweep started while a worker process imported the main module: {GUARD}")
@@ -68,7 +76,6 @@ def check_main_guard(starts_processes: bool) -> None:
     name = getattr(getattr(main, "__spec__", None), "name", None) or ""
     if not starts_processes or main is None or not isinstance(path, str) or name.rpartition(".")[2] == "__main__":
         return  # as multiprocessing.spawn: a package's __main__ (python -m pkg) is not imported again in workers
-    import types
 
     frame: types.FrameType | None = sys._getframe()
     top = None
@@ -82,7 +89,6 @@ def check_main_guard(starts_processes: bool) -> None:
 
 def _guarded(path: str, line: int) -> bool:
     """Whether ``line`` of the Python file ``path`` is inside an ``if`` that tests ``__name__`` (True if unsure)."""
-    import ast
 
     try:
         with open(path, encoding="utf-8") as f:
@@ -120,8 +126,6 @@ def run_processes[Task](
     in_flight: int | None = None,
 ) -> Iterator[tuple[Task, Any]]:
     """Run ``fn(task, shared)`` in a pool of ``workers`` processes, rebuilt when one of them dies."""
-    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
 
     limit = in_flight or 2 * workers
     ctx = _context()
@@ -192,8 +196,6 @@ PRELOAD = ("sim.sweeps.executors", "sim.engine.runner", "sim.engine.model", "sim
 def _context() -> Any:
     """``forkserver`` (a server process that imported negsim once and forks each worker; a pool that is
     rebuilt costs milliseconds, not seconds of imports) started with one BLAS thread; ``spawn`` elsewhere."""
-    import multiprocessing
-    import multiprocessing.forkserver as fs
 
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
@@ -235,11 +237,12 @@ def run_dask[Task](
     """Run on the Dask scheduler at ``scheduler``, or on a LocalCluster of ``workers`` processes bound to
     127.0.0.1 when none is given. ``shared`` is scattered to every worker once."""
     try:
+        # lazy: dask is an optional extra (pip install -e .[dask]); only --executor dask needs it
         from distributed import Client, LocalCluster, as_completed
+
+        # lazy: dask is an optional extra (pip install -e .[dask]); only --executor dask needs it
         from distributed.scheduler import KilledWorker
     except ImportError:
-        from sim.errors import UsageError
-
         raise UsageError("--executor dask needs dask.distributed: pip install 'negsim[dask]'") from None
 
     cluster = None
@@ -257,8 +260,6 @@ def run_dask[Task](
         try:
             client = Client(scheduler, timeout="20s")
         except OSError as exc:
-            from sim.errors import UsageError
-
             raise UsageError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from None
     try:
         n = len(client.scheduler_info().get("workers", {})) or workers
@@ -316,13 +317,10 @@ def _prepared(chunk: Chunk, point: int, scenario: Scenario) -> Any:
     key = (chunk.sweep_id, point)
     if key not in _CACHE:
         _CACHE.clear()
-        from sim.scenario.paths import tweak
 
         values = chunk.points[point]
         s = tweak(scenario, values) if values else scenario
         if chunk.prepare is None:
-            from sim.engine.runner import prepare
-
             _CACHE[key] = prepare(s)
         else:
             _CACHE[key] = chunk.prepare(s)
@@ -330,7 +328,6 @@ def _prepared(chunk: Chunk, point: int, scenario: Scenario) -> Any:
 
 
 def _cell(v: Any) -> Any:
-    import json
 
     return v if v is None or isinstance(v, str | int | float | bool) else json.dumps(v, sort_keys=True)
 
@@ -356,6 +353,7 @@ def run_chunk(chunk: Chunk, scenario: Scenario) -> pa.Table:
 
 def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
     """An Arrow table with the union of the rows' columns (a run that raised has no outcome columns)."""
+    # lazy: pandas and pyarrow cost ~0.4 s to import; negsim run --no-save and negsim validate start without them
     import pyarrow as pa
 
     names: dict[str, None] = {}

@@ -1,0 +1,22 @@
+"""Numerical tolerances and size limits shared by the compiler, the searches, the engine and the analysis.
+
+One place, so that the engine's acceptance test and the searches' feasibility tests can never disagree:
+
+- ``TOL``: a utility within ``TOL`` of an aspiration or reservation value meets it (votes, searches, analysis);
+- ``EPS_TIE``: weight of the tie-break towards the mean utility of the other required actors in the max–min key
+  (min surplus + ``EPS_TIE`` · mean utility), shared by enumeration, branch and bound and the MILP;
+- ``MIP_GAP``: HiGHS' absolute MIP gap (relative gap 0): a MILP answer is optimal to within this;
+- ``MIP_FEASIBILITY``: HiGHS' primal and MIP feasibility tolerances;
+- ``ENUMERATION_LIMIT``: largest package space that ``protocol.search: auto`` enumerates (beyond: branch and bound,
+  then the MILP);
+- ``BNB_MAX_SPACE``: beyond this the branch and bound's bounds rarely prune enough (Paris 2026): straight to the MILP.
+"""
+
+from __future__ import annotations
+
+TOL = 1e-9
+EPS_TIE = 1e-3
+MIP_GAP = 1e-9
+MIP_FEASIBILITY = 1e-9
+ENUMERATION_LIMIT = 300_000
+BNB_MAX_SPACE = 10**8
