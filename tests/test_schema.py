@@ -21,8 +21,8 @@ from jsonschema import Draft202012Validator
 from strategies import scenario_documents
 
 from sim import scenario_from_document
-from sim.cli.schema import written_schema
 from sim.errors import ScenarioError
+from sim.scenario.schema import written_schema
 from sim.scenario.yamlio import parse_yaml, read_yaml_file
 
 ROOT = Path(__file__).resolve().parents[1]
