@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.analysis.approvers import power_section
 from sim.core.compiled import Compiled, compile_scenario
 from sim.core.tolerances import TOL
 from sim.core.utility import utilities
@@ -188,6 +189,7 @@ def analyze(scenario: Scenario, pareto_grid: int = 6) -> dict[str, Any]:
             {"package": cp.labels(lo), "utility": round(float(_utilities(cp, lo)[i]), 6)} if lo is not None else None
         )
     out["best"], out["worst"] = best, worst
+    out.update(power_section(cp, R, ega, best, worst, notes))  # power, veto_players, approvers
     out["notes"] = notes
     return out
 

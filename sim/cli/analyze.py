@@ -42,9 +42,45 @@ def report(a: dict[str, Any], sq: dict[str, str]) -> str:
                 lines.append(f"  a ZOPA opens if {actor}'s reservation value falls by {drop:.3f}")
         for rl in op["soften_red_line"]:
             lines.append(f"  a ZOPA opens if {rl['actor']}'s red line on {rl['clause']} is made soft")
+    lines += power_lines(a)
     for note in a["notes"]:
         lines.append(f"note: {note}")
     return "\n".join(lines)
+
+
+def _indices(e: dict[str, Any]) -> str:
+    if e.get("banzhaf") is None:
+        return e.get("note") or e.get("error") or "not computed"
+    return ", ".join(f"{v} {e['banzhaf'][v]:.3f}/{e['shapley_shubik'][v]:.3f}" for v in e["voters"])
+
+
+def power_lines(a: dict[str, Any]) -> list[str]:
+    """The power, veto-player and approver sections of the text report."""
+    if not a.get("power"):
+        return []
+    lines = ["power by approval rule (normalised Banzhaf / Shapley-Shubik):"]
+    for e in a["power"]:
+        veto = ", ".join(e["veto_players"]) if e.get("veto_players") else "none"
+        dummy = f"; dummy: {', '.join(e['dummies'])}" if e.get("dummies") else ""
+        lines.append(f"  {e['rule']}: {_indices(e)}; veto: {veto}{dummy}")
+    held = [f"{k} ({', '.join(v)})" for k, v in a["veto_players"].items() if v]
+    lines.append("veto players: " + ("; ".join(held) if held else "none"))
+    if a["approvers"]:
+        lines.append("approvers at the max-min package (surplus; * pivotal, x rejects):")
+    for e in a["approvers"]:
+        if e["type"] == "ratification":
+            state = "triggered" if e["triggered"] else "not triggered"
+            lines.append(f"  {e['rule']}: {state}, passes with probability {e['p']:g}")
+            continue
+        state = ("triggered, " if e["triggered"] else "not triggered, ") + (
+            "would pass" if e["passes_if_triggered"] else "would FAIL"
+        )
+        votes = ", ".join(
+            f"{v} {d['surplus']:+.3f}" + ("*" if v in e["pivotal"] else "") + ("x" if not d["accepts"] else "")
+            for v, d in e["voters"].items()
+        )
+        lines.append(f"  {e['rule']}: {state}; {votes}; tightest {e['tightest']}")
+    return lines
 
 
 def main(args: Namespace) -> int:
