@@ -32,6 +32,7 @@ from sim.core.tolerances import EPS_TIE
 from sim.core.tolerances import TOL as FEAS_TOL
 from sim.core.utility import holds
 from sim.search import highs
+from sim.search.problem import SearchProblem, SearchResult
 
 
 @dataclass
@@ -273,22 +274,11 @@ def build_model(
     return Model(P, U, cost, np.vstack(rows), np.array(lo), np.array(hi), lb, ub, integrality, aspiration.copy())
 
 
-def solve_maxmin(
-    cp: Compiled,
-    values: NDArray[np.float64],
-    aspiration: NDArray[np.float64],
-    required: NDArray[np.bool_],
-    free: NDArray[np.bool_],
-    base: NDArray[np.int64],
-    self_floor: int | None = None,
-    start: NDArray[np.int64] | None = None,
-) -> tuple[NDArray[np.int64] | None, float]:
-    """Best package by the max–min surplus rule, or (None, −inf) when nothing is feasible.
+def solve_maxmin(problem: SearchProblem) -> SearchResult:
+    """Best package of ``problem`` by the max–min surplus rule, or no package when nothing is feasible.
 
-    ``values``: (A, O) weighted option values the searcher believes; ``aspiration``: (A,);
-    ``required``: actors whose surplus counts (signatories); ``free``: (C,) clauses on the table (others keep
-    ``base``); ``self_floor``: an actor (a proposer) whose utility must reach its aspiration, excluded from z;
-    ``start``: where the local search for an incumbent begins (default ``base``).
-    """
-    model = build_model(cp, values, aspiration, required, free, base, self_floor)
-    return model.solve(model.local_search(base if start is None else start))
+    The local search for HiGHS' first incumbent starts at ``problem.base``; ``score`` is the optimal z."""
+    p = problem
+    model = build_model(p.compiled, p.values, p.aspiration, p.required, p.free, p.base, p.self_floor)
+    pkg, z = model.solve(model.local_search(p.base))
+    return SearchResult.none("milp") if pkg is None else SearchResult(pkg, z, "milp")
