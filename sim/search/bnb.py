@@ -89,7 +89,7 @@ def _branching_order(cp: Compiled, allowed: dict[int, NDArray[np.bool_]]) -> lis
     return sorted(allowed, key=lambda c: (c not in coupled, c))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Bounds:
     """What the bounds of a partial package need: clauses fixed at depth d are ``order[:d + 1]``.
 

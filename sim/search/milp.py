@@ -41,7 +41,7 @@ INFEASIBLE_PENALTY = 1e3  # the local search's key: objective − this · total 
 ASCENT_MIN_GAIN = 1e-12  # the local search stops when no single-clause change gains more than this
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MaxMinModel:
     """The MILP of :func:`solve_maxmin` as dense arrays (``program``: minimise c·v, v = [x | y | q | z]).
 

@@ -41,7 +41,7 @@ Terms = dict[int, float]
 TOLERANCES = {"mip_feasibility_tolerance": MIP_FEASIBILITY, "primal_feasibility_tolerance": MIP_FEASIBILITY}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MipArrays:
     """min c·v s.t. lo ≤ A v ≤ hi, lb ≤ v ≤ ub, v_j integral where ``integer``: what :func:`highs.load` takes."""
 

@@ -59,7 +59,7 @@ class SearchProblem:
         return counted
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SearchResult:
     """A search's answer.
 
