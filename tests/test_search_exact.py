@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from strategies import scenarios
 
 from sim.core.compiled import compile_scenario
+from sim.search.enumeration import max_min_keys
 from sim.search.milp import solve_maxmin
-from sim.search.searcher import Space, branch_and_bound, enumerate_best
+from sim.search.searcher import SearchProblem, Space, branch_and_bound, enumerate_best
 
 KEY_TOL = 1e-7
 
@@ -24,23 +25,26 @@ def _check(cp, asp, self_floor):
     free = np.ones(cp.n_clauses, dtype=bool)
     base = cp.sq
     space = Space(cp, free, base)
-    req = cp.signatory
-    keys = enumerate_best(cp, space, cp.wvalues, asp, req, self_floor, keys=True)
-    pkg_e, _ = enumerate_best(cp, space, cp.wvalues, asp, req, self_floor)
-    bnb = branch_and_bound(cp, cp.wvalues, asp, req, free, base, self_floor)
-    pkg_m, _ = solve_maxmin(cp, cp.wvalues, asp, req, free, base, self_floor)
+    problem = SearchProblem(cp, cp.wvalues, asp, cp.signatory, free, base, self_floor)
+    keys = max_min_keys(problem, space)
+    enum = enumerate_best(problem, space)
+    pkg_e = enum.package
+    bnb = branch_and_bound(problem)
+    milp = solve_maxmin(problem)
+    pkg_m = milp.package
+    assert (enum.method, milp.method) == ("enumeration", "milp")
+    assert bnb is None or bnb.method == "branch_and_bound"
     if pkg_e is None:
-        assert bnb is None or bnb[0] is None
+        assert bnb is None or bnb.package is None
         if pkg_m is not None:  # the MILP may only find packages the enumeration rejects by its TOL
-            assert (
-                enumerate_best(cp, Space.of(cp, pkg_m[None, :]), cp.wvalues, asp - 1e-6, req, self_floor)[0] is not None
-            )
+            looser = SearchProblem(cp, cp.wvalues, asp - 1e-6, cp.signatory, free, base, self_floor)
+            assert enumerate_best(looser, Space.of(cp, pkg_m[None, :])).package is not None
         return
     best = keys.max()
     if bnb is not None:
-        assert bnb[0] is not None and np.array_equal(bnb[0], pkg_e)
+        assert bnb.package is not None and np.array_equal(bnb.package, pkg_e)
     assert pkg_m is not None
-    k_m = enumerate_best(cp, Space.of(cp, pkg_m[None, :]), cp.wvalues, asp, req, self_floor, keys=True)[0]
+    k_m = max_min_keys(problem, Space.of(cp, pkg_m[None, :]))[0]
     assert k_m >= best - KEY_TOL
     unique = len(keys) == 1 or np.sort(keys)[-2] < best - 1e-6
     if unique:
@@ -65,9 +69,10 @@ def test_paris_2025_single_package_bnb_equals_milp(paris2025):
     free = np.ones(cp.n_clauses, dtype=bool)
     for t in (0, 4, 8):
         asp = cp.reservation(t) + (cp.u_max - cp.reservation(t)) * (1 - t / cp.max_rounds)
-        out = branch_and_bound(cp, cp.wvalues, asp, cp.signatory, free, cp.sq)
-        pkg_m, _ = solve_maxmin(cp, cp.wvalues, asp, cp.signatory, free, cp.sq)
+        problem = SearchProblem(cp, cp.wvalues, asp, cp.signatory, free, cp.sq)
+        out = branch_and_bound(problem)
+        pkg_m = solve_maxmin(problem).package
         assert out is not None
-        assert (out[0] is None) == (pkg_m is None)
+        assert (out.package is None) == (pkg_m is None)
         if pkg_m is not None:
-            assert np.array_equal(out[0], pkg_m)
+            assert np.array_equal(out.package, pkg_m)

@@ -118,12 +118,12 @@ class NegotiationModel(mesa.Model):
         if cp.proposal_mode == "mediator_single_text":
             proposer = cp.mediator
             key = ("true", self.fired) if self.noise_draw is None else None
-            pkg, _ = self.searcher.propose(
+            pkg = self.searcher.propose(
                 self.beliefs, asp_search + self.offset, cp.signatory, free, self.base, values_key=key
-            )
+            ).package
         else:
             proposer = cp.proposers[t % len(cp.proposers)]
-            pkg, _ = self.searcher.propose(
+            pkg = self.searcher.propose(
                 cp.wvalues,
                 asp_search,
                 cp.signatory,
@@ -132,7 +132,7 @@ class NegotiationModel(mesa.Model):
                 self_floor=proposer,
                 rule=cp.offer_rule,
                 values_key=("true", self.fired),
-            )
+            ).package
         if pkg is None:
             pkg = self.base.copy()
         P = pkg[None, :]

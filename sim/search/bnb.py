@@ -5,9 +5,16 @@ taking its best remaining option, or a weighted sum of actors with weights from 
 best score found minus the tolerance. Surviving packages are scored by :func:`sim.search.enumeration.enumerate_best` in
 package-index order, so the answer is the enumeration's, ties included. It gives up (returns None) past
 ``BNB_MAX_NODES``, and the caller falls back to the MILP.
+
+Steps of :func:`branch_and_bound`: the options each free clause may take (:func:`_allowed_options`); the branching
+order (:func:`_branching_order`); the bounds of every depth (:func:`_prepare_bounds`, with the LP weights of
+:func:`_lp_weights`); the layers (:func:`_layers`, with :func:`_upper_bound` and :func:`_improve_incumbent`); the
+survivors scored by the enumeration.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,15 +22,188 @@ from numpy.typing import NDArray
 from sim.core.compiled import Compiled
 from sim.core.tolerances import EPS_TIE, TOL
 from sim.search import highs
-from sim.search.enumeration import Space, enumerate_best
+from sim.search.enumeration import Space, enumerate_best, max_min_keys
+from sim.search.problem import SearchProblem, SearchResult
 
-# -- exact branch and bound over clauses (max_min_surplus, spaces too large to enumerate) -----------------------
 BNB_MAX_NODES = 20_000
 BNB_BLIND_NODES = 2_000  # give up early when no feasible incumbent is known yet
+BOUND_ROUNDING = 1e-12  # the bounds are sums in another order than the keys: keep a prefix this close to the cut
+GREEDY_EVERY = 3  # complete prefixes greedily at depths 0, 1, 2 and every third depth after
+GREEDY_PREFIXES = 32  # how many of the most promising prefixes are completed
+
+
+def branch_and_bound(problem: SearchProblem) -> SearchResult | None:
+    """The package :func:`enumerate_best` would pick over the whole space, found without enumerating it.
+
+    Clauses are fixed one at a time (layer by layer, in numpy); a partial package is dropped when an upper bound
+    of its key (min surplus + ε · mean utility) is below the best key found − ``TOL``. Two bounds, both valid for
+    every completion: each counted actor taking its best remaining option (min_i), and for weights λ from the LP
+    relaxation, max_x min_i s_i ≤ max_x Σ λ_i s_i, which separates by clause. Every package within ``TOL`` of the
+    optimum survives, and the survivors are scored by :func:`enumerate_best` itself (in package-index order), so
+    the result, ties included, is the enumeration's. Returns None (caller falls back to the MILP) when more than
+    ``BNB_MAX_NODES`` partial packages would have to be kept, or when no actor is counted. Approval rules, vetoes
+    of triggered voters and constraints only remove packages or lower their key, so the bounds ignore them and the
+    leaves apply them. ``problem.rule`` must be ``max_min_surplus``.
+    """
+    cp = problem.compiled
+    if not problem.counted.any():
+        return None
+    option_u = problem.values - cp.penalty  # (A, O) utility of each option
+    allowed, fixed_u = _allowed_options(problem, option_u)
+    if allowed is None:
+        return SearchResult.none("branch_and_bound")
+    bounds = _prepare_bounds(problem, option_u, allowed, _branching_order(cp, allowed), fixed_u)
+    survivors = _layers(problem, bounds, fixed_u)
+    if survivors is None:
+        return None
+    if len(survivors) == 0:
+        return SearchResult.none("branch_and_bound")
+    index = np.ravel_multi_index(survivors.T, tuple(int(k) for k in cp.n_options))
+    survivors = survivors[np.argsort(index, kind="stable")]
+    return replace(enumerate_best(problem, Space.of(cp, survivors)), method="branch_and_bound")
+
+
+def _allowed_options(
+    problem: SearchProblem, option_u: NDArray[np.float64]
+) -> tuple[dict[int, NDArray[np.bool_]] | None, NDArray[np.float64]]:
+    """Per free clause, its options that no required actor's hard red line forbids (None when a clause has none);
+    and Σ_{c fixed} U_{·, base_c}, the utility every package gets from the clauses that are not on the table."""
+    cp = problem.compiled
+    blocked = cp.hard[problem.required].any(axis=0)
+    fixed_u = np.zeros(cp.n_actors)
+    allowed: dict[int, NDArray[np.bool_]] = {}
+    for c in range(cp.n_clauses):
+        if problem.free[c]:
+            allowed[c] = ~blocked[cp.offsets[c] : cp.offsets[c] + cp.n_options[c]]
+            if not allowed[c].any():
+                return None, fixed_u
+        else:
+            fixed_u += option_u[:, cp.offsets[c] + problem.base[c]]
+    return allowed, fixed_u
+
+
+def _branching_order(cp: Compiled, allowed: dict[int, NDArray[np.bool_]]) -> list[int]:
+    """The free clauses: those in constraints, rule triggers and interactions first, then by index."""
+    coupled = {cond.clause for k in cp.constraints for cond in (*k.if_, *k.require)}
+    coupled |= {r.clause for r in cp.rules} | {cond.clause for it in cp.interactions for cond in it.when}
+    return sorted(allowed, key=lambda c: (c not in coupled, c))
+
+
+@dataclass(frozen=True, eq=False)
+class _Bounds:
+    """What the bounds of a partial package need: clauses fixed at depth d are ``order[:d + 1]``.
+
+    ``option_u`` (A, O) option utilities; ``tie`` (O,) ε · mean_{i ∈ S} of each option's utility; ``lam`` (A,) λ;
+    ``rem_max`` (D + 1, A) Σ over the clauses after depth d of each actor's best allowed option; ``rem_lam``
+    (D + 1,) Σ of max_k (λ · U_k + tie_k); ``rem_tie`` (D + 1,) Σ of max_k tie_k; ``inter_pos`` (A,) Σ of each
+    actor's positive interaction values (interactions counted at their best); ``inter_lam`` λ · inter_pos +
+    ε · mean_S inter_pos; ``greedy`` (C,) each free clause at its best option for λ · U + tie."""
+
+    order: list[int]
+    allowed: dict[int, NDArray[np.bool_]]
+    option_u: NDArray[np.float64]
+    tie: NDArray[np.float64]
+    lam: NDArray[np.float64]
+    rem_max: NDArray[np.float64]
+    rem_lam: NDArray[np.float64]
+    rem_tie: NDArray[np.float64]
+    inter_pos: NDArray[np.float64]
+    inter_lam: float
+    greedy: NDArray[np.int64]
+
+
+def _prepare_bounds(
+    problem: SearchProblem,
+    option_u: NDArray[np.float64],
+    allowed: dict[int, NDArray[np.bool_]],
+    order: list[int],
+    fixed_u: NDArray[np.float64],
+) -> _Bounds:
+    """The λ weights at the root and the per-depth suffix sums of :class:`_Bounds`."""
+    cp, counted = problem.compiled, problem.counted
+    tie = np.zeros(option_u.shape[1])
+    tie[:] = EPS_TIE * option_u[counted].mean(axis=0)
+    inter_pos = _positive_interactions(cp)
+    const = fixed_u - problem.aspiration + inter_pos
+    lam = _lp_weights(option_u, [allowed[c] for c in order], cp.offsets[order], tie, const, counted)
+    depth = len(order)
+    rem_max = np.zeros((depth + 1, cp.n_actors))
+    rem_lam = np.zeros(depth + 1)
+    rem_tie = np.zeros(depth + 1)
+    for d in range(depth - 1, -1, -1):
+        cols = cp.offsets[order[d]] + np.flatnonzero(allowed[order[d]])
+        rem_max[d] = rem_max[d + 1] + option_u[:, cols].max(axis=1)
+        rem_lam[d] = rem_lam[d + 1] + (lam @ option_u[:, cols] + tie[cols]).max()
+        rem_tie[d] = rem_tie[d + 1] + tie[cols].max()
+    inter_lam = float(lam @ inter_pos) + EPS_TIE * inter_pos[counted].mean()
+    greedy = problem.base.copy()
+    for c in order:
+        cols = cp.offsets[c] + np.flatnonzero(allowed[c])
+        greedy[c] = np.flatnonzero(allowed[c])[int(np.argmax(lam @ option_u[:, cols] + tie[cols]))]
+    return _Bounds(order, allowed, option_u, tie, lam, rem_max, rem_lam, rem_tie, inter_pos, inter_lam, greedy)
+
+
+def _layers(problem: SearchProblem, bounds: _Bounds, fixed_u: NDArray[np.float64]) -> NDArray[np.int64] | None:
+    """(N, C) every package whose key bound reaches the best key found − ``TOL`` (empty when none); None when more
+    than ``BNB_MAX_NODES`` partial packages (or ``BNB_BLIND_NODES`` with no incumbent yet) would be kept."""
+    cp, sf, aspiration = problem.compiled, problem.self_floor, problem.aspiration
+    order = bounds.order
+    best_key = _keys(problem, np.stack([problem.base, bounds.greedy])).max()
+    partial = np.repeat(problem.base[None, :], 1, axis=0)  # (N, C) the packages, clauses after depth d at base
+    partial_u = fixed_u[None, :].copy()  # (N, A) the utility of their fixed clauses
+    for d, c in enumerate(order):
+        opts = np.flatnonzero(bounds.allowed[c])
+        n = len(partial)
+        partial = np.repeat(partial, len(opts), axis=0)
+        partial[:, c] = np.tile(opts, n)
+        partial_u = np.repeat(partial_u, len(opts), axis=0) + np.tile(
+            bounds.option_u[:, cp.offsets[c] + opts].T, (n, 1)
+        )
+        bound = _upper_bound(problem, bounds, d, partial_u)
+        keep = bound >= best_key - TOL - BOUND_ROUNDING
+        if sf is not None:
+            reach = partial_u[:, sf] + bounds.rem_max[d + 1, sf] + bounds.inter_pos[sf]
+            keep &= reach >= aspiration[sf] - TOL
+        partial, partial_u = partial[keep], partial_u[keep]
+        if len(partial) > BNB_MAX_NODES or (len(partial) > BNB_BLIND_NODES and not np.isfinite(best_key)):
+            return None
+        if len(partial) == 0:
+            break
+        if d < len(order) - 1 and (d < GREEDY_EVERY or d % GREEDY_EVERY == 0):
+            best_key = max(best_key, _improve_incumbent(problem, bounds, d, partial, bound[keep]))
+    return partial
+
+
+def _upper_bound(
+    problem: SearchProblem, bounds: _Bounds, d: int, partial_u: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """(N,) min(b1, b2), an upper bound of the key of every completion of the partial packages at depth d.
+
+    With P the partial utilities, τ = ε · mean_{i ∈ S} P_i and I⁺ the positive interaction values:
+    b1 = min_{i ∈ S} (P_i − a_i + rem_max_i + I⁺_i) + τ + rem_tie + ε · mean_S I⁺;
+    b2 = Σ_i λ_i (P_i − a_i) + τ + rem_lam + λ · I⁺ + ε · mean_S I⁺."""
+    counted, aspiration = problem.counted, problem.aspiration
+    inter_pos = bounds.inter_pos
+    tau = partial_u[:, counted].mean(axis=1) * EPS_TIE
+    s = partial_u[:, counted] - aspiration[counted] + bounds.rem_max[d + 1][counted] + inter_pos[counted]
+    b1 = s.min(axis=1) + tau + bounds.rem_tie[d + 1] + EPS_TIE * inter_pos[counted].mean()
+    b2 = (partial_u - aspiration) @ bounds.lam + tau + bounds.rem_lam[d + 1] + bounds.inter_lam
+    return np.minimum(b1, b2)
+
+
+def _improve_incumbent(
+    problem: SearchProblem, bounds: _Bounds, d: int, partial: NDArray[np.int64], bound: NDArray[np.float64]
+) -> np.float64:
+    """The best exact key of the ``GREEDY_PREFIXES`` most promising prefixes completed greedily."""
+    top = np.argsort(-bound, kind="stable")[:GREEDY_PREFIXES]
+    cand = partial[top].copy()
+    rest = bounds.order[d + 1 :]
+    cand[:, rest] = bounds.greedy[rest]
+    return _keys(problem, cand).max()
 
 
 def _lp_weights(
-    U: NDArray[np.float64],
+    option_u: NDArray[np.float64],
     allowed: list[NDArray[np.bool_]],
     offsets: NDArray[np.int64],
     tie: NDArray[np.float64],
@@ -37,7 +217,7 @@ def _lp_weights(
     cols = np.concatenate([offsets[c] + np.flatnonzero(a) for c, a in enumerate(allowed)]).astype(np.int64)
     nx, m = len(cols), len(idx) + len(allowed)
     A = np.zeros((m, nx + 1))
-    A[: len(idx), :nx] = -U[idx][:, cols]
+    A[: len(idx), :nx] = -option_u[idx][:, cols]
     A[: len(idx), nx] = 1.0
     pos = 0
     for c, a in enumerate(allowed):
@@ -49,7 +229,7 @@ def _lp_weights(
     cost = np.concatenate([-tie[cols], [-1.0]])
     h = highs.load(cost, A, lo, hi, np.r_[np.zeros(nx), -1e3], np.r_[np.ones(nx), 1e3], np.zeros(nx + 1, dtype=bool))
     h.run()
-    lam = np.zeros(U.shape[0])
+    lam = np.zeros(option_u.shape[0])
     if highs.optimum(h) is not None:
         lam[idx] = np.abs(np.asarray(h.getSolution().row_dual)[: len(idx)])
     if lam.sum() <= 0:
@@ -57,116 +237,14 @@ def _lp_weights(
     return lam / lam.sum()
 
 
-def branch_and_bound(
-    cp: Compiled,
-    values: NDArray[np.float64],
-    aspiration: NDArray[np.float64],
-    required: NDArray[np.bool_],
-    free: NDArray[np.bool_],
-    base: NDArray[np.int64],
-    self_floor: int | None = None,
-) -> tuple[NDArray[np.int64] | None, float] | None:
-    """The package :func:`enumerate_best` would pick over the whole space, found without enumerating it.
-
-    Clauses are fixed one at a time (layer by layer, in numpy); a partial package is dropped when an upper bound
-    of its key (min surplus + ε · mean utility) is below the best key found − ``TOL``. Two bounds, both valid for
-    every completion: each counted actor taking its best remaining option (min_i), and for weights λ from the LP
-    relaxation, max_x min_i s_i ≤ max_x Σ λ_i s_i, which separates by clause. Every package within ``TOL`` of the
-    optimum survives, and the survivors are scored by :func:`enumerate_best` itself (in package-index order), so
-    the result, ties included, is the enumeration's. Returns None (caller falls back to the MILP) when more than
-    ``BNB_MAX_NODES`` partial packages would have to be kept. Approval rules, vetoes of triggered voters and
-    constraints only remove packages or lower their key, so the bounds ignore them and the leaves apply them.
-    """
-    A = cp.n_actors
-    Uopt = values - cp.penalty  # (A, O) utility of each option
-    others = required.copy()
-    if self_floor is not None:
-        others[self_floor] = False
-    if not others.any():
-        return None
-    tie = np.zeros(Uopt.shape[1])
-    tie[:] = EPS_TIE * Uopt[others].mean(axis=0)
-    blocked = cp.hard[required].any(axis=0)
-    # clauses in constraints, rule triggers and interactions first, then by how much they move the λ-sum
-    coupled = {cond.clause for k in cp.constraints for cond in (*k.if_, *k.require)}
-    coupled |= {r.clause for r in cp.rules} | {cond.clause for it in cp.interactions for cond in it.when}
-    fixed_u = np.zeros(A)
-    allowed: dict[int, NDArray[np.bool_]] = {}
-    for c in range(cp.n_clauses):
-        sl = slice(cp.offsets[c], cp.offsets[c] + cp.n_options[c])
-        if free[c]:
-            allowed[c] = ~blocked[sl]
-            if not allowed[c].any():
-                return None, -np.inf
-        else:
-            fixed_u += Uopt[:, cp.offsets[c] + base[c]]
-    order = sorted(allowed, key=lambda c: (c not in coupled, c))
-    lam = _lp_weights(
-        Uopt, [allowed[c] for c in order], cp.offsets[order], tie, fixed_u - aspiration + _pos_inter(cp, A), others
-    )
-    # per-depth suffix bounds
-    D = len(order)
-    rem_max = np.zeros((D + 1, A))
-    rem_lam = np.zeros(D + 1)
-    rem_tie = np.zeros(D + 1)
-    for d in range(D - 1, -1, -1):
-        c = order[d]
-        cols = cp.offsets[c] + np.flatnonzero(allowed[c])
-        rem_max[d] = rem_max[d + 1] + Uopt[:, cols].max(axis=1)
-        rem_lam[d] = rem_lam[d + 1] + (lam @ Uopt[:, cols] + tie[cols]).max()
-        rem_tie[d] = rem_tie[d + 1] + tie[cols].max()
-    inter_pos = _pos_inter(cp, A)
-    inter_lam = float(lam @ inter_pos) + EPS_TIE * inter_pos[others].mean()
-    greedy = base.copy()
-    for c in order:
-        cols = cp.offsets[c] + np.flatnonzero(allowed[c])
-        greedy[c] = np.flatnonzero(allowed[c])[int(np.argmax(lam @ Uopt[:, cols] + tie[cols]))]
-    asp_o = aspiration[others]
-    best_key = _exact_keys(cp, values, aspiration, required, self_floor, np.stack([base, greedy])).max()
-    pk = np.repeat(base[None, :], 1, axis=0)
-    P = fixed_u[None, :].copy()
-    for d, c in enumerate(order):
-        opts = np.flatnonzero(allowed[c])
-        n = len(pk)
-        pk = np.repeat(pk, len(opts), axis=0)
-        pk[:, c] = np.tile(opts, n)
-        P = np.repeat(P, len(opts), axis=0) + np.tile(Uopt[:, cp.offsets[c] + opts].T, (n, 1))
-        # upper bounds of every completion's key (interactions counted at their best)
-        tau = P[:, others].mean(axis=1) * EPS_TIE
-        s = P[:, others] - asp_o + rem_max[d + 1][others] + inter_pos[others]
-        b1 = s.min(axis=1) + tau + rem_tie[d + 1] + EPS_TIE * inter_pos[others].mean()
-        b2 = (P - aspiration) @ lam + tau + rem_lam[d + 1] + inter_lam
-        keep = np.minimum(b1, b2) >= best_key - TOL - 1e-12
-        if self_floor is not None:
-            keep &= (
-                P[:, self_floor] + rem_max[d + 1, self_floor] + inter_pos[self_floor] >= aspiration[self_floor] - TOL
-            )
-        pk, P = pk[keep], P[keep]
-        if len(pk) > BNB_MAX_NODES or (len(pk) > BNB_BLIND_NODES and not np.isfinite(best_key)):
-            return None
-        if len(pk) == 0:
-            break
-        if d < D - 1 and (d < 3 or d % 3 == 0):
-            # complete the most promising prefixes greedily for a better incumbent
-            top = np.argsort(-np.minimum(b1, b2)[keep], kind="stable")[:32]
-            cand = pk[top].copy()
-            rest = order[d + 1 :]
-            cand[:, rest] = greedy[rest]
-            best_key = max(best_key, _exact_keys(cp, values, aspiration, required, self_floor, cand).max())
-    if len(pk) == 0:
-        return None, -np.inf
-    idx = np.ravel_multi_index(pk.T, tuple(int(k) for k in cp.n_options))
-    pk = pk[np.argsort(idx, kind="stable")]
-    return enumerate_best(cp, Space.of(cp, pk), values, aspiration, required, self_floor)
-
-
-def _pos_inter(cp: Compiled, A: int) -> NDArray[np.float64]:
-    out = np.zeros(A)
+def _positive_interactions(cp: Compiled) -> NDArray[np.float64]:
+    """(A,) Σ of each actor's positive interaction values."""
+    out = np.zeros(cp.n_actors)
     for it in cp.interactions:
         out[it.actor] += max(it.value, 0.0)
     return out
 
 
-def _exact_keys(cp, values, aspiration, required, self_floor, packages) -> NDArray[np.float64]:
-    """The enumeration's key of each package (−inf where infeasible)."""
-    return enumerate_best(cp, Space.of(cp, packages), values, aspiration, required, self_floor, keys=True)
+def _keys(problem: SearchProblem, packages: NDArray[np.int64]) -> NDArray[np.float64]:
+    """The enumeration's max–min key of each package (−inf where infeasible)."""
+    return max_min_keys(problem, Space.of(problem.compiled, packages))

@@ -1,17 +1,20 @@
-"""The package space as a mixed-integer program, solved to optimality by HiGHS (``highspy``).
+"""The mediator's max–min search as a mixed-integer program, solved to optimality by HiGHS (``highspy``).
 
-One binary x_j per option (flat index j), one-hot per clause. Everything the engine needs is linear in x:
+Built on the package-space rows of :class:`sim.search.mip.PackageModel` (one-hot per clause, interactions,
+constraints, triggers; see there), with variables [x (O) | y (T interactions) | q (Q qmv approvals) | z].
+:func:`solve_maxmin` maximises z + ε mean_{i ∈ S} U_i (ε = ``EPS_TIE``) subject to, in the order
+:func:`build_model` adds them:
 
-- U_i(x) = Σ_j (w_i v_ij − penalty_ij) x_j + Σ_t value_t y_t, with y_t = Π_k [clause k in its set] linearised
-  (y ≤ s_k, y ≥ Σ_k s_k − (K − 1), s_k = Σ_{j allowed} x_j);
-- a constraint "if A1 … AK then B": Σ_k s_{A_k} − s_B ≤ K − 1 for each required condition B;
-- an approval rule's trigger τ_r = Σ_{j ∈ trigger_r} x_j.
+- the clauses that are not free keep their base option, and no hard red line of a required actor is chosen;
+- z ≤ U_i − a_i for every counted actor i ∈ S, and the proposer's floor U_p ≥ a_p − TOL (``self_floor``);
+- each approval rule r: a voter v of a unanimity/contributors rule that is not required enters z when the rule is
+  triggered, z ≤ U_v − a_v + M_v (1 − τ_r) with M_v = max(z_hi − (u_lo_v − a_v), 0), and its hard red lines bind,
+  x_j + τ_r ≤ 1 (the linkage of REPORT §D.4); a QMV rule passes with binary approvals q_v (q_v = 1 ⇒ U_v ≥ a_v, no
+  hard red line of v) over its member and population thresholds.
 
-:func:`solve_maxmin` maximises z + ε Σ_{i ∈ S} U_i subject to z ≤ U_i − a_i for every required actor (signatories
-always, voters of unanimity/contributors rules when triggered: z ≤ U_v − a_v + M (1 − τ_r)), QMV thresholds with
-binary approvals, and hard red lines (a signatory's always, a voter's whenever its rule is triggered: the linkage
-of REPORT §D.4). The optimum is exact for the linear utility; the engine re-scores it with the true (clipped)
-utility. The small ε tie-break picks a Pareto-efficient package among max–min optima.
+z is bounded by min_{i ∈ S} (u_hi_i − a_i) above and min_{i ∈ S} (u_lo_i − a_i) − 1 below. The optimum is exact
+for the linear utility; the engine re-scores it with the true (clipped) utility. The small ε tie-break picks a
+Pareto-efficient package among max–min optima.
 
 Speed (see ``docs/performance.md``): the model is a few dozen binaries, so HiGHS' fixed MIP cost dominates; most
 of it is spent finding a first incumbent. :func:`solve_maxmin` therefore hands HiGHS a start package found by a
@@ -27,268 +30,186 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.core.compiled import Compiled, Condition
-from sim.core.tolerances import EPS_TIE
-from sim.core.tolerances import TOL as FEAS_TOL
+from sim.core.compiled import Compiled
+from sim.core.tolerances import EPS_TIE, TOL
 from sim.core.utility import holds
 from sim.search import highs
+from sim.search.mip import MipArrays, PackageModel
+from sim.search.problem import SearchProblem, SearchResult
+
+INFEASIBLE_PENALTY = 1e3  # the local search's key: objective − this · total violation
+ASCENT_MIN_GAIN = 1e-12  # the local search stops when no single-clause change gains more than this
 
 
-@dataclass
-class Problem:
-    """Variables: [x (O) | y (T interactions) | q (Q qmv approvals) | z]."""
+@dataclass(frozen=True, eq=False)
+class MaxMinModel:
+    """The MILP of :func:`solve_maxmin` as dense arrays (``program``: minimise c·v, v = [x | y | q | z]).
 
-    cp: Compiled
+    ``utility`` (A, n) the linear utilities over v; ``n_x`` options, ``n_y`` interaction terms, ``q_voters`` the
+    voter of each q variable (they follow y), ``z`` the last variable; ``aspiration`` (A,)."""
+
+    compiled: Compiled
+    program: MipArrays
+    utility: NDArray[np.float64]
     n_x: int
     n_y: int
-    qmv: list[tuple[int, int]]  # (rule index, voter actor) per q variable
+    q_voters: list[int]
+    z: int
+    aspiration: NDArray[np.float64]
 
     @property
     def n(self) -> int:
-        return self.n_x + self.n_y + len(self.qmv) + 1
-
-    @property
-    def z(self) -> int:
-        return self.n - 1
-
-
-@dataclass
-class Model:
-    """min c·v s.t. lo ≤ A v ≤ hi, lb ≤ v ≤ ub, v integral where ``integrality`` (v = [x | y | q | z])."""
-
-    P: Problem
-    U: NDArray[np.float64]  # (A, n) linear utilities
-    c: NDArray[np.float64]
-    A: NDArray[np.float64]
-    lo: NDArray[np.float64]
-    hi: NDArray[np.float64]
-    lb: NDArray[np.float64]
-    ub: NDArray[np.float64]
-    integrality: NDArray[np.bool_]
-    aspiration: NDArray[np.float64]
+        return self.z + 1
 
     def vectors(self, packages: NDArray[np.int64]) -> NDArray[np.float64]:
         """(N, n) the best variable vector of each package: y and q follow x, z is as large as the rows allow."""
-        P, cp = self.P, self.P.cp
+        cp, prog = self.compiled, self.program
         N = packages.shape[0]
-        V = np.zeros((N, P.n))
+        V = np.zeros((N, self.n))
         flat = packages + cp.offsets[None, :]
         V[np.arange(N)[:, None], flat] = 1.0
         for t, it in enumerate(cp.interactions):
-            V[:, P.n_x + t] = holds(it.when, packages)
-        for k, (_, v) in enumerate(P.qmv):
-            u = V @ self.U[v]
-            V[:, P.n_x + P.n_y + k] = (u >= self.aspiration[v] - FEAS_TOL) & ~cp.hard[v, flat].any(axis=1)
-        zrows = self.A[:, P.z] > 0
-        slack = (self.hi[zrows, None] - self.A[zrows] @ V.T) / self.A[zrows, P.z][:, None]
-        V[:, P.z] = np.minimum(self.ub[P.z], slack.min(axis=0, initial=np.inf))
+            V[:, self.n_x + t] = holds(it.when, packages)
+        for k, v in enumerate(self.q_voters):
+            u = V @ self.utility[v]
+            V[:, self.n_x + self.n_y + k] = (u >= self.aspiration[v] - TOL) & ~cp.hard[v, flat].any(axis=1)
+        zrows = prog.A[:, self.z] > 0
+        slack = (prog.hi[zrows, None] - prog.A[zrows] @ V.T) / prog.A[zrows, self.z][:, None]
+        V[:, self.z] = np.minimum(prog.ub[self.z], slack.min(axis=0, initial=np.inf))
         return V
 
     def evaluate(self, packages: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """(objective to maximise, total violation of rows and bounds) of each package's best vector."""
+        prog = self.program
         V = self.vectors(packages)
-        AV = V @ self.A.T
-        viol = np.maximum(self.lo[None, :] - AV, 0.0).sum(axis=1) + np.maximum(AV - self.hi[None, :], 0.0).sum(axis=1)
-        viol += np.maximum(self.lb - V, 0.0).sum(axis=1) + np.maximum(V - self.ub, 0.0).sum(axis=1)
-        return -(V @ self.c), viol
+        AV = V @ prog.A.T
+        viol = np.maximum(prog.lo[None, :] - AV, 0.0).sum(axis=1) + np.maximum(AV - prog.hi[None, :], 0.0).sum(axis=1)
+        viol += np.maximum(prog.lb - V, 0.0).sum(axis=1) + np.maximum(V - prog.ub, 0.0).sum(axis=1)
+        return -(V @ prog.c), viol
 
     def local_search(self, start: NDArray[np.int64], max_steps: int = 100) -> NDArray[np.int64]:
-        """Steepest ascent over single-clause changes (infeasibility penalised); deterministic."""
-        cp = self.P.cp
-        moves = [(c, k) for c in range(cp.n_clauses) for k in range(cp.n_options[c]) if self.ub[cp.offsets[c] + k] > 0]
+        """Steepest ascent over single-clause changes (key: objective − ``INFEASIBLE_PENALTY`` · violation);
+        deterministic."""
+        cp = self.compiled
+        moves = [
+            (c, k)
+            for c in range(cp.n_clauses)
+            for k in range(cp.n_options[c])
+            if self.program.ub[cp.offsets[c] + k] > 0
+        ]
         if not moves:
             return start.copy()
         mc = np.array([m[0] for m in moves], dtype=np.int64)
         mk = np.array([m[1] for m in moves], dtype=np.int64)
         x = start.copy()
         obj, viol = self.evaluate(x[None, :])
-        best = float(obj[0] - 1e3 * viol[0])
+        best = float(obj[0] - INFEASIBLE_PENALTY * viol[0])
         for _ in range(max_steps):
             cand = np.repeat(x[None, :], len(moves), axis=0)
             cand[np.arange(len(moves)), mc] = mk
             obj, viol = self.evaluate(cand)
-            key = obj - 1e3 * viol
+            key = obj - INFEASIBLE_PENALTY * viol
             j = int(np.argmax(key))
-            if key[j] <= best + 1e-12:
+            if key[j] <= best + ASCENT_MIN_GAIN:
                 break
             x, best = cand[j], float(key[j])
         return x
 
-    def solve(self, start: NDArray[np.int64] | None = None) -> tuple[NDArray[np.int64] | None, float]:
-        """Solve with HiGHS (``start``: a package whose feasible vector is passed as the incumbent)."""
-        P, cp = self.P, self.P.cp
-        h = highs.load(self.c, self.A, self.lo, self.hi, self.lb, self.ub, self.integrality)
+    def solve(self, start: NDArray[np.int64] | None = None) -> SearchResult:
+        """Solve with HiGHS (``start``: a package whose vector is passed as the incumbent when it is feasible)."""
+        cp = self.compiled
+        h = self.program.load()
         if start is not None:
             v = self.vectors(start[None, :])
-            if self.evaluate(start[None, :])[1][0] <= FEAS_TOL:
-                h.setSolution(P.n, np.arange(P.n, dtype=np.int32), v[0])
+            if self.evaluate(start[None, :])[1][0] <= TOL:
+                h.setSolution(self.n, np.arange(self.n, dtype=np.int32), v[0])
         h.run()
         xs = highs.optimum(h)
         if xs is None:
-            return None, -np.inf
+            return SearchResult.none("milp")
         pkg = np.array(
             [int(np.argmax(xs[cp.offsets[c] : cp.offsets[c] + cp.n_options[c]])) for c in range(cp.n_clauses)],
             dtype=np.int64,
         )
-        return pkg, float(xs[P.z])
+        return SearchResult(pkg, float(xs[self.z]), "milp")
 
 
-def _cond_row(row: NDArray[np.float64], cp: Compiled, cond: Condition, coef: float = 1.0) -> None:
-    start = cp.offsets[cond.clause]
-    row[start : start + cp.n_options[cond.clause]] += coef * cond.allowed
-
-
-def utility_rows(cp: Compiled, values: NDArray[np.float64], n: int) -> NDArray[np.float64]:
-    """(A, n) coefficients of each actor's linear utility over the MILP variables."""
-    rows = np.zeros((cp.n_actors, n))
-    rows[:, : values.shape[1]] = values - cp.penalty
-    for t, it in enumerate(cp.interactions):
-        rows[it.actor, values.shape[1] + t] += it.value
-    return rows
-
-
-def build_model(
-    cp: Compiled,
-    values: NDArray[np.float64],
-    aspiration: NDArray[np.float64],
-    required: NDArray[np.bool_],
-    free: NDArray[np.bool_],
-    base: NDArray[np.int64],
-    self_floor: int | None = None,
-) -> Model:
-    """The MILP of :func:`solve_maxmin` as dense arrays (small: one column per option)."""
-    O = int(cp.n_options.sum())
-    T = len(cp.interactions)
+def build_model(problem: SearchProblem) -> MaxMinModel:
+    """The MILP of :func:`solve_maxmin`, step by step (see the module docstring)."""
+    cp, aspiration, counted = problem.compiled, problem.aspiration, problem.counted
+    m = PackageModel(cp, problem.values)
+    # variables: q (one per voter of each QMV rule, in rule order), then z
     qmv = [(r, int(v)) for r, rule in enumerate(cp.rules) if rule.kind == "qmv" for v in rule.voters]
-    P = Problem(cp, O, T, qmv)
-    n = P.n
-    U = utility_rows(cp, values, n)
-    # Tight big-M constants: bounds of each linear utility over the whole space.
-    umin = np.zeros(cp.n_actors)
-    umax = np.zeros(cp.n_actors)
-    for c in range(cp.n_clauses):
-        block = U[:, cp.offsets[c] : cp.offsets[c] + cp.n_options[c]]
-        umin += block.min(axis=1)
-        umax += block.max(axis=1)
-    for it in cp.interactions:
-        umin[it.actor] += min(it.value, 0.0)
-        umax[it.actor] += max(it.value, 0.0)
-    counted = required.copy()
-    if self_floor is not None:
-        counted[self_floor] = False
-    z_hi = float((umax - aspiration)[counted].min()) if counted.any() else 1.0
-    z_lo = float((umin - aspiration)[counted].min()) - 1.0 if counted.any() else -1.0
-    rows: list[NDArray[np.float64]] = []
-    lo: list[float] = []
-    hi: list[float] = []
+    q_of = {key: m.add_var(0, 1, True) for key in qmv}
+    z_lo, z_hi = _z_bounds(m, aspiration, counted)
+    z = m.add_var(z_lo, z_hi)
+    # the space: clauses off the table at base, the required actors' hard red lines out
+    m.keep_base(problem.free, problem.base)
+    for i in np.flatnonzero(problem.required):
+        for j in np.flatnonzero(cp.hard[i]):
+            m.forbid(int(j))
+    _surplus_rows(m, problem, z)
+    _approval_rows(m, problem, z, z_hi, q_of)
+    utility = m.utility_matrix()
+    program = m.arrays(_objective(utility, counted, z))
+    return MaxMinModel(cp, program, utility, m.n_x, len(cp.interactions), [v for _, v in qmv], z, aspiration.copy())
 
-    def add(row: NDArray[np.float64], lb: float, ub: float) -> None:
-        rows.append(row)
-        lo.append(lb)
-        hi.append(ub)
 
-    lb = np.zeros(n)
-    ub = np.ones(n)
-    lb[P.z], ub[P.z] = z_lo, z_hi
-    for c in range(cp.n_clauses):
-        row = np.zeros(n)
-        row[cp.offsets[c] : cp.offsets[c] + cp.n_options[c]] = 1
-        add(row, 1, 1)
-        if not free[c]:
-            ub[cp.offsets[c] : cp.offsets[c] + cp.n_options[c]] = 0
-            ub[cp.offsets[c] + base[c]] = 1
-    for i in np.flatnonzero(required):
-        ub[:O][cp.hard[i]] = 0
-    for t, it in enumerate(cp.interactions):
-        for cond in it.when:
-            row = np.zeros(n)
-            row[O + t] = 1
-            _cond_row(row, cp, cond, -1.0)
-            add(row, -np.inf, 0)
-        row = np.zeros(n)
-        row[O + t] = -1
-        for cond in it.when:
-            _cond_row(row, cp, cond)
-        add(row, -np.inf, len(it.when) - 1)
-    for con in cp.constraints:
-        for req in con.require:
-            row = np.zeros(n)
-            for cond in con.if_:
-                _cond_row(row, cp, cond)
-            _cond_row(row, cp, req, -1.0)
-            add(row, -np.inf, len(con.if_) - 1)
-    for i in np.flatnonzero(required):
-        if self_floor is not None and i == self_floor:
+def _z_bounds(m: PackageModel, aspiration: NDArray[np.float64], counted: NDArray[np.bool_]) -> tuple[float, float]:
+    """z ∈ [min_{i ∈ S} (u_lo_i − a_i) − 1, min_{i ∈ S} (u_hi_i − a_i)] (tight big-M constants); [−1, 1] when S
+    is empty."""
+    z_hi = float((m.u_hi - aspiration)[counted].min()) if counted.any() else 1.0
+    z_lo = float((m.u_lo - aspiration)[counted].min()) - 1.0 if counted.any() else -1.0
+    return z_lo, z_hi
+
+
+def _surplus_rows(m: PackageModel, problem: SearchProblem, z: int) -> None:
+    """z − U_i ≤ −a_i for every counted actor; U_p ≥ a_p − TOL for the proposer of ``self_floor``."""
+    aspiration, sf = problem.aspiration, problem.self_floor
+    for i in np.flatnonzero(problem.required):
+        if sf is not None and i == sf:
             continue
-        row = -U[i].copy()
-        row[P.z] = 1
-        add(row, -np.inf, -aspiration[i])
-    if self_floor is not None:
-        add(U[self_floor].copy(), aspiration[self_floor] - 1e-9, np.inf)
-    qpos = O + T
+        m.add_row({**m.utility(int(i), -1.0), z: 1.0}, -np.inf, -aspiration[i])
+    if sf is not None:
+        m.add_row(m.utility(sf), aspiration[sf] - TOL, np.inf)
+
+
+def _approval_rows(
+    m: PackageModel, problem: SearchProblem, z: int, z_hi: float, q_of: dict[tuple[int, int], int]
+) -> None:
+    """Each approval rule, in order: unanimity/contributors voters that are not required enter z when triggered
+    and their hard red lines bind; QMV rules pass (:meth:`PackageModel.qmv_rows` at the aspirations)."""
+    cp, aspiration, required = problem.compiled, problem.aspiration, problem.required
     for r, rule in enumerate(cp.rules):
         if rule.kind == "ratification":
             continue
-        trig = np.zeros(n)
-        trig[cp.offsets[rule.clause] : cp.offsets[rule.clause] + cp.n_options[rule.clause]] = rule.trigger
+        trig = m.trigger_terms(rule)
         if rule.kind in ("unanimity", "contributors"):
             for v in rule.voters:
                 if required[v]:
                     continue
-                m_v = max(z_hi - (umin[v] - aspiration[v]), 0.0)
-                row = -U[v] + m_v * trig
-                row[P.z] += 1
-                add(row, -np.inf, m_v - aspiration[v])
-                for j in np.flatnonzero(cp.hard[v]):
-                    row = trig.copy()
-                    row[j] += 1
-                    add(row, -np.inf, 1)
-        else:  # qmv
-            m_row = np.zeros(n)
-            p_row = np.zeros(n)
-            for k, v in enumerate(rule.voters):
-                q = qpos + next(i for i, (rr, vv) in enumerate(qmv) if rr == r and vv == v)
-                m_v = max(aspiration[v] - umin[v], 0.0)
-                row = U[v].copy()
-                row[q] -= m_v
-                add(row, aspiration[v] - m_v, np.inf)  # q = 1 -> U_v >= a_v
-                for j in np.flatnonzero(cp.hard[v]):
-                    row = np.zeros(n)
-                    row[q] = 1
-                    row[j] = 1
-                    add(row, -np.inf, 1)
-                m_row[q] = rule.members[k]
-                p_row[q] = rule.population[k]
-            add(m_row - rule.member_share * rule.members.sum() * trig, -1e-9, np.inf)
-            add(p_row - rule.population_share * rule.population.sum() * trig, -1e-9, np.inf)
-    cost = np.zeros(n)
-    cost[P.z] = -1.0
-    sig = required.copy()
-    if self_floor is not None:
-        sig[self_floor] = False
-    cost -= EPS_TIE * U[sig].sum(axis=0) / max(int(sig.sum()), 1)
-    integrality = np.zeros(n, dtype=bool)
-    integrality[:O] = True
-    integrality[qpos : qpos + len(qmv)] = True
-    return Model(P, U, cost, np.vstack(rows), np.array(lo), np.array(hi), lb, ub, integrality, aspiration.copy())
+                big = max(z_hi - (m.u_lo[v] - aspiration[v]), 0.0)
+                row = m.utility(int(v), -1.0)
+                for j, one in trig.items():
+                    row[j] = row.get(j, 0.0) + big * one
+                row[z] = 1.0
+                m.add_row(row, -np.inf, big - aspiration[v])
+                m.voter_red_lines(trig, int(v))
+        else:
+            m.qmv_rows(rule, trig, aspiration, [q_of[(r, int(v))] for v in rule.voters], clipped=False)
 
 
-def solve_maxmin(
-    cp: Compiled,
-    values: NDArray[np.float64],
-    aspiration: NDArray[np.float64],
-    required: NDArray[np.bool_],
-    free: NDArray[np.bool_],
-    base: NDArray[np.int64],
-    self_floor: int | None = None,
-    start: NDArray[np.int64] | None = None,
-) -> tuple[NDArray[np.int64] | None, float]:
-    """Best package by the max–min surplus rule, or (None, −inf) when nothing is feasible.
+def _objective(utility: NDArray[np.float64], counted: NDArray[np.bool_], z: int) -> NDArray[np.float64]:
+    """c = −(z + ε mean_{i ∈ S} U_i) over the variables (HiGHS minimises)."""
+    cost = np.zeros(utility.shape[1])
+    cost[z] = -1.0
+    cost -= EPS_TIE * utility[counted].sum(axis=0) / max(int(counted.sum()), 1)
+    return cost
 
-    ``values``: (A, O) weighted option values the searcher believes; ``aspiration``: (A,);
-    ``required``: actors whose surplus counts (signatories); ``free``: (C,) clauses on the table (others keep
-    ``base``); ``self_floor``: an actor (a proposer) whose utility must reach its aspiration, excluded from z;
-    ``start``: where the local search for an incumbent begins (default ``base``).
-    """
-    model = build_model(cp, values, aspiration, required, free, base, self_floor)
-    return model.solve(model.local_search(base if start is None else start))
+
+def solve_maxmin(problem: SearchProblem) -> SearchResult:
+    """Best package of ``problem`` by the max–min surplus rule, or no package when nothing is feasible.
+
+    The local search for HiGHS' first incumbent starts at ``problem.base``; ``score`` is the optimal z."""
+    model = build_model(problem)
+    return model.solve(model.local_search(problem.base))

@@ -1,70 +1,122 @@
-"""A reusable mixed-integer model of the package space (HiGHS through ``scipy.optimize.milp``).
+"""The package space as a mixed-integer program: one builder for the mediator's max–min MILP
+(:mod:`sim.search.milp`) and the outcome-space analysis (:mod:`sim.analysis.bargaining`), solved by HiGHS.
 
-Variables: x_j ∈ {0, 1} per option (one-hot per clause), y_t ∈ [0, 1] per interaction term (linearised AND of its
-conditions), and any extra variables a caller adds (bounds, integrality, cost). Rows are kept as dense vectors
-(the models are small: tens to a few hundred variables) and passed to HiGHS as a sparse matrix.
+Variables: x_j ∈ {0, 1} per option (flat index j, one-hot per clause), y_t ∈ [0, 1] per interaction term
+(linearised AND of its conditions), and any extra variables a caller adds (bounds, integrality, cost). Rows are
+kept as sparse dicts {variable: coefficient} (the models are small: tens to a few hundred variables), assembled
+into one dense matrix (:meth:`PackageModel.arrays`) and handed to HiGHS column-wise by
+:func:`sim.search.highs.load`.
 
-Linear pieces, all exact on the integer points:
+Linear pieces, all exact on the integer points, in the order the builder adds them:
 
-- utility of actor i: Σ_j (w_i v_ij − penalty_ij) x_j + Σ_t value_t y_t (unclipped);
-- constraint "if A1 … AK then B": Σ_k s_{A_k} − s_B ≤ K − 1 where s_C = Σ_{j allowed by C} x_j;
-- approval rule r triggered: τ_r = Σ_{j ∈ trigger_r} x_j; a voter v must accept when triggered:
-  U_v − a_v ≥ −M_v (1 − τ_r); a hard red line of v: x_j + τ_r ≤ 1; QMV with binaries q_v.
+1. variables x, y (:meth:`PackageModel._add_option_variables`);
+2. one-hot rows: Σ_{j ∈ clause c} x_j = 1 (:meth:`PackageModel._add_one_hot_rows`);
+3. interactions: y_t ≤ s_k for each condition k and y_t ≥ Σ_k s_k − (K − 1), where s_C = Σ_{j allowed by C} x_j
+   (:meth:`PackageModel._add_interaction_rows`);
+4. constraints "if A1 … AK then B": Σ_k s_{A_k} − s_B ≤ K − 1 (:meth:`PackageModel._add_constraint_rows`);
+5. utility of actor i: U_i = Σ_j (w_i v_ij − penalty_ij) x_j + Σ_t value_t y_t (unclipped), with its bounds over the
+   whole space u_lo_i ≤ U_i ≤ u_hi_i (:meth:`PackageModel._utility_table`), the big-M constants of the rows below;
+6. approval rules (added by the caller): rule r triggered τ_r = Σ_{j ∈ trigger_r} x_j; a hard red line of a voter v
+   binds when triggered, x_j + τ_r ≤ 1 (:meth:`PackageModel.voter_red_lines`); QMV with one binary approval q_v per
+   voter, U_v − M_v q_v ≥ ℓ_v − M_v (q_v = 1 ⇒ U_v ≥ ℓ_v), M_v = max(ℓ_v − u_lo_v, 0), and the thresholds
+   Σ_v members_v q_v ≥ share · Σ members · τ_r − TOL, the same for population (:meth:`PackageModel.qmv_rows`);
+   unanimity under the analysis' reading in :meth:`PackageModel.approvals`;
+7. the objective, given to :meth:`PackageModel.solve` (or as a dense vector to :meth:`PackageModel.arrays`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.core.compiled import Compiled, Condition
-from sim.core.tolerances import MIP_FEASIBILITY
+from sim.core.compiled import Compiled, Condition, Rule
+from sim.core.tolerances import MIP_FEASIBILITY, TOL
 from sim.search import highs
 
 FloatA = NDArray[np.float64]
+Terms = dict[int, float]
 TOLERANCES = {"mip_feasibility_tolerance": MIP_FEASIBILITY, "primal_feasibility_tolerance": MIP_FEASIBILITY}
+
+
+@dataclass(frozen=True, eq=False)
+class MipArrays:
+    """min c·v s.t. lo ≤ A v ≤ hi, lb ≤ v ≤ ub, v_j integral where ``integer``: what :func:`highs.load` takes."""
+
+    c: FloatA
+    A: FloatA
+    lo: FloatA
+    hi: FloatA
+    lb: FloatA
+    ub: FloatA
+    integer: NDArray[np.bool_]
+
+    def load(self, options: dict[str, Any] | None = None) -> Any:
+        """A HiGHS instance holding this program (see :func:`sim.search.highs.load`)."""
+        return highs.load(self.c, self.A, self.lo, self.hi, self.lb, self.ub, self.integer, options)
 
 
 @dataclass
 class PackageModel:
-    """The package space of ``cp`` as MILP rows; add rows and variables, then :meth:`solve`."""
+    """The package space of ``compiled`` as MILP rows (steps 1–5 of the module docstring, in that order); add
+    variables and rows, then :meth:`solve` or :meth:`arrays`. ``values``: (A, O) the weighted option values
+    (default ``compiled.wvalues``)."""
 
-    cp: Compiled
+    compiled: Compiled
     values: FloatA | None = None
     lb: list[float] = field(default_factory=list)
     ub: list[float] = field(default_factory=list)
     integer: list[bool] = field(default_factory=list)
-    rows: list[tuple[dict[int, float], float, float]] = field(default_factory=list)
+    rows: list[tuple[Terms, float, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        cp = self.cp
-        self.wv = cp.wvalues if self.values is None else self.values
-        self.n_x = int(cp.n_options.sum())
+        self.option_values = self.compiled.wvalues if self.values is None else self.values
+        self.n_x = int(self.compiled.n_options.sum())
+        self._add_option_variables()
+        self._add_one_hot_rows()
+        self._add_interaction_rows()
+        self._add_constraint_rows()
+        self._utility_table()
+
+    # -- steps 1-5 -------------------------------------------------------------------------------------------
+    def _add_option_variables(self) -> None:
+        """x (binary, one per option), then y (continuous in [0, 1], one per interaction term) from ``y0``."""
         for _ in range(self.n_x):
             self.add_var(0, 1, True)
         self.y0 = len(self.lb)
-        for _ in cp.interactions:
+        for _ in self.compiled.interactions:
             self.add_var(0, 1, False)
-        for c in range(cp.n_clauses):
+
+    def _add_one_hot_rows(self) -> None:
+        for c in range(self.compiled.n_clauses):
             self.add_row({j: 1.0 for j in self.clause_vars(c)}, 1, 1)
-        for t, it in enumerate(cp.interactions):
+
+    def _add_interaction_rows(self) -> None:
+        for t, it in enumerate(self.compiled.interactions):
             for cond in it.when:
                 self.add_row({self.y0 + t: 1.0, **self.cond_terms(cond, -1.0)}, -np.inf, 0)
-            both: dict[int, float] = {self.y0 + t: -1.0}
+            both: Terms = {self.y0 + t: -1.0}
             for cond in it.when:
                 _merge(both, self.cond_terms(cond))
             self.add_row(both, -np.inf, len(it.when) - 1)
-        for con in cp.constraints:
+
+    def _add_constraint_rows(self) -> None:
+        for con in self.compiled.constraints:
             for req in con.require:
-                row: dict[int, float] = {}
+                row: Terms = {}
                 for cond in con.if_:
                     _merge(row, self.cond_terms(cond))
                 _merge(row, self.cond_terms(req, -1.0))
                 self.add_row(row, -np.inf, len(con.if_) - 1)
+
+    def _utility_table(self) -> None:
+        """``_u`` (A, n_x + T) the utility coefficients over x and y; ``u_lo``, ``u_hi`` (A,) each actor's smallest
+        and largest utility over the space (per clause its worst/best option, plus its negative/positive terms)."""
+        cp = self.compiled
         u = np.zeros((cp.n_actors, self.n_x + len(cp.interactions)))
-        u[:, : self.n_x] = self.wv - cp.penalty
+        u[:, : self.n_x] = self.option_values - cp.penalty
         for t, it in enumerate(cp.interactions):
             u[it.actor, self.n_x + t] += it.value
         self._u = u
@@ -80,33 +132,50 @@ class PackageModel:
         self.u_lo, self.u_hi = lo, hi
 
     # -- building blocks ------------------------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        """The number of variables so far."""
+        return len(self.lb)
+
     def add_var(self, lb: float, ub: float, integer: bool = False) -> int:
         self.lb.append(lb)
         self.ub.append(ub)
         self.integer.append(integer)
         return len(self.lb) - 1
 
-    def add_row(self, terms: dict[int, float], lo: float, hi: float) -> None:
+    def add_row(self, terms: Terms, lo: float, hi: float) -> None:
         self.rows.append((terms, lo, hi))
 
     def clause_vars(self, c: int) -> range:
-        start = int(self.cp.offsets[c])
-        return range(start, start + int(self.cp.n_options[c]))
+        start = int(self.compiled.offsets[c])
+        return range(start, start + int(self.compiled.n_options[c]))
 
-    def cond_terms(self, cond: Condition, coef: float = 1.0) -> dict[int, float]:
-        start = int(self.cp.offsets[cond.clause])
+    def cond_terms(self, cond: Condition, coef: float = 1.0) -> Terms:
+        """coef · s_C: the x of the options the condition allows."""
+        start = int(self.compiled.offsets[cond.clause])
         return {start + int(k): coef for k in np.flatnonzero(cond.allowed)}
 
-    def utility(self, i: int, scale: float = 1.0) -> dict[int, float]:
-        """Terms of actor i's (unclipped) utility."""
-        return {j: scale * float(v) for j, v in enumerate(self._u[i]) if v != 0.0}
+    def utility(self, i: int, scale: float = 1.0) -> Terms:
+        """Terms of scale · U_i (unclipped)."""
+        row = self._u[i]
+        nonzero = np.flatnonzero(row)
+        return dict(zip(nonzero.tolist(), (scale * row[nonzero]).tolist()))
+
+    def utility_matrix(self) -> FloatA:
+        """(A, n) the utility coefficients over every variable so far (zero beyond x and y)."""
+        out = np.zeros((self.compiled.n_actors, self.n))
+        out[:, : self._u.shape[1]] = self._u
+        return out
 
     def forbid(self, j: int) -> None:
         self.ub[j] = 0.0
 
-    def fix(self, c: int, k: int) -> None:
-        for j in self.clause_vars(c):
-            self.ub[j] = 1.0 if j == int(self.cp.offsets[c]) + k else 0.0
+    def keep_base(self, free: NDArray[np.bool_], base: NDArray[np.int64]) -> None:
+        """Every clause that is not free keeps its ``base`` option (the others' x bounded to 0)."""
+        for c in np.flatnonzero(~free):
+            for j in self.clause_vars(int(c)):
+                self.ub[j] = 0.0
+            self.ub[int(self.compiled.offsets[c] + base[c])] = 1.0
 
     def at_least(self, i: int, level: float) -> None:
         """clip(U_i, 0, 1) ≥ level: nothing to add when level ≤ 0, infeasible when level > 1."""
@@ -127,90 +196,92 @@ class PackageModel:
         self.add_row({u: 1.0, b: big}, -np.inf, big)
         return u
 
-    def signatories_individually_rational(self, reservation: FloatA) -> None:
-        """Every signatory: no hard red line, U_i ≥ R_i."""
-        for i in np.flatnonzero(self.cp.signatory):
-            for j in np.flatnonzero(self.cp.hard[i]):
-                self.forbid(int(j))
-            self.at_least(int(i), float(reservation[i]))
+    # -- step 6: approval rules -----------------------------------------------------------------------------
+    def trigger_terms(self, rule: Rule) -> Terms:
+        """τ_r: the x of the options that trigger the rule."""
+        start = int(self.compiled.offsets[rule.clause])
+        return {start + int(k): 1.0 for k in np.flatnonzero(rule.trigger)}
+
+    def voter_red_lines(self, gate: Terms, v: int) -> None:
+        """gate + x_j ≤ 1 for every hard red line j of actor v (gate: τ_r, or a QMV approval q_v)."""
+        for j in np.flatnonzero(self.compiled.hard[v]):
+            row = dict(gate)
+            row[int(j)] = row.get(int(j), 0.0) + 1.0
+            self.add_row(row, -np.inf, 1)
+
+    def qmv_rows(self, rule: Rule, trig: Terms, level: FloatA, q_vars: list[int], clipped: bool) -> None:
+        """A triggered QMV rule passes: approvals q_v (variables ``q_vars``, one per voter) with q_v = 1 only if
+        U_v ≥ ℓ_v and no hard red line of v is hit; the member and population thresholds (step 6). ``clipped``:
+        ℓ_v is met by the clipped utility, so at ℓ_v ≤ 0 q_v needs no utility row."""
+        m_row: Terms = {j: -rule.member_share * rule.members.sum() for j in trig}
+        p_row: Terms = {j: -rule.population_share * rule.population.sum() for j in trig}
+        for k, v in enumerate(rule.voters):
+            q = q_vars[k]
+            if not (clipped and level[v] <= 0.0):
+                big = max(float(level[v] - self.u_lo[v]), 0.0)
+                row = self.utility(int(v))
+                row[q] = -big
+                self.add_row(row, float(level[v]) - big, np.inf)
+            self.voter_red_lines({q: 1.0}, int(v))
+            m_row[q] = float(rule.members[k])
+            p_row[q] = float(rule.population[k])
+        self.add_row(m_row, -TOL, np.inf)
+        self.add_row(p_row, -TOL, np.inf)
 
     def approvals(self, reservation: FloatA) -> None:
-        """Every triggered approval rule passes with voters accepting iff U_v ≥ R_v and no hard red line hit."""
-        cp = self.cp
-        for rule in cp.rules:
+        """Every triggered approval rule passes with voters accepting iff clip(U_v, 0, 1) ≥ R_v and no hard red line
+        is hit. Unanimity: U_v − M_v τ_r ≥ R_v − M_v (none needed at R_v ≤ 0; τ_r = 0 at R_v > 1)."""
+        for rule in self.compiled.rules:
             if rule.kind == "ratification":
                 continue
-            trig = {int(cp.offsets[rule.clause]) + int(k): 1.0 for k in np.flatnonzero(rule.trigger)}
+            trig = self.trigger_terms(rule)
             if rule.kind in ("unanimity", "contributors"):
                 for v in rule.voters:
-                    m = max(float(reservation[v] - self.u_lo[v]), 0.0)
+                    big = max(float(reservation[v] - self.u_lo[v]), 0.0)
                     row = self.utility(int(v))
                     for j, one in trig.items():
-                        row[j] = row.get(j, 0.0) - m * one
+                        row[j] = row.get(j, 0.0) - big * one
                     if reservation[v] > 1.0:  # the voter can never accept: the rule must not trigger
                         self.add_row(trig, -np.inf, 0)
                     elif reservation[v] > 0.0:  # (at or below zero the clipped utility always reaches it)
-                        self.add_row(row, float(reservation[v]) - m, np.inf)
-                    for jj in np.flatnonzero(cp.hard[v]):
-                        r2 = dict(trig)
-                        r2[int(jj)] = r2.get(int(jj), 0.0) + 1.0
-                        self.add_row(r2, -np.inf, 1)
+                        self.add_row(row, float(reservation[v]) - big, np.inf)
+                    self.voter_red_lines(trig, int(v))
             else:
-                m_row: dict[int, float] = {j: -rule.member_share * rule.members.sum() for j in trig}
-                p_row: dict[int, float] = {j: -rule.population_share * rule.population.sum() for j in trig}
-                for k, v in enumerate(rule.voters):
-                    q = self.add_var(0, 1, True)
-                    if reservation[v] <= 0.0:  # the clipped utility always reaches it: q free
-                        m_row[q] = float(rule.members[k])
-                        p_row[q] = float(rule.population[k])
-                        for jj in np.flatnonzero(cp.hard[v]):
-                            self.add_row({q: 1.0, int(jj): 1.0}, -np.inf, 1)
-                        continue
-                    m = max(float(reservation[v] - self.u_lo[v]), 0.0)
-                    row = self.utility(int(v))
-                    row[q] = -m
-                    self.add_row(row, float(reservation[v]) - m, np.inf)
-                    for jj in np.flatnonzero(cp.hard[v]):
-                        self.add_row({q: 1.0, int(jj): 1.0}, -np.inf, 1)
-                    m_row[q] = float(rule.members[k])
-                    p_row[q] = float(rule.population[k])
-                self.add_row(m_row, -1e-9, np.inf)
-                self.add_row(p_row, -1e-9, np.inf)
+                q_vars = [self.add_var(0, 1, True) for _ in rule.voters]
+                self.qmv_rows(rule, trig, reservation, q_vars, clipped=True)
 
-    # -- solving ---------------------------------------------------------------------------------------------
-    def solve(self, cost: dict[int, float], maximize: bool = True) -> tuple[NDArray[np.int64] | None, FloatA | None]:
-        """Optimise ``cost``; returns (package, variable values) or (None, None) when infeasible."""
-        n = len(self.lb)
-        c = np.zeros(n)
+    # -- step 7: objective and solving ----------------------------------------------------------------------
+    def arrays(self, c: FloatA) -> MipArrays:
+        """The program as dense arrays, minimising ``c`` (n,)."""
+        sizes = [len(terms) for terms, _, _ in self.rows]
+        at_row = np.repeat(np.arange(len(self.rows)), sizes)
+        at_col = np.fromiter((j for terms, _, _ in self.rows for j in terms), np.int64, sum(sizes))
+        coef = np.fromiter((v for terms, _, _ in self.rows for v in terms.values()), np.float64, sum(sizes))
+        A = np.zeros((len(self.rows), self.n))
+        A[at_row, at_col] += coef  # a dict holds each variable once: no repeated (row, column)
+        lo = np.array([a for _, a, _ in self.rows], dtype=np.float64)
+        hi = np.array([b for _, _, b in self.rows], dtype=np.float64)
+        return MipArrays(c, A, lo, hi, np.array(self.lb), np.array(self.ub), np.array(self.integer))
+
+    def package(self, x: FloatA) -> NDArray[np.int64]:
+        """(C,) the option chosen in each clause of a solution vector."""
+        chosen = [int(np.argmax(x[list(self.clause_vars(k))])) for k in range(self.compiled.n_clauses)]
+        return np.array(chosen).astype(np.int64)
+
+    def solve(self, cost: Terms, maximize: bool = True) -> tuple[NDArray[np.int64] | None, FloatA | None]:
+        """Optimise ``cost`` (to optimality, relative gap 0, feasibility tolerances ``MIP_FEASIBILITY``); returns
+        (package, variable values) or (None, None) when HiGHS proves no optimum."""
+        c = np.zeros(self.n)
         for j, v in cost.items():
             c[j] = -v if maximize else v
-        A = np.zeros((len(self.rows), n))
-        lo = np.empty(len(self.rows))
-        hi = np.empty(len(self.rows))
-        for r, (terms, a, b) in enumerate(self.rows):
-            for j, v in terms.items():
-                A[r, j] += v
-            lo[r], hi[r] = a, b
-        x = solve_highs(c, A, lo, hi, np.array(self.lb), np.array(self.ub), np.array(self.integer))
+        h = self.arrays(c).load(TOLERANCES)
+        h.run()
+        x = highs.optimum(h)
         if x is None:
             return None, None
-        pkg = np.array([int(np.argmax(x[list(self.clause_vars(k))])) for k in range(self.cp.n_clauses)])
-        return pkg.astype(np.int64), x
+        return self.package(x), x
 
 
-def solve_highs(
-    c: FloatA, A: FloatA, lo: FloatA, hi: FloatA, lb: FloatA, ub: FloatA, integer: NDArray[np.bool_]
-) -> FloatA | None:
-    """Minimise c·x subject to lo ≤ A x ≤ hi, lb ≤ x ≤ ub, x_j integer where ``integer``; None if not optimal.
-
-    Solved to optimality (relative gap 0) by HiGHS through ``highspy``, quietly.
-    """
-
-    h = highs.load(c, A, lo, hi, lb, ub, integer, TOLERANCES)
-    h.run()
-    return highs.optimum(h)
-
-
-def _merge(into: dict[int, float], terms: dict[int, float]) -> None:
+def _merge(into: Terms, terms: Terms) -> None:
     for j, v in terms.items():
         into[j] = into.get(j, 0.0) + v

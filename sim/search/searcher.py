@@ -10,8 +10,13 @@ Rules (the proposer's objective):
 - ``max_product`` (benchmark W1): among packages at or above the proposer's aspiration, the largest product of the
   other required actors' utilities (enumeration only).
 
-Both searches are exact: enumeration scores every package of the free clauses; the MILP (:mod:`sim.search.milp`) is
-solved to optimality by HiGHS. ``ENUMERATION_LIMIT`` decides which one runs under ``protocol.search: auto``.
+All searches are exact: enumeration (:mod:`sim.search.enumeration`) scores every package of the free clauses;
+branch and bound (:mod:`sim.search.bnb`) gives the enumeration's answer without enumerating; the MILP
+(:mod:`sim.search.milp`) is solved to optimality by HiGHS. Under ``protocol.search: auto``, spaces of at most
+``ENUMERATION_LIMIT`` packages are enumerated, larger ones (up to ``BNB_MAX_SPACE``, max–min only) go to branch and
+bound and, when it gives up, to the MILP; ``enumerate`` always enumerates (up to 20 × ``ENUMERATION_LIMIT``),
+``milp`` always solves the MILP. Each proposal is one :class:`sim.search.problem.SearchProblem`; every search
+answers a :class:`sim.search.problem.SearchResult`.
 """
 
 from __future__ import annotations
@@ -25,18 +30,30 @@ from sim.errors import UsageError
 from sim.search.bnb import branch_and_bound
 from sim.search.enumeration import Space, enumerate_best, space_size
 from sim.search.milp import solve_maxmin
+from sim.search.problem import SearchProblem, SearchResult
 
-__all__ = ["ENUMERATION_LIMIT", "Searcher", "Space", "branch_and_bound", "enumerate_best", "space_size"]
+__all__ = [
+    "ENUMERATION_LIMIT",
+    "SearchProblem",
+    "SearchResult",
+    "Searcher",
+    "Space",
+    "branch_and_bound",
+    "enumerate_best",
+    "space_size",
+]
 
 
 class Searcher:
-    """Finds proposals for one compiled scenario, caching enumerated spaces and MILP answers."""
+    """Finds proposals for one compiled scenario, caching enumerated spaces and answers.
 
-    def __init__(self, cp: Compiled, mode: str = "auto"):
-        self.cp = cp
+    ``mode``: ``protocol.search`` (``auto``, ``enumerate`` or ``milp``)."""
+
+    def __init__(self, compiled: Compiled, mode: str = "auto"):
+        self.compiled = compiled
         self.mode = mode
         self._spaces: dict[tuple[bytes, bytes], Space] = {}
-        self._memo: dict[tuple, tuple[NDArray[np.int64] | None, float]] = {}
+        self._memo: dict[tuple, SearchResult] = {}
 
     def propose(
         self,
@@ -48,20 +65,16 @@ class Searcher:
         self_floor: int | None = None,
         rule: str = "max_min_surplus",
         values_key: object = None,
-    ) -> tuple[NDArray[np.int64] | None, float]:
-        cp = self.cp
-        size = space_size(cp, free)
-        use_enum = self.mode == "enumerate" or (self.mode == "auto" and size <= ENUMERATION_LIMIT)
-        if rule == "max_product" and not use_enum:
-            raise UsageError(
-                f"offer_rule max_product needs enumeration, but the space has {size:,} packages "
-                f"(limit {ENUMERATION_LIMIT:,}); use protocol.offer_rule: max_min_surplus"
-            )
-        if use_enum and size > 20 * ENUMERATION_LIMIT:
-            raise UsageError(
-                f"protocol.search: enumerate over {size:,} packages is too large "
-                f"(at most {20 * ENUMERATION_LIMIT:,}); use auto or milp"
-            )
+    ) -> SearchResult:
+        """The best package of the free clauses (see :class:`SearchProblem` for the arguments).
+
+        ``values_key``: when not None, names ``values`` (the same key always comes with the same values), and the
+        answer is kept under it, the aspirations (rounded to 12 decimals), ``required``, ``free``, ``base``,
+        ``self_floor`` and ``rule``. Raises :class:`UsageError` when ``max_product`` meets a space too large to
+        enumerate, or ``search: enumerate`` a space over 20 × ``ENUMERATION_LIMIT``."""
+        problem = SearchProblem(self.compiled, values, aspiration, required, free, base, self_floor, rule)
+        size = space_size(self.compiled, free)
+        use_enum = self._use_enumeration(problem, size)
         key = (
             values_key,
             np.round(aspiration, 12).tobytes(),
@@ -72,20 +85,38 @@ class Searcher:
             rule,
         )
         if values_key is not None and key in self._memo:
-            pkg, score = self._memo[key]
-            return (None if pkg is None else pkg.copy()), score
-        if use_enum:
-            skey = (free.tobytes(), base.tobytes())
-            space = self._spaces.get(skey)
-            if space is None:
-                space = self._spaces[skey] = Space(cp, free, base)
-            out = enumerate_best(cp, space, values, aspiration, required, self_floor, rule)
-        else:
-            out = None
-            if self.mode != "milp" and rule == "max_min_surplus" and size <= BNB_MAX_SPACE:
-                out = branch_and_bound(cp, values, aspiration, required, free, base, self_floor)
-            if out is None:
-                out = solve_maxmin(cp, values, aspiration, required, free, base, self_floor)
+            return self._memo[key].copy()
+        out = self._enumerate(problem) if use_enum else self._large(problem, size)
         if values_key is not None:
             self._memo[key] = out
         return out
+
+    def _use_enumeration(self, problem: SearchProblem, size: int) -> bool:
+        """Whether this problem (of ``size`` packages) is enumerated, or refused (see :meth:`propose`)."""
+        use_enum = self.mode == "enumerate" or (self.mode == "auto" and size <= ENUMERATION_LIMIT)
+        if problem.rule == "max_product" and not use_enum:
+            raise UsageError(
+                f"offer_rule max_product needs enumeration, but the space has {size:,} packages "
+                f"(limit {ENUMERATION_LIMIT:,}); use protocol.offer_rule: max_min_surplus"
+            )
+        if use_enum and size > 20 * ENUMERATION_LIMIT:
+            raise UsageError(
+                f"protocol.search: enumerate over {size:,} packages is too large "
+                f"(at most {20 * ENUMERATION_LIMIT:,}); use auto or milp"
+            )
+        return use_enum
+
+    def _enumerate(self, problem: SearchProblem) -> SearchResult:
+        """Enumeration over the space of (free, base), built once and kept."""
+        skey = (problem.free.tobytes(), problem.base.tobytes())
+        space = self._spaces.get(skey)
+        if space is None:
+            space = self._spaces[skey] = Space(self.compiled, problem.free, problem.base)
+        return enumerate_best(problem, space)
+
+    def _large(self, problem: SearchProblem, size: int) -> SearchResult:
+        """Branch and bound (``auto``, max–min, at most ``BNB_MAX_SPACE`` packages), else the MILP."""
+        out = None
+        if self.mode != "milp" and problem.rule == "max_min_surplus" and size <= BNB_MAX_SPACE:
+            out = branch_and_bound(problem)
+        return solve_maxmin(problem) if out is None else out
