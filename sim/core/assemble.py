@@ -31,25 +31,27 @@ class OptionSpace:
         return int(self.n_options.sum())
 
 
-def option_space(s: Scenario) -> OptionSpace:
+def option_space(scenario: Scenario) -> OptionSpace:
     """Clauses in the scenario's order; each clause's options follow the previous clause's in the flat index."""
-    clauses = list(s.clauses)
-    n_opt = np.array([len(s.clauses[c].options) for c in clauses], dtype=np.int64)
+    clauses = list(scenario.clauses)
+    n_opt = np.array([len(scenario.clauses[c].options) for c in clauses], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(n_opt)[:-1]]).astype(np.int64)
     clause_of = np.repeat(np.arange(len(clauses)), n_opt)
     return OptionSpace(clauses, n_opt, offsets, clause_of)
 
 
-def condition(s: Scenario, clauses: list[str], cid: str, opts: list[str], negate: bool = False) -> Condition:
+def condition(scenario: Scenario, clauses: list[str], cid: str, opts: list[str], negate: bool = False) -> Condition:
     """Clause ``cid`` takes one of ``opts`` (or, with ``negate``, none of them)."""
     c = clauses.index(cid)
-    allowed = np.array([o in opts for o in s.clauses[cid].options], dtype=bool)
+    allowed = np.array([o in opts for o in scenario.clauses[cid].options], dtype=bool)
     return Condition(c, ~allowed if negate else allowed)
 
 
-def conditions(s: Scenario, clauses: list[str], options_by_clause: dict[str, list[str]]) -> tuple[Condition, ...]:
+def conditions(
+    scenario: Scenario, clauses: list[str], options_by_clause: dict[str, list[str]]
+) -> tuple[Condition, ...]:
     """One condition per clause of a ``{clause: [options]}`` mapping, in its order."""
-    return tuple(condition(s, clauses, c, o) for c, o in options_by_clause.items())
+    return tuple(condition(scenario, clauses, c, o) for c, o in options_by_clause.items())
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class Preferences:
     interactions: tuple[Interaction, ...]
 
 
-def preferences(s: Scenario, actors: list[str], space: OptionSpace) -> Preferences:
+def preferences(scenario: Scenario, actors: list[str], space: OptionSpace) -> Preferences:
     """Salience w_ic (0 where not given) divided by the actor's total, value v_ic(o) (0 where not given), a hard
     red line as a veto on its options, a soft one adding its penalty to each of its options, and the interactions."""
     n_actors, n_flat = len(actors), space.size
@@ -73,31 +75,31 @@ def preferences(s: Scenario, actors: list[str], space: OptionSpace) -> Preferenc
     penalty = np.zeros((n_actors, n_flat))
     interactions: list[Interaction] = []
     for i, a in enumerate(actors):
-        spec = s.actors[a]
-        _fill_values(s, spec, space, weights[i], values[i])
+        spec = scenario.actors[a]
+        _fill_values(scenario, spec, space, weights[i], values[i])
         weights[i] /= weights[i].sum()
-        _fill_red_lines(s, spec, space, hard[i], penalty[i])
+        _fill_red_lines(scenario, spec, space, hard[i], penalty[i])
         for it in spec.interactions or []:
-            interactions.append(Interaction(i, conditions(s, space.clauses, it.when), it.value))
+            interactions.append(Interaction(i, conditions(scenario, space.clauses, it.when), it.value))
     return Preferences(weights, values, hard, penalty, tuple(interactions))
 
 
-def _fill_values(s: Scenario, spec: Actor, space: OptionSpace, weights: FloatA, values: FloatA) -> None:
+def _fill_values(scenario: Scenario, spec: Actor, space: OptionSpace, weights: FloatA, values: FloatA) -> None:
     """One actor's raw saliences by clause and option values in the flat index (0 where the actor gives none)."""
     sal = spec.salience or {}
     for c, cid in enumerate(space.clauses):
         weights[c] = sal.get(cid, 0.0)
         vals = (spec.utilities or {}).get(cid, {})
-        for k, o in enumerate(s.clauses[cid].options):
+        for k, o in enumerate(scenario.clauses[cid].options):
             values[space.offsets[c] + k] = vals.get(o, 0.0)
 
 
-def _fill_red_lines(s: Scenario, spec: Actor, space: OptionSpace, hard: BoolA, penalty: FloatA) -> None:
+def _fill_red_lines(scenario: Scenario, spec: Actor, space: OptionSpace, hard: BoolA, penalty: FloatA) -> None:
     """One actor's red lines: ``hard`` marks vetoed options; soft penalties add up per option."""
     for cid, rl in (spec.red_lines or {}).items():
         c = space.clauses.index(cid)
         for o in rl.options:
-            j = space.offsets[c] + s.clauses[cid].options.index(o)
+            j = space.offsets[c] + scenario.clauses[cid].options.index(o)
             if rl.hard:
                 hard[j] = True
             else:
@@ -120,15 +122,15 @@ class Dynamics:
     extend_by: IntA
 
 
-def dynamics(s: Scenario, actors: list[str]) -> Dynamics:
+def dynamics(scenario: Scenario, actors: list[str]) -> Dynamics:
     """The actor's own concession and acceptance, else the protocol's; discount 1 and a zero reservation shift
     when not given; deadline round −1 (none), credibility 0 and extend_by 0 without a deadline."""
-    n, proto = len(actors), s.protocol
+    n, proto = len(actors), scenario.protocol
     beta, logit, lam, disc = np.ones(n), np.zeros(n, bool), np.zeros(n), np.ones(n)
     war, gain, drift = np.zeros(n), np.zeros(n), np.zeros(n)
     dl_round, cred, ext = -np.ones(n, np.int64), np.zeros(n), np.zeros(n, np.int64)
     for i, a in enumerate(actors):
-        spec = s.actors[a]
+        spec = scenario.actors[a]
         conc = spec.concession if spec.concession is not None else proto.concession
         beta[i] = CONCESSION_PRESETS[conc] if isinstance(conc, str) else float(conc)
         acc = spec.acceptance or proto.acceptance
@@ -146,18 +148,18 @@ def dynamics(s: Scenario, actors: list[str]) -> Dynamics:
     return Dynamics(beta, logit, lam, disc, war, gain, drift, dl_round, cred, ext)
 
 
-def ratifications(s: Scenario, actors: list[str], clauses: list[str]) -> tuple[Ratification, ...]:
+def ratifications(scenario: Scenario, actors: list[str], clauses: list[str]) -> tuple[Ratification, ...]:
     """One domestic vote per actor with a ``ratification``; without a model, λ = 0 and threshold 0.5."""
     out: list[Ratification] = []
     for i, a in enumerate(actors):
-        rs = s.actors[a].ratification
+        rs = scenario.actors[a].ratification
         if rs is None:
             continue
         out.append(
             Ratification(
                 i,
                 rs.body,
-                conditions(s, clauses, rs.triggers),
+                conditions(scenario, clauses, rs.triggers),
                 rs.p,
                 rs.model.lambda_ if rs.model else 0.0,
                 rs.model.threshold if rs.model else 0.5,
@@ -168,29 +170,31 @@ def ratifications(s: Scenario, actors: list[str], clauses: list[str]) -> tuple[R
     return tuple(out)
 
 
-def approval_rules(s: Scenario, actors: list[str], clauses: list[str]) -> tuple[Rule, ...]:
+def approval_rules(scenario: Scenario, actors: list[str], clauses: list[str]) -> tuple[Rule, ...]:
     """Every approval rule of every clause, in the scenario's order (see :func:`approval_rule`)."""
     aidx = {a: i for i, a in enumerate(actors)}
     return tuple(
-        approval_rule(s, aidx, clauses, cid, r) for cid, lst in s.decision_rules.clause_approvals.items() for r in lst
+        approval_rule(scenario, aidx, clauses, cid, r)
+        for cid, lst in scenario.decision_rules.clause_approvals.items()
+        for r in lst
     )
 
 
-def approval_rule(s: Scenario, aidx: dict[str, int], clauses: list[str], cid: str, r: ApprovalRule) -> Rule:
+def approval_rule(scenario: Scenario, aidx: dict[str, int], clauses: list[str], cid: str, r: ApprovalRule) -> Rule:
     """Triggered by the options in ``when``, else by those not in ``when_not``, else by every option but the status
     quo. Voters are groups expanded; a qmv voter weighs :func:`qmv_members` member states and its population share."""
     if r.when is not None:
-        cond = condition(s, clauses, cid, r.when)
+        cond = condition(scenario, clauses, cid, r.when)
     elif r.when_not is not None:
-        cond = condition(s, clauses, cid, r.when_not, negate=True)
+        cond = condition(scenario, clauses, cid, r.when_not, negate=True)
     else:
-        cond = condition(s, clauses, cid, [s.scenario.status_quo_package[cid]], negate=True)
-    people = s.expand((r.voters if r.rule in ("unanimity", "qmv") else r.required) or [])
+        cond = condition(scenario, clauses, cid, [scenario.scenario.status_quo_package[cid]], negate=True)
+    people = scenario.expand((r.voters if r.rule in ("unanimity", "qmv") else r.required) or [])
     vidx = np.array([aidx[v] for v in people], dtype=np.int64)
-    qmv = s.decision_rules.qmv
+    qmv = scenario.decision_rules.qmv
     members, popul = np.ones(len(vidx)), np.ones(len(vidx))
     if qmv is not None and r.rule == "qmv":
-        members = np.array([qmv_members(s, v) for v in people], float)
+        members = np.array([qmv_members(scenario, v) for v in people], float)
         popul = np.array([qmv.population_share_of_eu27[v] for v in people], float)
     return Rule(
         f"{cid}:{r.rule}" + (f":{r.body}" if r.body else ""),
@@ -207,60 +211,61 @@ def approval_rule(s: Scenario, aidx: dict[str, int], clauses: list[str], cid: st
     )
 
 
-def qmv_members(s: Scenario, voter: str) -> int:
+def qmv_members(scenario: Scenario, voter: str) -> int:
     """The member states a qmv voter stands for: ``decision_rules.qmv.members[voter]`` if listed, else the actor's
     ``represents_members`` (1 unless given). The checks reject a listed count that contradicts a given one."""
-    qmv = s.decision_rules.qmv
+    qmv = scenario.decision_rules.qmv
     if qmv is not None and voter in qmv.members:
         return qmv.members[voter]
-    return s.actors[voter].represents_members
+    return scenario.actors[voter].represents_members
 
 
-def constraints(s: Scenario, clauses: list[str]) -> tuple[Constraint, ...]:
+def constraints(scenario: Scenario, clauses: list[str]) -> tuple[Constraint, ...]:
     """Each feasibility constraint as two tuples of conditions."""
     return tuple(
-        Constraint(k.id, conditions(s, clauses, k.if_), conditions(s, clauses, k.require)) for k in s.constraints
+        Constraint(k.id, conditions(scenario, clauses, k.if_), conditions(scenario, clauses, k.require))
+        for k in scenario.constraints
     )
 
 
-def permanent_ceasefire(s: Scenario, clauses: list[str]) -> tuple[Condition, ...]:
+def permanent_ceasefire(scenario: Scenario, clauses: list[str]) -> tuple[Condition, ...]:
     """The last option of the first ``protocol.ceasefire_clauses`` clause present in the scenario (none if absent)."""
-    cf = [c for c in s.protocol.ceasefire_clauses if c in s.clauses]
-    return tuple(condition(s, clauses, c, [s.clauses[c].options[-1]]) for c in cf[:1])
+    cf = [c for c in scenario.protocol.ceasefire_clauses if c in scenario.clauses]
+    return tuple(condition(scenario, clauses, c, [scenario.clauses[c].options[-1]]) for c in cf[:1])
 
 
-def proposers(s: Scenario, actors: list[str]) -> tuple[int, ...]:
+def proposers(scenario: Scenario, actors: list[str]) -> tuple[int, ...]:
     """``protocol.proposers``; if not given, the signatories under alternating offers and nobody otherwise."""
-    proto = s.protocol
-    names = proto.proposers or (s.signatories if proto.proposal_mode == "alternating_offers" else [])
+    proto = scenario.protocol
+    names = proto.proposers or (scenario.signatories if proto.proposal_mode == "alternating_offers" else [])
     return tuple(actors.index(a) for a in names)
 
 
-def check_spe(s: Scenario, who: list[str]) -> None:
+def check_spe(scenario: Scenario, who: list[str]) -> None:
     """The "rubinstein" preset is the SPE of a bilateral alternating-offers game over whole packages."""
     why = []
-    if len(s.actors) != 2:
-        why.append(f"exactly two actors (the scenario has {len(s.actors)})")
-    if s.protocol.proposal_mode != "alternating_offers":
+    if len(scenario.actors) != 2:
+        why.append(f"exactly two actors (the scenario has {len(scenario.actors)})")
+    if scenario.protocol.proposal_mode != "alternating_offers":
         why.append("protocol.proposal_mode: alternating_offers")
-    if s.protocol.agenda != "single_package":
+    if scenario.protocol.agenda != "single_package":
         why.append("protocol.agenda: single_package")
-    if s.n_packages() > ENUMERATION_LIMIT:
-        why.append(f"at most {ENUMERATION_LIMIT:,} packages (the scenario has {s.n_packages():,})")
+    if scenario.n_packages() > ENUMERATION_LIMIT:
+        why.append(f"at most {ENUMERATION_LIMIT:,} packages (the scenario has {scenario.n_packages():,})")
     if why:
         raise UsageError(f"concession 'rubinstein' (actors {', '.join(who)}) needs " + ", ".join(why))
 
 
-def stages(s: Scenario, clauses: list[str]) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...]]:
+def stages(scenario: Scenario, clauses: list[str]) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...]]:
     """Clause indices on the table in each stage of the agenda (REPORT §B.8)."""
-    agenda = s.protocol.agenda
+    agenda = scenario.protocol.agenda
     every = tuple(range(len(clauses)))
     if agenda == "ceasefire_first":
-        first = tuple(clauses.index(c) for c in s.protocol.ceasefire_clauses if c in s.clauses)
+        first = tuple(clauses.index(c) for c in scenario.protocol.ceasefire_clauses if c in scenario.clauses)
         rest = tuple(c for c in every if c not in first)
         return ((first, rest) if rest else (first,)), (("ceasefire", "settlement") if rest else ("ceasefire",))
     if agenda == "issue_by_issue":
-        order = [clauses.index(c) for c in (s.protocol.agenda_order or [])]
+        order = [clauses.index(c) for c in (scenario.protocol.agenda_order or [])]
         order += [c for c in every if c not in order]
         return tuple((c,) for c in order), tuple(clauses[c] for c in order)
     return (every,), ("package",)

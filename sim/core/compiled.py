@@ -177,31 +177,31 @@ class Compiled:
         return {cid: self.options[c][int(x[c])] for c, cid in enumerate(self.clauses)}
 
 
-def compile_scenario(s: Scenario) -> Compiled:
+def compile_scenario(scenario: Scenario) -> Compiled:
     """Arrays for the numeric core. Pure function of the validated scenario: the option space, the preferences,
     the dynamics, the rules of a deal and the protocol, each built by one step of :mod:`sim.core.assemble`."""
-    actors = list(s.actors)
-    space = assemble.option_space(s)
+    actors = list(scenario.actors)
+    space = assemble.option_space(scenario)
     clauses = space.clauses
-    prefs = assemble.preferences(s, actors, space)
-    dyn = assemble.dynamics(s, actors)
-    rats = assemble.ratifications(s, actors, clauses)
+    prefs = assemble.preferences(scenario, actors, space)
+    dyn = assemble.dynamics(scenario, actors)
+    rats = assemble.ratifications(scenario, actors, clauses)
     sig = np.zeros(len(actors), dtype=bool)
-    sig[[actors.index(a) for a in s.signatories]] = True
-    rules = assemble.approval_rules(s, actors, clauses)
-    cons = assemble.constraints(s, clauses)
-    stages, names = assemble.stages(s, clauses)
-    permanent = assemble.permanent_ceasefire(s, clauses)
-    proposers = assemble.proposers(s, actors)
+    sig[[actors.index(a) for a in scenario.signatories]] = True
+    rules = assemble.approval_rules(scenario, actors, clauses)
+    cons = assemble.constraints(scenario, clauses)
+    stages, names = assemble.stages(scenario, clauses)
+    permanent = assemble.permanent_ceasefire(scenario, clauses)
+    proposers = assemble.proposers(scenario, actors)
     spe = np.isnan(dyn.beta)
     if spe.any():
-        assemble.check_spe(s, [actors[i] for i in np.flatnonzero(spe)])
-    proto, sq_labels = s.protocol, s.scenario.status_quo_package
+        assemble.check_spe(scenario, [actors[i] for i in np.flatnonzero(spe)])
+    proto, sq_labels = scenario.protocol, scenario.scenario.status_quo_package
     return Compiled(
-        scenario_id=s.id,
+        scenario_id=scenario.id,
         actors=tuple(actors),
         clauses=tuple(clauses),
-        options=tuple(tuple(s.clauses[c].options) for c in clauses),
+        options=tuple(tuple(scenario.clauses[c].options) for c in clauses),
         n_options=space.n_options,
         offsets=space.offsets,
         clause_of=space.clause_of,
@@ -211,7 +211,7 @@ def compile_scenario(s: Scenario) -> Compiled:
         hard=prefs.hard,
         penalty=prefs.penalty,
         interactions=prefs.interactions,
-        sq=np.array([s.clauses[c].options.index(sq_labels[c]) for c in clauses], dtype=np.int64),
+        sq=np.array([scenario.clauses[c].options.index(sq_labels[c]) for c in clauses], dtype=np.int64),
         war_cost=dyn.war_cost,
         expected_gain=dyn.expected_gain,
         drift=dyn.drift,
@@ -227,7 +227,7 @@ def compile_scenario(s: Scenario) -> Compiled:
         rules=rules,
         constraints=cons,
         ratifications=rats,
-        max_rounds=s.scenario.max_rounds,
+        max_rounds=scenario.scenario.max_rounds,
         stages=stages,
         stage_names=names,
         mediator=actors.index(proto.mediator) if proto.mediator else -1,

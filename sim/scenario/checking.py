@@ -32,13 +32,13 @@ class Checks:
     ``names`` (actors and groups) is :data:`FAILED` when the actors or the groups failed validation: then no name
     is checked against them."""
 
-    def __init__(self, s: Scenario) -> None:
+    def __init__(self, scenario: Scenario) -> None:
         self.issues: list[Issue] = []
-        self.clauses: Any = s.clauses
-        self.actors: Any = s.actors
+        self.clauses: Any = scenario.clauses
+        self.actors: Any = scenario.actors
         self.names: Any = FAILED
         with GUARD:
-            self.names = set(self.actors) | set(s.groups)
+            self.names = set(self.actors) | set(scenario.groups)
 
     def bad(self, msg: str, *path: str | int) -> None:
         """Record one problem at ``path`` (the keys and indices leading to the value)."""

@@ -30,55 +30,55 @@ class CrossCheckError(ValueError):
         self.issues = issues
 
 
-def cross_check(s: Scenario) -> list[Issue]:
-    """Every cross-reference problem of ``s``, in the order of :data:`STEPS`. ``s`` may be a partial model
+def cross_check(scenario: Scenario) -> list[Issue]:
+    """Every cross-reference problem of ``scenario``, in the order of :data:`STEPS`. ``scenario`` may be a partial model
     (:mod:`sim.scenario.partial`): each check runs inside ``with GUARD:`` and is skipped when it touches a value that
     failed validation."""
-    ck = Checks(s)
+    checks = Checks(scenario)
     for step in STEPS:
         with GUARD:
-            step(s, ck)
-    return ck.issues
+            step(scenario, checks)
+    return checks.issues
 
 
-def check_clauses(s: Scenario, ck: Checks) -> None:
+def check_clauses(scenario: Scenario, checks: Checks) -> None:
     """No clause lists an option twice (reported on the second)."""
-    for cid, c in ck.clauses.items():
+    for cid, c in checks.clauses.items():
         with GUARD:
             seen_options: set[str] = set()
             for j, o in enumerate(c.options):
                 if o in seen_options:
-                    ck.bad(f"option {o!r} listed twice", "clauses", cid, "options", j)
+                    checks.bad(f"option {o!r} listed twice", "clauses", cid, "options", j)
                 seen_options.add(o)
 
 
-def check_status_quo(s: Scenario, ck: Checks) -> None:
+def check_status_quo(scenario: Scenario, checks: Checks) -> None:
     """The status quo gives every clause one of its options, and only known clauses."""
-    sq = s.scenario.status_quo_package
+    sq = scenario.scenario.status_quo_package
     with GUARD:
-        for cid in ck.clauses:
+        for cid in checks.clauses:
             if cid not in sq:
-                ck.bad(f"no status-quo option for clause {cid!r}", "scenario", "status_quo_package")
-    ck.options({k: [v] for k, v in sq.items()}, "scenario", "status_quo_package")
+                checks.bad(f"no status-quo option for clause {cid!r}", "scenario", "status_quo_package")
+    checks.options({k: [v] for k, v in sq.items()}, "scenario", "status_quo_package")
 
 
-def check_groups(s: Scenario, ck: Checks) -> None:
+def check_groups(scenario: Scenario, checks: Checks) -> None:
     """A group does not take an actor's name, and its members are actors."""
-    for g, members in s.groups.items():
+    for g, members in scenario.groups.items():
         with GUARD:
-            if g in ck.actors:
-                ck.bad(f"group {g!r} has the name of an actor", "groups", g)
+            if g in checks.actors:
+                checks.bad(f"group {g!r} has the name of an actor", "groups", g)
         with GUARD:
             for j, m in enumerate(members):
                 with GUARD:
-                    if m not in ck.actors:
-                        ck.bad(hint(m, ck.actors, "actor"), "groups", g, j)
+                    if m not in checks.actors:
+                        checks.bad(hint(m, checks.actors, "actor"), "groups", g, j)
 
 
-def check_protocol(s: Scenario, ck: Checks) -> None:
+def check_protocol(scenario: Scenario, checks: Checks) -> None:
     """Known mediator (required by ``mediator_single_text``), proposers, ceasefire clauses (at least one for
     ``ceasefire_first``) and agenda order."""
-    p, actors, clauses, bad = s.protocol, ck.actors, ck.clauses, ck.bad
+    p, actors, clauses, bad = scenario.protocol, checks.actors, checks.clauses, checks.bad
     with GUARD:
         if p.mediator is not None and p.mediator not in actors:
             bad(hint(p.mediator, actors, "actor"), "protocol", "mediator")
@@ -105,37 +105,37 @@ def check_protocol(s: Scenario, ck: Checks) -> None:
                     bad(hint(cid, clauses, "clause"), "protocol", "agenda_order", j)
 
 
-def check_constraints(s: Scenario, ck: Checks) -> None:
+def check_constraints(scenario: Scenario, checks: Checks) -> None:
     """Constraint ids are unique; their conditions name known clauses and options."""
     seen: set[str] = set()
-    for j, con in enumerate(s.constraints):
+    for j, con in enumerate(scenario.constraints):
         with GUARD:
             if con.id in seen:
-                ck.bad(f"constraint id {con.id!r} used twice", "constraints", j, "id")
+                checks.bad(f"constraint id {con.id!r} used twice", "constraints", j, "id")
             seen.add(con.id)
         with GUARD:
-            ck.options(con.if_, "constraints", j, "if")
+            checks.options(con.if_, "constraints", j, "if")
         with GUARD:
-            ck.options(con.require, "constraints", j, "require")
+            checks.options(con.require, "constraints", j, "require")
 
 
-def check_shocks(s: Scenario, ck: Checks) -> None:
+def check_shocks(scenario: Scenario, checks: Checks) -> None:
     """Each shock has exactly one of ``round`` (a reachable one) or ``p_per_round``, known actors and profiles, and
     changes something."""
-    for j, sh in enumerate(s.shocks):
+    for j, sh in enumerate(scenario.shocks):
         with GUARD:
-            _check_shock(s, j, sh, ck)
+            _check_shock(scenario, j, sh, checks)
 
 
-def _check_shock(s: Scenario, j: int, sh: Any, ck: Checks) -> None:
-    bad = ck.bad
+def _check_shock(scenario: Scenario, j: int, sh: Any, checks: Checks) -> None:
+    bad = checks.bad
     with GUARD:
         if (sh.round is None) == (sh.p_per_round is None):
             bad("give exactly one of round or p_per_round", "shocks", j)
     with GUARD:
-        if sh.round is not None and sh.round >= s.scenario.max_rounds:
+        if sh.round is not None and sh.round >= scenario.scenario.max_rounds:
             bad(
-                f"round {sh.round} is never reached (rounds are 0..{s.scenario.max_rounds - 1})",
+                f"round {sh.round} is never reached (rounds are 0..{scenario.scenario.max_rounds - 1})",
                 "shocks",
                 j,
                 "round",
@@ -143,11 +143,11 @@ def _check_shock(s: Scenario, j: int, sh: Any, ck: Checks) -> None:
     with GUARD:
         for a_, pname in sh.profile.items():
             with GUARD:
-                if a_ not in ck.actors:
-                    bad(hint(a_, ck.actors, "actor"), "shocks", j, "profile", a_)
+                if a_ not in checks.actors:
+                    bad(hint(a_, checks.actors, "actor"), "shocks", j, "profile", a_)
             with GUARD:
-                if pname not in s.profiles:
-                    bad(hint(pname, s.profiles, "profile"), "shocks", j, "profile", a_)
+                if pname not in scenario.profiles:
+                    bad(hint(pname, scenario.profiles, "profile"), "shocks", j, "profile", a_)
     with GUARD:
         if not (sh.set or sh.add or sh.profile):
             bad("the shock changes nothing (give set, add or profile)", "shocks", j)

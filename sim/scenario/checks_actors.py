@@ -15,24 +15,24 @@ if TYPE_CHECKING:
     from sim.scenario.models import QMV, Scenario
 
 
-def check_actors(s: Scenario, ck: Checks) -> None:
+def check_actors(scenario: Scenario, checks: Checks) -> None:
     """Every actor's fields (after inheritance): see :func:`_check_actor_fields`."""
-    for aid, a in ck.actors.items():
+    for aid, a in checks.actors.items():
         with GUARD:
-            _check_actor_fields(s, aid, a, ck)
+            _check_actor_fields(scenario, aid, a, checks)
 
 
-def check_profiles(s: Scenario, ck: Checks) -> None:
+def check_profiles(scenario: Scenario, checks: Checks) -> None:
     """Every profile names only known clauses and options (a profile may be incomplete)."""
-    for pid, prof in s.profiles.items():
+    for pid, prof in scenario.profiles.items():
         with GUARD:
-            _check_profile(pid, prof, ck)
+            _check_profile(pid, prof, checks)
 
 
-def _check_actor_fields(s: Scenario, aid: str, a: Any, ck: Checks) -> None:
+def _check_actor_fields(scenario: Scenario, aid: str, a: Any, checks: Checks) -> None:
     """A salience that is not all zero, option values for every option of each weighed clause, red lines, interactions
     and ratification triggers on known options, a deadline within the rounds, a ratification with p or a model."""
-    where, clauses, bad = ("actors", aid), ck.clauses, ck.bad
+    where, clauses, bad = ("actors", aid), checks.clauses, checks.bad
     with GUARD:
         if a.salience is None:
             bad("no salience (give one, or inherit it from a profile)", *where)
@@ -67,15 +67,16 @@ def _check_actor_fields(s: Scenario, aid: str, a: Any, ck: Checks) -> None:
     with GUARD:
         for cid, rl in (a.red_lines or {}).items():
             with GUARD:
-                ck.options({cid: rl.options}, *where, "red_lines", allow_all=not rl.hard)
+                checks.options({cid: rl.options}, *where, "red_lines", allow_all=not rl.hard)
     with GUARD:
         for j, it in enumerate(a.interactions or []):
             with GUARD:
-                ck.options(it.when, *where, "interactions", j, "when")
+                checks.options(it.when, *where, "interactions", j, "when")
     with GUARD:
-        if a.deadline is not None and a.deadline.round >= s.scenario.max_rounds:
+        rounds = scenario.scenario.max_rounds
+        if a.deadline is not None and a.deadline.round >= rounds:
             bad(
-                f"deadline round {a.deadline.round} is never reached (rounds are 0..{s.scenario.max_rounds - 1})",
+                f"deadline round {a.deadline.round} is never reached (rounds are 0..{rounds - 1})",
                 *where,
                 "deadline",
                 "round",
@@ -83,14 +84,14 @@ def _check_actor_fields(s: Scenario, aid: str, a: Any, ck: Checks) -> None:
     with GUARD:
         if a.ratification is not None:
             with GUARD:
-                ck.options(a.ratification.triggers, *where, "ratification", "triggers")
+                checks.options(a.ratification.triggers, *where, "ratification", "triggers")
             if a.ratification.p is None and a.ratification.model is None:
                 bad("give p (the probability it passes) or a model", *where, "ratification")
 
 
-def _check_profile(pid: str, prof: Any, ck: Checks) -> None:
+def _check_profile(pid: str, prof: Any, checks: Checks) -> None:
     """A profile's saliences, option values and red lines name known clauses and options."""
-    clauses, bad = ck.clauses, ck.bad
+    clauses, bad = checks.clauses, checks.bad
     with GUARD:
         for cid in prof.salience or {}:
             if cid not in clauses:
@@ -107,28 +108,28 @@ def _check_profile(pid: str, prof: Any, ck: Checks) -> None:
     with GUARD:
         for cid, rl in (prof.red_lines or {}).items():
             with GUARD:
-                ck.options({cid: rl.options}, "profiles", pid, "red_lines", allow_all=not rl.hard)
+                checks.options({cid: rl.options}, "profiles", pid, "red_lines", allow_all=not rl.hard)
 
 
-def check_decision_rules(s: Scenario, ck: Checks) -> None:
+def check_decision_rules(scenario: Scenario, checks: Checks) -> None:
     """Known signatories (and at least one), approval rules of known clauses (:func:`_check_rule`), qmv weights of
     known actors, each agreeing with the actor's own ``represents_members`` when both are given."""
-    dr, bad = s.decision_rules, ck.bad
+    dr, bad = scenario.decision_rules, checks.bad
     with GUARD:
         for j, a_ in enumerate(dr.signatories or []):
-            ck.actor(a_, "decision_rules", "signatories", j)
+            checks.actor(a_, "decision_rules", "signatories", j)
     with GUARD:
-        if not s.signatories:
+        if not scenario.signatories:
             bad("no signatories (list them, or give actors a *_signatory role)", "decision_rules", "signatories")
     with GUARD:
         for cid, rules in dr.clause_approvals.items():
             with GUARD:
-                if cid not in ck.clauses:
-                    bad(hint(cid, ck.clauses, "clause"), "decision_rules", "clause_approvals", cid)
+                if cid not in checks.clauses:
+                    bad(hint(cid, checks.clauses, "clause"), "decision_rules", "clause_approvals", cid)
                     continue
                 for k, r in enumerate(rules):
                     with GUARD:
-                        _check_rule(s, cid, k, r, ck)
+                        _check_rule(scenario, cid, k, r, checks)
     with GUARD:
         if dr.qmv is not None:
             weights: dict[str, Any] = {
@@ -138,20 +139,20 @@ def check_decision_rules(s: Scenario, ck: Checks) -> None:
             for key, part in weights.items():
                 with GUARD:
                     for a_ in part:
-                        if a_ not in ck.actors:
-                            bad(hint(a_, ck.actors, "actor"), "decision_rules", "qmv", key, a_)
+                        if a_ not in checks.actors:
+                            bad(hint(a_, checks.actors, "actor"), "decision_rules", "qmv", key, a_)
             with GUARD:
-                _check_member_counts(dr.qmv.members, ck)
+                _check_member_counts(dr.qmv.members, checks)
 
 
-def _check_member_counts(members: dict[str, int], ck: Checks) -> None:
+def _check_member_counts(members: dict[str, int], checks: Checks) -> None:
     """An actor listed in ``qmv.members`` that also gives ``represents_members`` gives the same count."""
     for a_, n in members.items():
         with GUARD:
-            if a_ in ck.actors and "represents_members" in ck.actors[a_].model_fields_set:
-                own = ck.actors[a_].represents_members
+            if a_ in checks.actors and "represents_members" in checks.actors[a_].model_fields_set:
+                own = checks.actors[a_].represents_members
                 if own != n:
-                    ck.bad(
+                    checks.bad(
                         f"{a_} counts {n} member state(s) here but actors.{a_}.represents_members is {own}",
                         "decision_rules",
                         "qmv",
@@ -160,10 +161,10 @@ def _check_member_counts(members: dict[str, int], ck: Checks) -> None:
                     )
 
 
-def _check_rule(s: Scenario, cid: str, k: int, r: Any, ck: Checks) -> None:
+def _check_rule(scenario: Scenario, cid: str, k: int, r: Any, checks: Checks) -> None:
     """Trigger options of the clause (``when`` or ``when_not``, not both), the voters or contributors a rule needs,
     all known; ``body`` and ``p`` for a ratification; qmv weights for a qmv rule (:func:`_check_qmv_rule`)."""
-    clauses, bad = ck.clauses, ck.bad
+    clauses, bad = checks.clauses, checks.bad
     rwhere = ("decision_rules", "clause_approvals", cid, k)
     for field in ("when", "when_not"):
         with GUARD:
@@ -180,34 +181,34 @@ def _check_rule(s: Scenario, cid: str, k: int, r: Any, ck: Checks) -> None:
             bad(f"rule {r.rule!r} needs {field}", *rwhere)
     with GUARD:
         for j, a_ in enumerate(people or []):
-            ck.actor(a_, *rwhere, field, j)
+            checks.actor(a_, *rwhere, field, j)
     with GUARD:
         if r.rule == "ratification" and (r.p is None or r.body is None):
             bad("rule 'ratification' needs body and p (its probability of passing)", *rwhere)
     if r.rule == "qmv":
-        if s.decision_rules.qmv is None:
+        if scenario.decision_rules.qmv is None:
             bad("rule 'qmv' needs decision_rules.qmv (members and population shares)", *rwhere)
         else:
-            _check_qmv_rule(s, r, s.decision_rules.qmv, rwhere, ck)
+            _check_qmv_rule(scenario, r, scenario.decision_rules.qmv, rwhere, checks)
 
 
-def _check_qmv_rule(s: Scenario, r: Any, qmv: QMV, rwhere: tuple[str | int, ...], ck: Checks) -> None:
+def _check_qmv_rule(scenario: Scenario, r: Any, qmv: QMV, rwhere: tuple[str | int, ...], checks: Checks) -> None:
     """Each voter (groups expanded) has a population share and is not marked ``eu_member: false`` (qmv is a vote of
     EU member states); the voters' member counts (``qmv.members``, else ``represents_members``) and population
     shares do not sum to zero. A voter is reported once, on the item of ``voters`` that names it or its group."""
-    actors = ck.actors
+    actors = checks.actors
     counted: set[str] = set()
     for j, written in enumerate(r.voters or []):
-        for v in s.expand([written]):
+        for v in scenario.expand([written]):
             with GUARD:
                 if v in counted:
                     continue
                 counted.add(v)
                 via = f" (of group {written!r})" if v != written else ""
                 if v not in qmv.population_share_of_eu27:
-                    ck.bad(f"voter {v!r}{via} has no weight in decision_rules.qmv", *rwhere, "voters", j)
+                    checks.bad(f"voter {v!r}{via} has no weight in decision_rules.qmv", *rwhere, "voters", j)
                 elif v in actors and actors[v].eu_member is False:
-                    ck.bad(
+                    checks.bad(
                         f"voter {v!r}{via} has eu_member: false; qmv is a vote of EU member states",
                         *rwhere,
                         "voters",
@@ -217,8 +218,8 @@ def _check_qmv_rule(s: Scenario, r: Any, qmv: QMV, rwhere: tuple[str | int, ...]
     def members(v: str) -> int:
         return qmv.members[v] if v in qmv.members else actors[v].represents_members if v in actors else 0
 
-    voters = s.expand(r.voters or [])
+    voters = scenario.expand(r.voters or [])
     weight = sum(members(v) for v in voters)
     pop_sum = sum(qmv.population_share_of_eu27.get(v, 0) for v in voters)
     if not (weight > 0 and pop_sum > 0):
-        ck.bad("the voters' members and population shares in decision_rules.qmv sum to zero", *rwhere)
+        checks.bad("the voters' members and population shares in decision_rules.qmv sum to zero", *rwhere)
