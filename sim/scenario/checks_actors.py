@@ -30,8 +30,14 @@ def check_profiles(scenario: Scenario, checks: Checks) -> None:
 
 
 def _check_actor_fields(scenario: Scenario, aid: str, a: Any, checks: Checks) -> None:
-    """A salience that is not all zero, option values for every option of each weighed clause, red lines, interactions
-    and ratification triggers on known options, a deadline within the rounds, a ratification with p or a model."""
+    """An actor's preferences (:func:`_check_preferences`), then the rest of its fields (:func:`_check_conduct`)."""
+    _check_preferences(aid, a, checks)
+    _check_conduct(scenario, aid, a, checks)
+
+
+def _check_preferences(aid: str, a: Any, checks: Checks) -> None:
+    """A salience that is not all zero and names known clauses; option values of known options, for every option
+    of each clause valued, and for each clause with a positive salience."""
     where, clauses, bad = ("actors", aid), checks.clauses, checks.bad
     with GUARD:
         if a.salience is None:
@@ -64,6 +70,12 @@ def _check_actor_fields(scenario: Scenario, aid: str, a: Any, checks: Checks) ->
                 with GUARD:
                     if w > 0 and cid in clauses and cid not in utils:
                         bad(f"salience {w} on {cid!r} but no option values for it", *where, "utilities")
+
+
+def _check_conduct(scenario: Scenario, aid: str, a: Any, checks: Checks) -> None:
+    """Red lines (a hard one leaving some option), interactions and ratification triggers on known options; a
+    deadline within the rounds; a ratification with p or a model."""
+    where, bad = ("actors", aid), checks.bad
     with GUARD:
         for cid, rl in (a.red_lines or {}).items():
             with GUARD:
