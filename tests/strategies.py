@@ -201,6 +201,8 @@ def scenario_documents(
         spec["role"] = draw(st.sampled_from(["party_signatory", "signatory", "approver", "contributor", "observer"]))
         if draw(st.integers(0, 4)) == 0:
             spec["represents_members"] = draw(st.integers(1, 30))
+        if draw(st.integers(0, 4)) == 0:
+            spec["eu_member"] = draw(st.booleans())
         actors[aid] = spec
     doc["actors"] = actors
 
@@ -232,12 +234,14 @@ def scenario_documents(
     if extras and draw(st.booleans()):
         approvals: dict[str, Any] = {}
         qmv_voters: list[str] = []
+        eu = [a for a in actor_ids if actors[a].get("eu_member") is not False]  # who may vote in a qmv rule
         for c in _subset(draw, clause_ids, 1):
             opts = clauses[c]
-            rule = draw(st.sampled_from(["unanimity", "qmv", "contributors", "ratification"]))
+            kinds = [k for k in ("unanimity", "qmv", "contributors", "ratification") if eu or k != "qmv"]
+            rule = draw(st.sampled_from(kinds))
             spec: dict[str, Any] = {"rule": rule}
             if rule in ("unanimity", "qmv"):
-                spec["voters"] = _subset(draw, actor_ids if rule == "qmv" else who, 1)
+                spec["voters"] = _subset(draw, eu if rule == "qmv" else who, 1)
                 if rule == "qmv":
                     qmv_voters += [v for v in spec["voters"] if v not in qmv_voters]
             elif rule == "contributors":
@@ -251,8 +255,16 @@ def scenario_documents(
             approvals[c] = spec if draw(st.booleans()) else [spec]
         rules["clause_approvals"] = approvals
         if qmv_voters:
+            # a voter's member count: listed in qmv.members, or its own represents_members (agreeing if both)
+            members = {}
+            for v in qmv_voters:
+                own = actors[v].get("represents_members")
+                if own is None:
+                    members[v] = draw(st.integers(1, 30))
+                elif draw(st.booleans()):
+                    members[v] = own
             rules["qmv"] = {
-                "members": {v: draw(st.integers(1, 30)) for v in qmv_voters},
+                "members": members,
                 "population_share_of_eu27": {v: draw(positive_unit) for v in qmv_voters},
             }
     doc["decision_rules"] = rules

@@ -181,6 +181,24 @@ def test_qmv_voter_without_weight_is_reported_on_the_item_that_names_it(tmp_path
     assert len(issues) == 1
 
 
+def test_qmv_member_count_contradicting_represents_members_is_reported_on_the_entry(tmp_path):
+    P26 = ROOT / "scenarios" / "paris_2026.yaml"
+    f, line = corrupt(tmp_path, P26, "SK: 1, EU_OTHERS: 22}", "SK: 1, EU_OTHERS: 20}")
+    issues = errors(f)
+    one(issues, "decision_rules.qmv.members.EU_OTHERS", line, "counts 20", "represents_members is 22")
+    assert len(issues) == 1
+
+
+def test_qmv_voter_outside_the_eu_is_reported_on_its_item(tmp_path):
+    P26 = ROOT / "scenarios" / "paris_2026.yaml"
+    old = "{rule: qmv, voters: [FR, DE, PL, HU, SK, EU_OTHERS]"
+    f, line = corrupt(tmp_path, P26, old, "{rule: qmv, voters: [FR, DE, PL, HU, SK, EU_OTHERS, UK]")
+    f.write_text(f.read_text().replace("SK: 0.012, EU_OTHERS: 0.548}", "SK: 0.012, EU_OTHERS: 0.548, UK: 0.1}"))
+    issues = errors(f)
+    one(issues, "decision_rules.clause_approvals.frozen_assets.0.voters.6", line, "'UK' has eu_member: false")
+    assert len(issues) == 1
+
+
 def test_red_line_excluding_every_option(tmp_path):
     f, line = corrupt(
         tmp_path, TOY, "    discount: 0.9\n  B:", "    discount: 0.9\n    red_lines: {warranty: [none, full]}\n  B:"

@@ -283,51 +283,75 @@ def zeuthen(
     >>> round(zeuthen(lambda t: t, lambda t: 1 - t, x).agreement, 3)
     0.5
     """
+    g, v1, v2, (d1, d2) = _zeuthen_inputs(u1, u2, grid, d)
+    k1, k2 = int(np.argmax(v1)), int(np.argmax(v2))
+    xs1, xs2, who = [g[k1]], [g[k2]], list[int]()
+    for _ in range(2 * g.size + 2):
+        r1, r2 = _risk(v1, d1, k1, k2), _risk(v2, d2, k2, k1)
+        if r1 <= 0 or r2 <= 0:
+            agreed = g[k2] if r1 <= 0 else g[k1]
+            return ZeuthenPath(np.array(xs1), np.array(xs2), np.array(who, dtype=np.int64), float(agreed))
+        if r1 < r2:
+            who.append(1)
+            k1 = _concede(g, step, v1, v2, d1, d2, k1, k2)
+        elif r2 < r1:
+            who.append(2)
+            k2 = _concede(g, step, v2, v1, d2, d1, k2, k1)
+        else:
+            who.append(0)
+            k1, k2 = _concede_both(g, step, v1, v2, d1, d2, k1, k2)
+        xs1.append(g[k1])
+        xs2.append(g[k2])
+    raise RuntimeError("Zeuthen process did not terminate")  # pragma: no cover
+
+
+def _zeuthen_inputs(
+    u1: Callable[[FloatA], ArrayLike] | ArrayLike,
+    u2: Callable[[FloatA], ArrayLike] | ArrayLike,
+    grid: ArrayLike,
+    d: ArrayLike,
+) -> tuple[FloatA, FloatA, FloatA, tuple[float, float]]:
+    """The grid (non-empty, strictly increasing, else ValueError), both players' utilities on it (functions are
+    evaluated, constants broadcast) and the disagreement point as two floats."""
     g = np.asarray(grid, dtype=float)
     if g.ndim != 1 or g.size < 1 or (np.diff(g) <= 0).any():
         raise ValueError("grid must be a non-empty strictly increasing 1-D array")
     v1 = np.asarray(u1(g) if callable(u1) else u1, dtype=float) * np.ones_like(g)
     v2 = np.asarray(u2(g) if callable(u2) else u2, dtype=float) * np.ones_like(g)
     d1, d2 = (float(z) for z in np.asarray(d, dtype=float).reshape(2))
+    return g, v1, v2, (d1, d2)
 
-    def risk(vi: FloatA, di: float, own: int, other: int) -> float:
-        top = vi[own] - di
-        return 1.0 if top <= 0 else float((vi[own] - vi[other]) / top)
 
-    def concede(vi: FloatA, vj: FloatA, di: float, dj: float, own: int, other: int) -> int:
-        """New index of the conceder (player i, utilities vi) or ``other`` to accept."""
-        lo, hi = (own + 1, other) if other > own else (other + 1, own)
-        idx = np.arange(lo, hi)
-        idx = idx[np.abs(g[idx] - g[own]) >= step]
-        if other < own:
-            idx = idx[::-1]  # nearest to own first
-        if idx.size == 0:
-            return other
-        # the other player's risk against each candidate c, versus the conceder's risk with proposal c
-        rj = np.where(vj[other] > dj, (vj[other] - vj[idx]) / max(vj[other] - dj, 1e-300), 1.0)
-        ri = np.where(vi[idx] > di, (vi[idx] - vi[other]) / np.maximum(vi[idx] - di, 1e-300), 1.0)
-        better = np.flatnonzero(rj < ri)
-        return int(idx[better[0]]) if better.size else other
+def _risk(vi: FloatA, di: float, own: int, other: int) -> float:
+    """r_i = (U_i(x_i) − U_i(x_j)) / (U_i(x_i) − d_i), and 1 when U_i(x_i) ≤ d_i."""
+    top = vi[own] - di
+    return 1.0 if top <= 0 else float((vi[own] - vi[other]) / top)
 
-    k1, k2 = int(np.argmax(v1)), int(np.argmax(v2))
-    xs1, xs2, who = [g[k1]], [g[k2]], list[int]()
-    for _ in range(2 * g.size + 2):
-        r1, r2 = risk(v1, d1, k1, k2), risk(v2, d2, k2, k1)
-        if r1 <= 0 or r2 <= 0:
-            agreed = g[k2] if r1 <= 0 else g[k1]
-            return ZeuthenPath(np.array(xs1), np.array(xs2), np.array(who, dtype=np.int64), float(agreed))
-        if r1 < r2:
-            who.append(1)
-            k1 = concede(v1, v2, d1, d2, k1, k2)
-        elif r2 < r1:
-            who.append(2)
-            k2 = concede(v2, v1, d2, d1, k2, k1)
-        else:
-            who.append(0)
-            n1, n2 = concede(v1, v2, d1, d2, k1, k2), concede(v2, v1, d2, d1, k2, k1)
-            if n1 == n2 or np.sign(n1 - n2) != np.sign(k1 - k2):  # simultaneous moves met or crossed
-                n1 = n2 = int(np.argmin(np.abs(g - (g[k1] + g[k2]) / 2)))
-            k1, k2 = n1, n2
-        xs1.append(g[k1])
-        xs2.append(g[k2])
-    raise RuntimeError("Zeuthen process did not terminate")  # pragma: no cover
+
+def _concede(g: FloatA, step: float, vi: FloatA, vj: FloatA, di: float, dj: float, own: int, other: int) -> int:
+    """New grid index of the conceder i (utilities vi, proposal ``own``), or ``other`` to accept: the nearest
+    proposal strictly between, at least ``step`` away from its own, against which the other player's risk is
+    smaller than i's."""
+    lo, hi = (own + 1, other) if other > own else (other + 1, own)
+    idx = np.arange(lo, hi)
+    idx = idx[np.abs(g[idx] - g[own]) >= step]
+    if other < own:
+        idx = idx[::-1]  # nearest to own first
+    if idx.size == 0:
+        return other
+    # the other player's risk against each candidate c, versus the conceder's risk with proposal c
+    rj = np.where(vj[other] > dj, (vj[other] - vj[idx]) / max(vj[other] - dj, 1e-300), 1.0)
+    ri = np.where(vi[idx] > di, (vi[idx] - vi[other]) / np.maximum(vi[idx] - di, 1e-300), 1.0)
+    better = np.flatnonzero(rj < ri)
+    return int(idx[better[0]]) if better.size else other
+
+
+def _concede_both(
+    g: FloatA, step: float, v1: FloatA, v2: FloatA, d1: float, d2: float, k1: int, k2: int
+) -> tuple[int, int]:
+    """Equal risks: both concede at once; moves that meet or cross end at the grid point nearest the midpoint of
+    the previous proposals."""
+    n1, n2 = _concede(g, step, v1, v2, d1, d2, k1, k2), _concede(g, step, v2, v1, d2, d1, k2, k1)
+    if n1 == n2 or np.sign(n1 - n2) != np.sign(k1 - k2):  # simultaneous moves met or crossed
+        n1 = n2 = int(np.argmin(np.abs(g - (g[k1] + g[k2]) / 2)))
+    return n1, n2

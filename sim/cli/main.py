@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from importlib import import_module
 
 from sim import __version__
@@ -21,95 +22,129 @@ EPILOG = "Paths name any number of a scenario, e.g. actors.RU.reservation.expect
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    """The ``negsim`` parser: global options, then one subcommand per entry of :data:`COMMANDS`, in order."""
+    parser = argparse.ArgumentParser(
         prog="negsim",
         description="Simulate multi-party negotiations described in scenario YAML files.",
         epilog=EPILOG,
     )
-    p.add_argument("--version", action="version", version=f"negsim {__version__}")
-    p.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument("--version", action="version", version=f"negsim {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, help_, add_arguments in COMMANDS:
+        command = sub.add_parser(name, help=help_, description=help_, epilog=EPILOG)
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        add_arguments(command)
+    return parser
 
-    def cmd(name: str, help_: str) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help_, description=help_, epilog=EPILOG)
-        sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        return sp
 
-    def sets(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument(
-            "--set",
-            dest="sets",
-            action="append",
-            default=[],
-            metavar="PATH=VALUE",
-            help="change one number of the scenario before running (repeatable), e.g. actors.RU.discount=0.9",
-        )
+def _sets(command: argparse.ArgumentParser) -> None:
+    """``--set PATH=VALUE`` (repeatable): edits of the scenario before the command runs."""
+    command.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="change one number of the scenario before running (repeatable), e.g. actors.RU.discount=0.9",
+    )
 
-    sp = cmd("validate", "check scenario files; print every error as FILE:LINE:COL: path: message")
-    sp.add_argument("files", nargs="+", metavar="FILE")
 
-    sp = cmd("show", "print a scenario's actors x clauses (saliences, red lines, reservation values)")
-    sp.add_argument("file", metavar="FILE")
-    sets(sp)
+def _validate_args(command: argparse.ArgumentParser) -> None:
+    """One or more scenario files."""
+    command.add_argument("files", nargs="+", metavar="FILE")
 
-    cmd("schema", "print the JSON Schema of scenario files (for editor autocompletion)")
 
-    sp = cmd("run", "play one negotiation and print it round by round")
-    sp.add_argument("file", metavar="FILE")
-    sp.add_argument("--seed", type=int, default=0, help="master seed (default 0)")
-    sets(sp)
-    sp.add_argument(
+def _show_args(command: argparse.ArgumentParser) -> None:
+    """A scenario file and its ``--set`` edits."""
+    command.add_argument("file", metavar="FILE")
+    _sets(command)
+
+
+def _schema_args(command: argparse.ArgumentParser) -> None:
+    """No arguments."""
+
+
+def _run_args(command: argparse.ArgumentParser) -> None:
+    """A scenario file, the master seed, ``--set`` edits, where (and whether) to save, and how much to print."""
+    command.add_argument("file", metavar="FILE")
+    command.add_argument("--seed", type=int, default=0, help="master seed (default 0)")
+    _sets(command)
+    command.add_argument(
         "--out",
         metavar="DIR",
         help="results root (default results): the run goes to DIR/<scenario>/<run-id>/, never overwritten",
     )
-    sp.add_argument("--no-save", action="store_true", help="do not write a results folder")
-    sp.add_argument("--json", action="store_true", help="print the outcome as JSON only")
-    sp.add_argument("--quiet", action="store_true", help="print only the outcome")
+    command.add_argument("--no-save", action="store_true", help="do not write a results folder")
+    command.add_argument("--json", action="store_true", help="print the outcome as JSON only")
+    command.add_argument("--quiet", action="store_true", help="print only the outcome")
 
-    sp = cmd("evaluate", "score given packages: utilities, surpluses, red lines, approvals, whether signed")
-    sp.add_argument("file", metavar="FILE")
-    sp.add_argument("--package", required=True, metavar="PKG.yaml", help="YAML mapping {name: {clause: option}}")
-    sets(sp)
-    sp.add_argument("--json", action="store_true")
 
-    sp = cmd("analyze", "zone of agreement, Nash and Kalai-Smorodinsky packages, Pareto frontier")
-    sp.add_argument("file", metavar="FILE")
-    sets(sp)
-    sp.add_argument("--json", action="store_true")
+def _evaluate_args(command: argparse.ArgumentParser) -> None:
+    """A scenario file, the packages to score, ``--set`` edits and ``--json``."""
+    command.add_argument("file", metavar="FILE")
+    command.add_argument("--package", required=True, metavar="PKG.yaml", help="YAML mapping {name: {clause: option}}")
+    _sets(command)
+    command.add_argument("--json", action="store_true")
 
-    sp = cmd("sweep", "run a design of parameter points x seeds, in parallel, into a results folder")
-    sp.add_argument("file", nargs="?", metavar="FILE")
-    sp.add_argument(
+
+def _analyze_args(command: argparse.ArgumentParser) -> None:
+    """A scenario file, ``--set`` edits and ``--json``."""
+    command.add_argument("file", metavar="FILE")
+    _sets(command)
+    command.add_argument("--json", action="store_true")
+
+
+def _sweep_args(command: argparse.ArgumentParser) -> None:
+    """A scenario file (optional with ``--resume``), the design (parameters, seeds, samples), how to run it
+    (workers, executor, chunks) and where to write it."""
+    command.add_argument("file", nargs="?", metavar="FILE")
+    command.add_argument(
         "--param",
         action="append",
         default=[],
         metavar="PATH=SPEC",
         help="swept parameter: start:stop:count or v1,v2,... (repeatable)",
     )
-    sets(sp)
-    sp.add_argument("--seeds", type=int, help="seeds per parameter point")
-    sp.add_argument("--master-seed", type=int, help="master seed of the whole sweep (default 0)")
-    sp.add_argument("--design", choices=["grid", "lhs", "sobol", "random"])
-    sp.add_argument("--samples", type=int, help="parameter points for lhs/sobol/random designs")
-    sp.add_argument("--workers", type=int, default=1)
-    sp.add_argument("--executor", choices=["process", "dask"], default="process")
-    sp.add_argument("--scheduler", metavar="ADDR", help="dask scheduler address (default: a LocalCluster)")
-    sp.add_argument("--chunk", type=int, help="runs per task and per Parquet part")
-    sp.add_argument("--out", metavar="DIR")
-    sp.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
-    sp.add_argument("--resume", metavar="DIR", help="continue an interrupted sweep in DIR")
-    sp.add_argument("--quiet", action="store_true")
+    _sets(command)
+    command.add_argument("--seeds", type=int, help="seeds per parameter point")
+    command.add_argument("--master-seed", type=int, help="master seed of the whole sweep (default 0)")
+    command.add_argument("--design", choices=["grid", "lhs", "sobol", "random"])
+    command.add_argument("--samples", type=int, help="parameter points for lhs/sobol/random designs")
+    command.add_argument("--workers", type=int, default=1)
+    command.add_argument("--executor", choices=["process", "dask"], default="process")
+    command.add_argument("--scheduler", metavar="ADDR", help="dask scheduler address (default: a LocalCluster)")
+    command.add_argument("--chunk", type=int, help="runs per task and per Parquet part")
+    command.add_argument("--out", metavar="DIR")
+    command.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    command.add_argument("--resume", metavar="DIR", help="continue an interrupted sweep in DIR")
+    command.add_argument("--quiet", action="store_true")
 
-    sp = cmd("plot", "draw a figure from a sweep or run folder (PNG, SVG or PDF by the file's suffix)")
-    sp.add_argument("dir", metavar="DIR")
-    sp.add_argument("--kind", choices=["acceptance", "rounds", "heatmap", "trace", "space", "blocking"], default=None)
-    sp.add_argument("--x", metavar="PATH")
-    sp.add_argument("--y", metavar="PATH")
-    sp.add_argument("--by", metavar="PATH")
-    sp.add_argument("--actors", metavar="A,B", help="two actors for --kind space")
-    sp.add_argument("-o", "--output", metavar="FILE")
-    return p
+
+def _plot_args(command: argparse.ArgumentParser) -> None:
+    """A sweep or run folder, the kind of figure, its axes and grouping, and the output file."""
+    command.add_argument("dir", metavar="DIR")
+    command.add_argument(
+        "--kind", choices=["acceptance", "rounds", "heatmap", "trace", "space", "blocking"], default=None
+    )
+    command.add_argument("--x", metavar="PATH")
+    command.add_argument("--y", metavar="PATH")
+    command.add_argument("--by", metavar="PATH")
+    command.add_argument("--actors", metavar="A,B", help="two actors for --kind space")
+    command.add_argument("-o", "--output", metavar="FILE")
+
+
+COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...] = (
+    ("validate", "check scenario files; print every error as FILE:LINE:COL: path: message", _validate_args),
+    ("show", "print a scenario's actors x clauses (saliences, red lines, reservation values)", _show_args),
+    ("schema", "print the JSON Schema of scenario files (for editor autocompletion)", _schema_args),
+    ("run", "play one negotiation and print it round by round", _run_args),
+    ("evaluate", "score given packages: utilities, surpluses, red lines, approvals, whether signed", _evaluate_args),
+    ("analyze", "zone of agreement, Nash and Kalai-Smorodinsky packages, Pareto frontier", _analyze_args),
+    ("sweep", "run a design of parameter points x seeds, in parallel, into a results folder", _sweep_args),
+    ("plot", "draw a figure from a sweep or run folder (PNG, SVG or PDF by the file's suffix)", _plot_args),
+)
+"""Each subcommand: its name, its help (also its description) and the function adding its arguments."""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 Options of all clauses are numbered in one flat index: clause ``c`` owns ``offsets[c] … offsets[c] + n_options[c] − 1``.
 A package is an integer vector of one local option index per clause. Saliences are normalised to sum to 1 per actor,
 so the additive part of a utility, U_i(x) = Σ_c w_ic · v_ic(x_c), lies in [0, 1].
+:func:`compile_scenario` runs the steps of :mod:`sim.core.assemble`, one per part of the scenario.
 """
 
 from __future__ import annotations
@@ -10,100 +11,118 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
 
-from sim.core.tolerances import ENUMERATION_LIMIT
+from sim.core import assemble
+from sim.core.parts import BoolA, Condition, Constraint, FloatA, IntA, Interaction, Ratification, Rule
 from sim.core.utility import utilities
-from sim.errors import UsageError
-from sim.scenario.models import CONCESSION_PRESETS, Scenario
+from sim.scenario.models import Scenario
 
-IntA = NDArray[np.int64]
-FloatA = NDArray[np.float64]
-BoolA = NDArray[np.bool_]
-
-
-@dataclass(frozen=True)
-class Condition:
-    """Clause ``clause`` takes one of the options where ``allowed`` is true."""
-
-    clause: int
-    allowed: BoolA
-
-
-@dataclass(frozen=True)
-class Rule:
-    """An approval rule of one clause, triggered by the options where ``trigger`` is true."""
-
-    label: str
-    clause: int
-    trigger: BoolA
-    kind: str  # unanimity | qmv | contributors | ratification
-    voters: IntA
-    members: FloatA  # qmv weights (number of member states per voter)
-    population: FloatA  # qmv population shares per voter
-    member_share: float = 0.55
-    population_share: float = 0.65
-    p: float = 1.0
-    body: str = ""
-
-
-@dataclass(frozen=True)
-class Constraint:
-    id: str
-    if_: tuple[Condition, ...]
-    require: tuple[Condition, ...]
-
-
-@dataclass(frozen=True)
-class Ratification:
-    actor: int
-    body: str
-    triggers: tuple[Condition, ...]
-    p: float | None
-    lam: float
-    threshold: float
-    delay: int
-    needs_permanent_ceasefire: bool
-
-
-@dataclass(frozen=True)
-class Interaction:
-    actor: int
-    when: tuple[Condition, ...]
-    value: float
+__all__ = [
+    "BoolA",
+    "Compiled",
+    "Condition",
+    "Constraint",
+    "FloatA",
+    "IntA",
+    "Interaction",
+    "Ratification",
+    "Rule",
+    "compile_scenario",
+]
 
 
 @dataclass(frozen=True)
 class Compiled:
+    """Everything the engine, the search and the analyses read about a scenario, as arrays.
+
+    Shapes: A actors, C clauses, O = Σ n_options flat options. Actor ``i`` is ``actors[i]``, clause ``c`` is
+    ``clauses[c]``. Utilities, values, penalties and reservation terms are in utility units (an actor's additive
+    utility lies in [0, 1]); rounds are the scenario's ``round_unit``.
+
+    Package space
+        - ``scenario_id`` (str): ``scenario.id``.
+        - ``actors`` (A,) str, ``clauses`` (C,) str: names in the scenario's order.
+        - ``options`` (C,) tuples of str: each clause's option names; a package holds local indices into them.
+        - ``n_options`` (C,) int64: options per clause. ``offsets`` (C,) int64: flat index of clause c's first
+          option. ``clause_of`` (O,) int64: the clause of each flat option.
+        - ``sq`` (C,) int64: the status-quo package (local option indices).
+    Preferences
+        - ``weights`` (A, C) float64: saliences w_ic ≥ 0, each row summing to 1.
+        - ``values`` (A, O) float64: option values v_ic(o) in [0, 1] (0 where the actor gives none).
+        - ``wvalues`` (A, O) float64: ``weights[i, clause_of[o]] * values[i, o]``, the additive utility terms.
+        - ``hard`` (A, O) bool: hard red lines (the actor vetoes packages holding the option).
+        - ``penalty`` (A, O) float64 ≥ 0: soft red-line penalties subtracted from the utility.
+        - ``interactions``: non-additive terms (:class:`~sim.core.parts.Interaction`).
+    Walking away (reservation R_i(t), see :meth:`reservation`)
+        - ``war_cost``, ``expected_gain`` (A,) float64 in [−1, 1]; ``drift`` (A,) float64: change per round.
+    Conceding and voting
+        - ``beta`` (A,) float64 > 0: Faratin–Sierra–Jennings concession exponent; NaN for the ``rubinstein`` preset.
+        - ``spe`` (A,) bool: ``isnan(beta)``, subgame-perfect (Rubinstein) aspirations instead of an FSJ curve.
+        - ``logit`` (A,) bool: logit acceptance (else threshold). ``lam`` (A,) float64 ≥ 0: its λ per utility unit.
+        - ``discount`` (A,) float64 in (0, 1]: discount factor δ per round (1 when not given).
+    Deadlines
+        - ``deadline_round`` (A,) int64: round of the walk-away deadline, −1 for none.
+        - ``credibility`` (A,) float64 in [0, 1]: probability of walking away at it (0 without a deadline).
+        - ``extend_by`` (A,) int64 ≥ 0: rounds the deadline slips when the actor stays (0: no further deadline).
+    Rules of a deal
+        - ``signatory`` (A,) bool: who must sign.
+        - ``rules``: approval rules of clauses (:class:`~sim.core.parts.Rule`).
+        - ``constraints``: feasibility constraints (:class:`~sim.core.parts.Constraint`).
+        - ``ratifications``: actors' domestic votes (:class:`~sim.core.parts.Ratification`).
+        - ``ceasefire_permanent``: zero or one condition, "the first ceasefire clause takes its last option".
+    Protocol
+        - ``max_rounds`` (int): rounds 0 … max_rounds − 1.
+        - ``stages``: clause indices on the table in each agenda stage; ``stage_names``: their names.
+        - ``mediator`` (int): actor index of the mediator, −1 for none.
+        - ``proposal_mode`` (str): ``mediator_single_text`` | ``alternating_offers``.
+        - ``proposers``: actor indices taking turns to propose (signatories by default under alternating offers).
+        - ``offer_rule`` (str): ``max_min_surplus`` | ``max_product``; ``search`` (str): ``auto`` | ``enumerate`` |
+          ``milp``.
+        - ``belief_noise`` (float in [0, 1]): σ of the mediator's belief noise on option values;
+          ``learning_step`` (float in [0, 1]): what it adds to a rejecting actor's believed aspiration.
+    Derived (computed in ``__post_init__``)
+        - ``u_sq`` (A,) float64: each actor's utility of the status quo.
+        - ``u_max`` (A,) float64 in [0, 1]: an upper bound of each actor's utility (its best option of every clause
+          plus its positive interactions, clipped).
+    """
+
+    # package space
     scenario_id: str
     actors: tuple[str, ...]
     clauses: tuple[str, ...]
     options: tuple[tuple[str, ...], ...]
     n_options: IntA
     offsets: IntA
-    clause_of: IntA  # (O,) clause of each flat option
-    weights: FloatA  # (A, C), rows sum to 1
-    values: FloatA  # (A, O) option values in [0, 1]
-    wvalues: FloatA  # (A, O) weights[a, clause_of] * values
-    hard: BoolA  # (A, O) hard red lines
-    penalty: FloatA  # (A, O) soft red-line penalties
+    clause_of: IntA
+    # preferences
+    weights: FloatA
+    values: FloatA
+    wvalues: FloatA
+    hard: BoolA
+    penalty: FloatA
     interactions: tuple[Interaction, ...]
-    sq: IntA  # (C,) status-quo package
+    # package space: the status quo
+    sq: IntA
+    # walking away
     war_cost: FloatA
     expected_gain: FloatA
     drift: FloatA
-    beta: FloatA  # FSJ exponent; NaN where the concession is the "rubinstein" preset
-    spe: BoolA  # (A,) subgame-perfect (Rubinstein) aspirations instead of an FSJ curve
+    # conceding and voting
+    beta: FloatA
+    spe: BoolA
     logit: BoolA
     lam: FloatA
     discount: FloatA
-    deadline_round: IntA  # -1: none
+    # deadlines
+    deadline_round: IntA
     credibility: FloatA
     extend_by: IntA
+    # rules of a deal
     signatory: BoolA
     rules: tuple[Rule, ...]
     constraints: tuple[Constraint, ...]
     ratifications: tuple[Ratification, ...]
+    # protocol
     max_rounds: int
     stages: tuple[tuple[int, ...], ...]
     stage_names: tuple[str, ...]
@@ -115,6 +134,7 @@ class Compiled:
     learning_step: float
     search: str
     ceasefire_permanent: tuple[Condition, ...]
+    # derived
     u_sq: FloatA = field(init=False)
     u_max: FloatA = field(init=False)
 
@@ -157,204 +177,65 @@ class Compiled:
         return {cid: self.options[c][int(x[c])] for c, cid in enumerate(self.clauses)}
 
 
-def _cond(s: Scenario, clauses: list[str], cid: str, opts: list[str], negate: bool = False) -> Condition:
-    c = clauses.index(cid)
-    allowed = np.array([o in opts for o in s.clauses[cid].options], dtype=bool)
-    return Condition(c, ~allowed if negate else allowed)
-
-
-def compile_scenario(s: Scenario) -> Compiled:
-    """Arrays for the numeric core. Pure function of the validated scenario."""
-    actors = list(s.actors)
-    clauses = list(s.clauses)
-    aidx = {a: i for i, a in enumerate(actors)}
-    n_opt = np.array([len(s.clauses[c].options) for c in clauses], dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(n_opt)[:-1]]).astype(np.int64)
-    clause_of = np.repeat(np.arange(len(clauses)), n_opt)
-    A, C, O = len(actors), len(clauses), int(n_opt.sum())
-    W = np.zeros((A, C))
-    V = np.zeros((A, O))
-    hard = np.zeros((A, O), dtype=bool)
-    pen = np.zeros((A, O))
-    inter: list[Interaction] = []
-    proto = s.protocol
-    beta, logit, lam, disc = np.ones(A), np.zeros(A, bool), np.zeros(A), np.ones(A)
-    war, gain, drift = np.zeros(A), np.zeros(A), np.zeros(A)
-    dl_round, cred, ext = -np.ones(A, np.int64), np.zeros(A), np.zeros(A, np.int64)
-    rats: list[Ratification] = []
-    for i, a in enumerate(actors):
-        spec = s.actors[a]
-        sal = spec.salience or {}
-        for c, cid in enumerate(clauses):
-            W[i, c] = sal.get(cid, 0.0)
-            vals = (spec.utilities or {}).get(cid, {})
-            for k, o in enumerate(s.clauses[cid].options):
-                V[i, offsets[c] + k] = vals.get(o, 0.0)
-        W[i] /= W[i].sum()
-        for cid, rl in (spec.red_lines or {}).items():
-            c = clauses.index(cid)
-            for o in rl.options:
-                j = offsets[c] + s.clauses[cid].options.index(o)
-                if rl.hard:
-                    hard[i, j] = True
-                else:
-                    pen[i, j] += float(rl.penalty)
-        for it in spec.interactions or []:
-            inter.append(Interaction(i, tuple(_cond(s, clauses, c, o) for c, o in it.when.items()), it.value))
-        conc = spec.concession if spec.concession is not None else proto.concession
-        beta[i] = CONCESSION_PRESETS[conc] if isinstance(conc, str) else float(conc)
-        acc = spec.acceptance or proto.acceptance
-        logit[i] = acc.model == "logit"
-        lam[i] = acc.lambda_
-        disc[i] = spec.discount if spec.discount is not None else 1.0
-        if spec.reservation is not None:
-            war[i], gain[i], drift[i] = (
-                spec.reservation.war_cost,
-                spec.reservation.expected_gain,
-                spec.reservation.drift_per_round,
-            )
-        if spec.deadline is not None:
-            dl_round[i], cred[i], ext[i] = (
-                spec.deadline.round,
-                spec.deadline.credibility,
-                spec.deadline.extend_by,
-            )
-        if spec.ratification is not None:
-            rs = spec.ratification
-            rats.append(
-                Ratification(
-                    i,
-                    rs.body,
-                    tuple(_cond(s, clauses, c, o) for c, o in rs.triggers.items()),
-                    rs.p,
-                    rs.model.lambda_ if rs.model else 0.0,
-                    rs.model.threshold if rs.model else 0.5,
-                    rs.preconditions.ceasefire_held_rounds,
-                    rs.preconditions.martial_law_lifted,
-                )
-            )
-    sig = np.zeros(A, dtype=bool)
-    sig[[aidx[a] for a in s.signatories]] = True
-    rules: list[Rule] = []
-    qmv = s.decision_rules.qmv
-    sq_labels = s.scenario.status_quo_package
-    for cid, lst in s.decision_rules.clause_approvals.items():
-        for r in lst:
-            if r.when is not None:
-                cond = _cond(s, clauses, cid, r.when)
-            elif r.when_not is not None:
-                cond = _cond(s, clauses, cid, r.when_not, negate=True)
-            else:
-                cond = _cond(s, clauses, cid, [sq_labels[cid]], negate=True)
-            people = s.expand((r.voters if r.rule in ("unanimity", "qmv") else r.required) or [])
-            vidx = np.array([aidx[v] for v in people], dtype=np.int64)
-            members = (
-                np.array([qmv.members[v] for v in people], float) if (qmv and r.rule == "qmv") else np.ones(len(vidx))
-            )
-            popul = (
-                np.array([qmv.population_share_of_eu27[v] for v in people], float)
-                if (qmv and r.rule == "qmv")
-                else np.ones(len(vidx))
-            )
-            rules.append(
-                Rule(
-                    f"{cid}:{r.rule}" + (f":{r.body}" if r.body else ""),
-                    cond.clause,
-                    cond.allowed,
-                    r.rule,
-                    vidx,
-                    members,
-                    popul,
-                    qmv.member_share if qmv else 0.55,
-                    qmv.population_share if qmv else 0.65,
-                    r.p if r.p is not None else 1.0,
-                    r.body or "",
-                )
-            )
-    cons = tuple(
-        Constraint(
-            k.id,
-            tuple(_cond(s, clauses, c, o) for c, o in k.if_.items()),
-            tuple(_cond(s, clauses, c, o) for c, o in k.require.items()),
-        )
-        for k in s.constraints
-    )
-    stages, names = _stages(s, clauses)
-    cf = [c for c in proto.ceasefire_clauses if c in s.clauses]
-    permanent = tuple(_cond(s, clauses, c, [s.clauses[c].options[-1]]) for c in cf[:1])
-    proposers = proto.proposers or (s.signatories if proto.proposal_mode == "alternating_offers" else [])
-    spe = np.isnan(beta)
+def compile_scenario(scenario: Scenario) -> Compiled:
+    """Arrays for the numeric core. Pure function of the validated scenario: the option space, the preferences,
+    the dynamics, the rules of a deal and the protocol, each built by one step of :mod:`sim.core.assemble`."""
+    actors = list(scenario.actors)
+    space = assemble.option_space(scenario)
+    clauses = space.clauses
+    prefs = assemble.preferences(scenario, actors, space)
+    dyn = assemble.dynamics(scenario, actors)
+    rats = assemble.ratifications(scenario, actors, clauses)
+    sig = np.zeros(len(actors), dtype=bool)
+    sig[[actors.index(a) for a in scenario.signatories]] = True
+    rules = assemble.approval_rules(scenario, actors, clauses)
+    cons = assemble.constraints(scenario, clauses)
+    stages, names = assemble.stages(scenario, clauses)
+    permanent = assemble.permanent_ceasefire(scenario, clauses)
+    proposers = assemble.proposers(scenario, actors)
+    spe = np.isnan(dyn.beta)
     if spe.any():
-        _check_spe(s, [actors[i] for i in np.flatnonzero(spe)])
+        assemble.check_spe(scenario, [actors[i] for i in np.flatnonzero(spe)])
+    proto, sq_labels = scenario.protocol, scenario.scenario.status_quo_package
     return Compiled(
-        scenario_id=s.id,
+        scenario_id=scenario.id,
         actors=tuple(actors),
         clauses=tuple(clauses),
-        options=tuple(tuple(s.clauses[c].options) for c in clauses),
-        n_options=n_opt,
-        offsets=offsets,
-        clause_of=clause_of,
-        weights=W,
-        values=V,
-        wvalues=W[:, clause_of] * V,
-        hard=hard,
-        penalty=pen,
-        interactions=tuple(inter),
-        sq=np.array([s.clauses[c].options.index(sq_labels[c]) for c in clauses], dtype=np.int64),
-        war_cost=war,
-        expected_gain=gain,
-        drift=drift,
-        beta=beta,
+        options=tuple(tuple(scenario.clauses[c].options) for c in clauses),
+        n_options=space.n_options,
+        offsets=space.offsets,
+        clause_of=space.clause_of,
+        weights=prefs.weights,
+        values=prefs.values,
+        wvalues=prefs.weights[:, space.clause_of] * prefs.values,
+        hard=prefs.hard,
+        penalty=prefs.penalty,
+        interactions=prefs.interactions,
+        sq=np.array([scenario.clauses[c].options.index(sq_labels[c]) for c in clauses], dtype=np.int64),
+        war_cost=dyn.war_cost,
+        expected_gain=dyn.expected_gain,
+        drift=dyn.drift,
+        beta=dyn.beta,
         spe=spe,
-        logit=logit,
-        lam=lam,
-        discount=disc,
-        deadline_round=dl_round,
-        credibility=cred,
-        extend_by=ext,
+        logit=dyn.logit,
+        lam=dyn.lam,
+        discount=dyn.discount,
+        deadline_round=dyn.deadline_round,
+        credibility=dyn.credibility,
+        extend_by=dyn.extend_by,
         signatory=sig,
-        rules=tuple(rules),
+        rules=rules,
         constraints=cons,
-        ratifications=tuple(rats),
-        max_rounds=s.scenario.max_rounds,
+        ratifications=rats,
+        max_rounds=scenario.scenario.max_rounds,
         stages=stages,
         stage_names=names,
-        mediator=aidx[proto.mediator] if proto.mediator else -1,
+        mediator=actors.index(proto.mediator) if proto.mediator else -1,
         proposal_mode=proto.proposal_mode,
-        proposers=tuple(aidx[a] for a in proposers),
+        proposers=proposers,
         offer_rule=proto.offer_rule,
         belief_noise=proto.mediator_belief_noise,
         learning_step=proto.mediator_learning_step,
         search=proto.search,
         ceasefire_permanent=permanent,
     )
-
-
-def _check_spe(s: Scenario, who: list[str]) -> None:
-    """The "rubinstein" preset is the SPE of a bilateral alternating-offers game over whole packages."""
-    why = []
-    if len(s.actors) != 2:
-        why.append(f"exactly two actors (the scenario has {len(s.actors)})")
-    if s.protocol.proposal_mode != "alternating_offers":
-        why.append("protocol.proposal_mode: alternating_offers")
-    if s.protocol.agenda != "single_package":
-        why.append("protocol.agenda: single_package")
-    if s.n_packages() > ENUMERATION_LIMIT:
-        why.append(f"at most {ENUMERATION_LIMIT:,} packages (the scenario has {s.n_packages():,})")
-    if why:
-        raise UsageError(f"concession 'rubinstein' (actors {', '.join(who)}) needs " + ", ".join(why))
-
-
-def _stages(s: Scenario, clauses: list[str]) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...]]:
-    """Clause indices on the table in each stage of the agenda (REPORT §B.8)."""
-    agenda = s.protocol.agenda
-    every = tuple(range(len(clauses)))
-    if agenda == "ceasefire_first":
-        first = tuple(clauses.index(c) for c in s.protocol.ceasefire_clauses if c in s.clauses)
-        rest = tuple(c for c in every if c not in first)
-        return ((first, rest) if rest else (first,)), (("ceasefire", "settlement") if rest else ("ceasefire",))
-    if agenda == "issue_by_issue":
-        order = [clauses.index(c) for c in (s.protocol.agenda_order or [])]
-        order += [c for c in every if c not in order]
-        return tuple((c,) for c in order), tuple(clauses[c] for c in order)
-    return (every,), ("package",)

@@ -65,8 +65,21 @@ def trace(
     """Each actor's utility of the package on the table (solid) and its aspiration (dashed) by round, with
     its vote as a mark (accept •, reject ×, veto ✖ black-edged; faint when its vote was not required), stage
     boundaries (grey lines, named on top) and the run's events (walk-aways, shocks) as dotted red lines.
-    With the run's ``outcome`` (its JSON dict) the end is marked too: the deal, or the walk-away ending it."""
+    With the run's ``outcome`` (its JSON dict) the end is marked too: the deal, or the walk-away ending it.
+    ``tr`` is the run's trace table (one row per round and actor)."""
     ax = _new_axes(ax, (9.5, 5.0))
+    _actor_lines(ax, tr, actors)
+    _stage_lines(ax, tr)
+    events = _event_lines(ax, tr, outcome)
+    _trace_legend(ax, events)
+    _trace_frame(ax, tr, events, round_unit, title)
+    return ax
+
+
+def _actor_lines(ax: Axes, tr: pd.DataFrame, actors: Sequence[str] | None) -> None:
+    """The given actors present in the trace (all of them by default), each in its colour: the utility of the offer
+    (solid, labelled), the aspiration (dashed) and each vote as its :data:`VOTE_MARKERS` mark, faint when the vote
+    was not required (``accept*``...)."""
     present = list(dict.fromkeys(tr["actor"].astype(str)))
     for a in [a for a in (actors or present) if a in present]:
         t = tr[tr["actor"].astype(str) == a].sort_values("round")
@@ -80,10 +93,20 @@ def trace(
                 v = t[vote == name + ("*" if faint else "")]
                 if len(v):
                     ax.scatter(v["round"], v["utility"], color=color, zorder=4, alpha=0.35 if faint else 1, **style)
-    for r, _ in stage_starts(tr)[1:]:
+
+
+def _stage_lines(ax: Axes, tr: pd.DataFrame) -> None:
+    """With more than one stage: a grey line before each stage but the first, and every stage named on top."""
+    starts = stage_starts(tr)
+    for r, _ in starts[1:]:
         ax.axvline(r - 0.5, color="0.4", lw=1.2)
-    for r, stage in stage_starts(tr) if len(stage_starts(tr)) > 1 else []:
+    for r, stage in starts if len(starts) > 1 else []:
         ax.text(r - 0.45, 1.01, f"{stage} →", transform=ax.get_xaxis_transform(), fontsize="small", color="0.3")
+
+
+def _event_lines(ax: Axes, tr: pd.DataFrame, outcome: Mapping[str, Any] | None) -> dict[int, list[str]]:
+    """A dotted red line at each round with events (and at the end of the run), its events written at the bottom;
+    returns the events by round."""
     events = _events_by_round(tr)
     end = _end_event(outcome)
     if end is not None:
@@ -92,6 +115,11 @@ def trace(
         ax.axvline(r, color="#B2182B", lw=1.0, ls=":")
         where = ax.get_xaxis_transform()
         ax.text(r + 0.08, 0.02, "\n".join(names), transform=where, fontsize="x-small", color="#B2182B")
+    return events
+
+
+def _trace_legend(ax: Axes, events: dict[int, list[str]]) -> None:
+    """The actors, then a key of the line styles and vote marks (and of the event lines if any), outside right."""
     key = [
         Line2D([], [], color="0.3", lw=1.8, label="utility of the offer"),
         Line2D([], [], color="0.3", lw=1.0, ls="--", label="aspiration"),
@@ -101,6 +129,13 @@ def trace(
         key.append(Line2D([], [], color="#B2182B", ls=":", label="event, end of the run"))
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles=handles + key, labels=[*labels, *(str(h.get_label()) for h in key)], **LEGEND)
+
+
+def _trace_frame(
+    ax: Axes, tr: pd.DataFrame, events: dict[int, list[str]], round_unit: str | None, title: str | None
+) -> None:
+    """Utility 0–1 on y; on x the rounds of the trace and of its events (room on the right for the event labels),
+    one tick per round up to 30 rounds; title and grid."""
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel(round_label(round_unit))
     ax.set_ylabel("utility (0–1)")
@@ -111,7 +146,6 @@ def trace(
         ax.set_xticks(range(min(rounds), max(rounds) + 1))
     ax.set_title(title or "Offers, aspirations and votes by round", pad=16)
     ax.grid(alpha=0.3)
-    return ax
 
 
 LEGEND: dict[str, Any] = {
@@ -153,20 +187,20 @@ def _events_by_round(tr: pd.DataFrame) -> dict[int, list[str]]:
     return out
 
 
-def package_sample(cp: Compiled, max_points: int = 200_000, seed: int = 0) -> tuple[np.ndarray, bool]:
+def package_sample(compiled: Compiled, max_points: int = 200_000, seed: int = 0) -> tuple[np.ndarray, bool]:
     """All packages as (N, C) local option indices, or a seeded uniform sample of ``max_points`` distinct ones
     when the space is larger; the flag says whether it is a sample."""
 
-    total = cp.n_packages
+    total = compiled.n_packages
     if total <= max_points:
-        return all_packages(cp.n_options), False
+        return all_packages(compiled.n_options), False
     rng = np.random.default_rng(seed)
     idx = np.unique(rng.integers(0, total, size=max_points, dtype=np.int64))
-    shape = tuple(int(k) for k in cp.n_options)
+    shape = tuple(int(k) for k in compiled.n_options)
     return np.stack(np.unravel_index(idx, shape), axis=1).astype(np.int64), True
 
 
-def offer_path(cp: Compiled, tr: pd.DataFrame) -> pd.DataFrame:
+def offer_path(compiled: Compiled, tr: pd.DataFrame) -> pd.DataFrame:
     """The offers of a run, one row per round: ``round`` and one utility column per actor, computed from the
     trace's ``offer.<clause>`` columns (clauses left out stay at the status quo)."""
 
@@ -174,18 +208,20 @@ def offer_path(cp: Compiled, tr: pd.DataFrame) -> pd.DataFrame:
     per_round = tr.sort_values("round").groupby("round", sort=True)[cols].first()
     rows, rounds = [], []
     for r, offer in per_round.iterrows():
-        labels = {str(c)[6:]: v for c, v in offer.items() if isinstance(v, str) and v and str(c)[6:] in cp.clauses}
+        labels = {
+            str(c)[6:]: v for c, v in offer.items() if isinstance(v, str) and v and str(c)[6:] in compiled.clauses
+        }
         if labels:
-            rows.append(cp.package(labels))
+            rows.append(compiled.package(labels))
             rounds.append(r)
     if not rows:
-        return pd.DataFrame(columns=["round", *cp.actors])
-    u = utilities(cp, np.array(rows))
-    return pd.DataFrame({"round": rounds, **{a: u[i] for i, a in enumerate(cp.actors)}})
+        return pd.DataFrame(columns=["round", *compiled.actors])
+    u = utilities(compiled, np.array(rows))
+    return pd.DataFrame({"round": rounds, **{a: u[i] for i, a in enumerate(compiled.actors)}})
 
 
 def space(
-    cp: Compiled,
+    compiled: Compiled,
     a: str,
     b: str,
     tr: pd.DataFrame | None = None,
@@ -197,74 +233,92 @@ def space(
     """Actor ``a``'s (x) and ``b``'s (y) utilities of the packages that meet every constraint: grey, lighter
     where a hard red line of ``a`` or ``b`` vetoes it; the Pareto frontier of the unvetoed ones; their Nash
     and Kalai–Smorodinsky points with disagreement point d = (R_a(0), R_b(0)) (dashed reservation lines);
-    and the offers of a run (``tr``) in order. Spaces over ``max_points`` packages are sampled (seeded; the
-    title says so)."""
+    and the offers of a run (``tr``, its trace table) in order. Spaces over ``max_points`` packages are sampled
+    (seeded; the title says so)."""
 
     for actor in (a, b):
-        if actor not in cp.actors:
-            raise ValueError(f"unknown actor {actor!r}; the scenario has {', '.join(cp.actors)}")
-    i, j = cp.actors.index(a), cp.actors.index(b)
+        if actor not in compiled.actors:
+            raise ValueError(f"unknown actor {actor!r}; the scenario has {', '.join(compiled.actors)}")
+    pair = [compiled.actors.index(a), compiled.actors.index(b)]
     ax = _new_axes(ax, (7.5, 6.0))
-    pk, sampled = package_sample(cp, max_points, seed)
-    pk = pk[feasible(cp, pk)]
-    u = utilities(cp, pk)[[i, j]].T
-    veto = vetoes(cp, pk)[[i, j]].any(axis=0)
+    packages, sampled = package_sample(compiled, max_points, seed)
+    packages = packages[feasible(compiled, packages)]
+    unvetoed = _package_cloud(ax, compiled, packages, pair, a, b)
+    d = compiled.reservation(0)[pair]
+    if len(unvetoed):
+        _frontier_and_solutions(ax, unvetoed, d, f"{a}–{b}{', sample' if sampled else ''}")
+    ax.axvline(d[0], color=actor_color(a), ls="--", lw=1.2, label=f"{a} reservation R(0) = {d[0]:.2f}")
+    ax.axhline(d[1], color=actor_color(b), ls="--", lw=1.2, label=f"{b} reservation R(0) = {d[1]:.2f}")
+    path = offer_path(compiled, tr) if tr is not None else pd.DataFrame()
+    if len(path):
+        _offers(ax, path, a, b)
+    what = (
+        f"{len(packages):,} feasible of {max_points:,} sampled packages (of {compiled.n_packages:,}; seed {seed})"
+        if sampled
+        else f"{len(packages):,} feasible packages"
+    )
+    _space_frame(ax, a, b, title or f"{compiled.scenario_id}: {a} vs {b}\n{what}")
+    return ax
+
+
+def _package_cloud(ax: Axes, compiled: Compiled, packages: np.ndarray, pair: list[int], a: str, b: str) -> np.ndarray:
+    """The two actors' utilities of every package as points (lighter when either vetoes it, smaller the more
+    points there are); returns the (N, 2) utilities of the unvetoed ones."""
+    u = utilities(compiled, packages)[pair].T
+    veto = vetoes(compiled, packages)[pair].any(axis=0)
     ok = u[~veto]
     size = float(np.clip(600 / np.sqrt(max(len(u), 1)), 1.5, 25))
     cloud: dict[str, Any] = {"s": size, "rasterized": True, "linewidths": 0}
     if veto.any():
         ax.scatter(u[veto, 0], u[veto, 1], color="0.85", label=f"vetoed by {a} or {b}", **cloud)
     ax.scatter(ok[:, 0], ok[:, 1], color="0.55", label="packages", **cloud)
-    d = cp.reservation(0)[[i, j]]
-    if len(ok):
-        front = ok[pareto_mask(ok)]
-        front = front[np.argsort(front[:, 0])]
-        ax.plot(
-            front[:, 0],
-            front[:, 1],
-            "-",
-            color="black",
-            lw=1.2,
-            drawstyle="steps-pre",
-            label=f"Pareto frontier ({a}–{b}{', sample' if sampled else ''})",
-        )
-        ax.scatter(front[:, 0], front[:, 1], s=10, color="black", zorder=3)
-        for fn, name, marker, ms in (
-            (nash_point, "Nash", "*", 160),
-            (kalai_smorodinsky, "Kalai–Smorodinsky", "D", 60),
-        ):
-            k = fn(ok, d)
-            if k is not None:
-                x, y = ok[k]
-                label = f"{name} ({a}–{b}{', sample' if sampled else ''}): ({x:.2f}, {y:.2f})"
-                ax.scatter(x, y, marker=marker, s=ms, color="#F0E442", edgecolors="black", zorder=5, label=label)
-    ax.axvline(d[0], color=actor_color(a), ls="--", lw=1.2, label=f"{a} reservation R(0) = {d[0]:.2f}")
-    ax.axhline(d[1], color=actor_color(b), ls="--", lw=1.2, label=f"{b} reservation R(0) = {d[1]:.2f}")
-    path = offer_path(cp, tr) if tr is not None else pd.DataFrame()
-    if len(path):
-        ax.plot(path[a], path[b], "-", color="#CC3311", lw=1.2, alpha=0.8, zorder=6)
-        style: dict[str, Any] = {"cmap": "autumn", "s": 30, "edgecolors": "black", "zorder": 7}
-        ax.scatter(path[a], path[b], c=path["round"], label="offers (red → yellow by round)", **style)
-        first, last = path.iloc[0], path.iloc[-1]
-        same = (first[a], first[b]) == (last[a], last[b])
-        marks = [(first, f"round {int(first['round'])}" + (f"–{int(last['round'])}" if same else ""))]
-        marks += [] if same else [(last, f"round {int(last['round'])}")]
-        for row, text in marks:
-            off = (-60, 8) if row[a] > 0.8 else (6, 8)
-            ax.annotate(text, (row[a], row[b]), xytext=off, textcoords="offset points", fontsize="small")
+    return ok
+
+
+def _frontier_and_solutions(ax: Axes, points: np.ndarray, d: np.ndarray, which: str) -> None:
+    """The Pareto frontier of ``points`` as a staircase, and the Nash (★) and Kalai–Smorodinsky (◆) points with
+    disagreement point ``d``, each labelled with its utilities; ``which`` names the pair (and whether sampled)."""
+    front = points[pareto_mask(points)]
+    front = front[np.argsort(front[:, 0])]
+    ax.plot(
+        front[:, 0], front[:, 1], "-", color="black", lw=1.2, drawstyle="steps-pre", label=f"Pareto frontier ({which})"
+    )
+    ax.scatter(front[:, 0], front[:, 1], s=10, color="black", zorder=3)
+    for fn, name, marker, ms in (
+        (nash_point, "Nash", "*", 160),
+        (kalai_smorodinsky, "Kalai–Smorodinsky", "D", 60),
+    ):
+        k = fn(points, d)
+        if k is not None:
+            x, y = points[k]
+            label = f"{name} ({which}): ({x:.2f}, {y:.2f})"
+            ax.scatter(x, y, marker=marker, s=ms, color="#F0E442", edgecolors="black", zorder=5, label=label)
+
+
+def _offers(ax: Axes, path: pd.DataFrame, a: str, b: str) -> None:
+    """The run's offers joined in order, coloured red → yellow by round, the first and last round written next to
+    them (one label when they are the same point)."""
+    ax.plot(path[a], path[b], "-", color="#CC3311", lw=1.2, alpha=0.8, zorder=6)
+    style: dict[str, Any] = {"cmap": "autumn", "s": 30, "edgecolors": "black", "zorder": 7}
+    ax.scatter(path[a], path[b], c=path["round"], label="offers (red → yellow by round)", **style)
+    first, last = path.iloc[0], path.iloc[-1]
+    same = (first[a], first[b]) == (last[a], last[b])
+    marks = [(first, f"round {int(first['round'])}" + (f"–{int(last['round'])}" if same else ""))]
+    marks += [] if same else [(last, f"round {int(last['round'])}")]
+    for row, text in marks:
+        off = (-60, 8) if row[a] > 0.8 else (6, 8)
+        ax.annotate(text, (row[a], row[b]), xytext=off, textcoords="offset points", fontsize="small")
+
+
+def _space_frame(ax: Axes, a: str, b: str, title: str) -> None:
+    """Both utilities on 0–1 at equal scale, the title, and the legend outside right (its package marks enlarged)."""
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(f"utility of {a} (0–1)")
     ax.set_ylabel(f"utility of {b} (0–1)")
-    what = (
-        f"{len(pk):,} feasible of {max_points:,} sampled packages (of {cp.n_packages:,}; seed {seed})"
-        if sampled
-        else f"{len(pk):,} feasible packages"
-    )
-    ax.set_title(title or f"{cp.scenario_id}: {a} vs {b}\n{what}", fontsize="medium")
+    ax.set_title(title, fontsize="medium")
     ax.set_aspect("equal")
     leg = ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
     for h, item in zip(leg.legend_handles, leg.get_texts()):
         if item.get_text() == "packages" or item.get_text().startswith("vetoed"):
             h.set_sizes([20.0])  # type: ignore[union-attr]
-    return ax

@@ -159,7 +159,12 @@ class ActorFields(Model):
 
 
 class Actor(ActorFields):
-    """A party to the talks: a signatory, an approver of some clauses, a contributor, a mediator…"""
+    """A party to the talks: a signatory, an approver of some clauses, a contributor, a mediator…
+
+    ``represents_members``: the member states the actor stands for (an aggregate such as ``EU_OTHERS`` counts 22) in
+    a ``qmv`` vote, unless ``decision_rules.qmv.members`` lists it (then both must agree). ``eu_member: false``:
+    the actor cannot vote in a ``qmv`` rule (a vote of EU member states); ``true`` or unset allows it.
+    """
 
     role: Role = "party_signatory"
     name: str | None = None
@@ -186,11 +191,13 @@ class ApprovalRule(Model):
 
 
 class QMV(Model):
-    """EU qualified majority: ≥ member_share of members and ≥ population_share of population (TEU art. 16)."""
+    """EU qualified majority: ≥ member_share of members and ≥ population_share of population (TEU art. 16).
+
+    A voter counts ``members[voter]`` member states, or its actor's ``represents_members`` when not listed."""
 
     member_share: Unit = 0.55
     population_share: Unit = 0.65
-    members: dict[Id, Annotated[int, Field(ge=0, le=1000)]]
+    members: dict[Id, Annotated[int, Field(ge=0, le=1000)]] = {}
     population_share_of_eu27: dict[Id, Unit]
 
 

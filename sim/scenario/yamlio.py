@@ -174,7 +174,7 @@ def parse_yaml(text: str, file: str | None = None) -> tuple[Any, dict[Path_, Loc
         raise ScenarioError([Issue("the file is empty: expected a scenario mapping", (), 1, 1, file)], file)
     locs: dict[Path_, Loc] = {}
     issues: list[Issue] = []
-    data = _build(root, (), locs, issues, _Values(), file)
+    data = _Builder(locs, issues, _Values(), file).build(root, ())
     if issues:
         raise ScenarioError(issues, file)
     return data, locs
@@ -191,7 +191,7 @@ def read_value(text: str) -> Any:
         if root is None:
             return None
         issues: list[Issue] = []
-        data = _build(root, (), {}, issues, _Values(), None)
+        data = _Builder({}, issues, _Values(), None).build(root, ())
     except ScenarioError as exc:
         issues = exc.issues
     if issues:
@@ -211,76 +211,79 @@ def _scalar(node: yaml.ScalarNode, constructor: _Values) -> Any:
         raise _BadScalar(problem) from None
 
 
-def _build(
-    node: yaml.Node,
-    path: Path_,
-    locs: dict[Path_, Loc],
-    issues: list[Issue],
-    constructor: _Values,
-    file: str | None,
-) -> Any:
-    locs.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-    if isinstance(node, yaml.ScalarNode):
-        try:
-            return _scalar(node, constructor)
-        except _BadScalar as exc:
-            where = (node.start_mark.line + 1, node.start_mark.column + 1)
-            issues.append(Issue(f"cannot read the value {node.value!r}: {exc}", path, *where, file))
+def _at(node: yaml.Node) -> Loc:
+    """The 1-based (line, column) where ``node`` starts."""
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Builder:
+    """Plain data from a composed node tree, recording where each value is (``locs``) and every problem
+    (``issues``) instead of stopping at the first."""
+
+    def __init__(self, locs: dict[Path_, Loc], issues: list[Issue], constructor: _Values, file: str | None) -> None:
+        self.locs, self.issues, self.constructor, self.file = locs, issues, constructor, file
+
+    def bad(self, msg: str, path: Path_, where: Loc) -> None:
+        self.issues.append(Issue(msg, path, *where, self.file))
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        """A value's first recorded place wins (a mapping key's place is recorded before its value); scalars are
+        read by the safe constructor, sequences and mappings (standard tags only) item by item; anything else,
+        or a scalar that cannot be read, is an issue and None."""
+        self.locs.setdefault(path, _at(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                return _scalar(node, self.constructor)
+            except _BadScalar as exc:
+                self.bad(f"cannot read the value {node.value!r}: {exc}", path, _at(node))
+                return None
+        if not isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
+            self.bad(f"unsupported YAML node {node.tag!r}", path, self.locs[path])
             return None
-    if not isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
-        issues.append(Issue(f"unsupported YAML node {node.tag!r}", path, *locs[path], file))
-        return None
-    if node.tag not in (_SEQ_TAG, _MAP_TAG):
-        where = (node.start_mark.line + 1, node.start_mark.column + 1)
-        issues.append(Issue(f"unsupported YAML tag {node.tag!r}", path, *where, file))
-        return None
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(child, (*path, i), locs, issues, constructor, file) for i, child in enumerate(node.value)]
-    assert isinstance(node, yaml.MappingNode)
-    try:
-        constructor.flatten_mapping(node)  # YAML merge keys (<<)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = (mark.line + 1, mark.column + 1) if mark else locs[path]
-        issues.append(Issue(f"bad merge key: {exc.problem}", path, *where, file))
-        return {}
-    out: dict[Any, Any] = {}
-    for knode, vnode in node.value:
-        if not isinstance(knode, yaml.ScalarNode):
-            issues.append(
-                Issue(
-                    "mapping keys must be plain names",
-                    path,
-                    knode.start_mark.line + 1,
-                    knode.start_mark.column + 1,
-                    file,
-                )
-            )
-            continue
+        if node.tag not in (_SEQ_TAG, _MAP_TAG):
+            self.bad(f"unsupported YAML tag {node.tag!r}", path, _at(node))
+            return None
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+        return self.mapping(node, path)
+
+    def mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
+        """Merge keys (``<<``) flattened first; keys must be scalars and unique (a repeat is reported with the
+        line of the first and skipped)."""
         try:
-            key = _scalar(knode, constructor)
+            self.constructor.flatten_mapping(node)  # YAML merge keys (<<)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            where = (mark.line + 1, mark.column + 1) if mark else self.locs[path]
+            self.bad(f"bad merge key: {exc.problem}", path, where)
+            return {}
+        out: dict[Any, Any] = {}
+        for knode, vnode in node.value:
+            if not isinstance(knode, yaml.ScalarNode):
+                self.bad("mapping keys must be plain names", path, _at(knode))
+                continue
+            key = self.key(knode)
+            kpath = (*path, key if isinstance(key, (str, int)) else str(key))
+            if key in out:
+                first = self.locs.get(kpath, (None, None))[0]
+                self.bad(f"duplicate key {key!r} (first defined on line {first})", kpath, _at(knode))
+                continue
+            self.locs[kpath] = _at(knode)
+            out[key] = self.build(vnode, kpath)
+        return out
+
+    def key(self, knode: yaml.ScalarNode) -> Any:
+        """A key as the constructor reads it, or its text when that is unreadable, unhashable, a boolean or null;
+        a key that is not a string or a number becomes its ``str``."""
+        try:
+            key = _scalar(knode, self.constructor)
         except _BadScalar:
             key = knode.value
         if not isinstance(key, Hashable) or isinstance(key, bool) or key is None:
             key = knode.value
         if not isinstance(key, (str, int, float)):
             key = str(key)
-        kpath = (*path, key if isinstance(key, (str, int)) else str(key))
-        if key in out:
-            first = locs.get(kpath, (None, None))[0]
-            issues.append(
-                Issue(
-                    f"duplicate key {key!r} (first defined on line {first})",
-                    kpath,
-                    knode.start_mark.line + 1,
-                    knode.start_mark.column + 1,
-                    file,
-                )
-            )
-            continue
-        locs[kpath] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
-        out[key] = _build(vnode, kpath, locs, issues, constructor, file)
-    return out
+        return key
 
 
 def read_yaml_file(path: str | Path) -> tuple[Any, dict[Path_, Loc], str]:

@@ -12,14 +12,14 @@ given up (``lost(task, why)`` makes its result). Dask re-runs a task whose worke
 Worker processes are forked from a ``forkserver`` (never from this possibly threaded process; ``spawn``
 where there is no forkserver) and have ``OPENBLAS_NUM_THREADS=1`` (and OMP/MKL) before numpy is imported:
 parallelism comes from processes, and a BLAS thread pool per process would oversubscribe the cores. Dask's
-nanny sets the same variables by default. This module imports numpy only when it has to.
+nanny sets the same variables by default. This module imports numpy only when it has to. The Dask executor is
+in :mod:`sim.sweeps.dask_executor` (imported here, as :func:`run_dask`).
 """
 
 from __future__ import annotations
 
 import ast
 import json
-import logging
 import multiprocessing
 import multiprocessing.forkserver as fs
 import os
@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sim.engine.runner import prepare
 from sim.errors import UsageError
 from sim.scenario.edit import tweak
+from sim.sweeps.dask_executor import run_dask
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -45,6 +46,18 @@ if TYPE_CHECKING:
 Executor = Literal["serial", "process", "dask"]
 MAX_DEATHS = 2
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+__all__ = [
+    "MAX_DEATHS",
+    "Chunk",
+    "Executor",
+    "check_main_guard",
+    "lost_chunk",
+    "run_chunk",
+    "run_dask",
+    "run_processes",
+    "run_serial",
+]
 
 
 def init_worker() -> None:
@@ -125,69 +138,103 @@ def run_processes[Task](
     lost: Callable[[Task, str], Any],
     in_flight: int | None = None,
 ) -> Iterator[tuple[Task, Any]]:
-    """Run ``fn(task, shared)`` in a pool of ``workers`` processes, rebuilt when one of them dies."""
+    """Run ``fn(task, shared)`` in a pool of ``workers`` processes, rebuilt when one of them dies.
 
-    limit = in_flight or 2 * workers
-    ctx = _context()
+    Each turn: send tasks (:meth:`_ProcessRun.submit`), wait for the first results (:meth:`_ProcessRun.collect`),
+    and after a death rebuild the pool and re-queue the tasks that were in flight (:meth:`_ProcessRun.recover`)."""
 
-    def new_pool() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker)
-
-    pool = new_pool()
-    suspects: deque[Task] = deque()  # were in flight when a worker died: re-run one at a time
-    deaths: dict[int, int] = {}  # id(task) -> times it killed its worker while running alone
-    running: dict[Future[Any], Task] = {}
-    fresh = iter(tasks)
-    exhausted = False
+    run = _ProcessRun(tasks, fn, shared, workers, lost, in_flight)
     try:
         while True:
-            unsent: list[Task] = []  # a task whose submit found the pool already broken
-            try:
-                if suspects and not running:
-                    unsent = [suspects.popleft()]
-                    running[pool.submit(fn, unsent[0], shared)] = unsent[0]
-                    unsent = []
-                while not suspects and not exhausted and len(running) < limit:
-                    nxt = next(fresh, None)
-                    if nxt is None:
-                        exhausted = True
-                        break
-                    unsent = [nxt]
-                    running[pool.submit(fn, nxt, shared)] = nxt
-                    unsent = []
-            except BrokenProcessPool:
-                pass
-            if not running and not unsent:
+            unsent = run.submit()
+            if not run.running and not unsent:
                 return
             broken: list[Task] = list(unsent)
             if not unsent:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    task = running.pop(fut)
-                    try:
-                        result = fut.result()
-                    except BrokenProcessPool:
-                        broken.append(task)
-                        continue
-                    deaths.pop(id(task), None)
-                    yield task, result
-            if not broken:
-                continue
-            alone = not unsent and not running and len(broken) == 1
-            broken += list(running.values())
-            running.clear()
-            _terminate(pool)
-            pool = new_pool()
-            if alone:
-                task = broken[0]
-                deaths[id(task)] = deaths.get(id(task), 0) + 1
-                if deaths[id(task)] >= MAX_DEATHS:
-                    deaths.pop(id(task))
-                    yield task, lost(task, f"the worker process died {MAX_DEATHS} times running these runs")
-                    continue
-            suspects.extend(broken)
+                yield from run.collect(broken)
+            if broken:
+                yield from run.recover(broken, alone=not unsent and not run.running and len(broken) == 1)
     finally:
-        _terminate(pool)
+        _terminate(run.pool)
+
+
+class _ProcessRun[Task]:
+    """The state of :func:`run_processes`: the pool, the tasks in flight (``running``), those to re-run one at a
+    time because they were in flight when a worker died (``suspects``), and how often each killed its worker
+    while running alone (``deaths``, by ``id(task)``)."""
+
+    def __init__(
+        self,
+        tasks: Iterator[Task],
+        fn: Callable[[Task, Any], Any],
+        shared: Any,
+        workers: int,
+        lost: Callable[[Task, str], Any],
+        in_flight: int | None,
+    ) -> None:
+        self.fn, self.shared, self.workers, self.lost = fn, shared, workers, lost
+        self.limit = in_flight or 2 * workers
+        self.ctx = _context()
+        self.pool = self.new_pool()
+        self.suspects: deque[Task] = deque()
+        self.deaths: dict[int, int] = {}
+        self.running: dict[Future[Any], Task] = {}
+        self.fresh = iter(tasks)
+        self.exhausted = False
+
+    def new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=self.ctx, initializer=init_worker)
+
+    def submit(self) -> list[Task]:
+        """A suspect alone when nothing runs; else, while no suspect waits, fresh tasks up to the in-flight limit.
+        Returns the task whose submit found the pool already broken, if any."""
+        unsent: list[Task] = []
+        try:
+            if self.suspects and not self.running:
+                unsent = [self.suspects.popleft()]
+                self.running[self.pool.submit(self.fn, unsent[0], self.shared)] = unsent[0]
+                unsent = []
+            while not self.suspects and not self.exhausted and len(self.running) < self.limit:
+                nxt = next(self.fresh, None)
+                if nxt is None:
+                    self.exhausted = True
+                    break
+                unsent = [nxt]
+                self.running[self.pool.submit(self.fn, nxt, self.shared)] = nxt
+                unsent = []
+        except BrokenProcessPool:
+            pass
+        return unsent
+
+    def collect(self, broken: list[Task]) -> Iterator[tuple[Task, Any]]:
+        """Wait for the first tasks to finish; yield each result (its task's death count is forgotten) and add the
+        tasks whose worker died to ``broken``."""
+        done, _ = wait(self.running, return_when=FIRST_COMPLETED)
+        for fut in done:
+            task = self.running.pop(fut)
+            try:
+                result = fut.result()
+            except BrokenProcessPool:
+                broken.append(task)
+                continue
+            self.deaths.pop(id(task), None)
+            yield task, result
+
+    def recover(self, broken: list[Task], alone: bool) -> Iterator[tuple[Task, Any]]:
+        """A new pool; every task in flight becomes a suspect. A task that killed its worker while running
+        ``alone`` counts a death, and at :data:`MAX_DEATHS` is given up (``lost``) instead."""
+        broken += list(self.running.values())
+        self.running.clear()
+        _terminate(self.pool)
+        self.pool = self.new_pool()
+        if alone:
+            task = broken[0]
+            self.deaths[id(task)] = self.deaths.get(id(task), 0) + 1
+            if self.deaths[id(task)] >= MAX_DEATHS:
+                self.deaths.pop(id(task))
+                yield task, self.lost(task, f"the worker process died {MAX_DEATHS} times running these runs")
+                return
+        self.suspects.extend(broken)
 
 
 PRELOAD = ("sim.sweeps.executors", "sim.engine.runner", "sim.engine.model", "sim.scenario.paths", "pyarrow", "pandas")
@@ -223,76 +270,6 @@ def _terminate(pool: Any) -> None:
             p.terminate()
     for p in procs:
         p.join(timeout=5)
-
-
-def run_dask[Task](
-    tasks: Iterator[Task],
-    fn: Callable[[Task, Any], Any],
-    shared: Any,
-    workers: int,
-    lost: Callable[[Task, str], Any],
-    scheduler: str | None = None,
-    in_flight: int | None = None,
-) -> Iterator[tuple[Task, Any]]:
-    """Run on the Dask scheduler at ``scheduler``, or on a LocalCluster of ``workers`` processes bound to
-    127.0.0.1 when none is given. ``shared`` is scattered to every worker once."""
-    try:
-        # lazy: dask is an optional extra (pip install -e .[dask]); only --executor dask needs it
-        from distributed import Client, LocalCluster, as_completed
-
-        # lazy: dask is an optional extra (pip install -e .[dask]); only --executor dask needs it
-        from distributed.scheduler import KilledWorker
-    except ImportError:
-        raise UsageError("--executor dask needs dask.distributed: pip install 'negsim[dask]'") from None
-
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout="20s")
-        except OSError as exc:
-            raise UsageError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from None
-    try:
-        n = len(client.scheduler_info().get("workers", {})) or workers
-        limit = in_flight or 2 * n
-        shared_f = client.scatter(shared, broadcast=True)
-        ac = as_completed()
-        by_key: dict[Any, Task] = {}
-
-        def submit(task: Task) -> None:
-            fut = client.submit(fn, task, shared_f, pure=False)
-            by_key[fut.key] = task
-            ac.add(fut)
-
-        fresh = iter(tasks)
-        for task in fresh:
-            submit(task)
-            if len(by_key) >= limit:
-                break
-        for fut in ac:
-            task = by_key.pop(fut.key)
-            try:
-                result = fut.result()
-            except KilledWorker as exc:
-                result = lost(task, f"dask gave up after its workers died: {exc}")
-            fut.release()
-            yield task, result
-            nxt = next(fresh, None)
-            if nxt is not None:
-                submit(nxt)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 # -- the work: a chunk of runs -------------------------------------------------------------------------------

@@ -1,0 +1,237 @@
+"""Cross-reference checks of the actors: their preferences (and their profiles'), and who must approve what.
+
+Steps of :func:`sim.scenario.checks.cross_check`; each takes the scenario and the :class:`~sim.scenario.checking.Checks`
+collecting its problems, and guards every check with ``with GUARD:`` (the scenario may be a partial model).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sim.scenario.checking import Checks, hint
+from sim.scenario.partial import GUARD
+
+if TYPE_CHECKING:
+    from sim.scenario.models import QMV, Scenario
+
+
+def check_actors(scenario: Scenario, checks: Checks) -> None:
+    """Every actor's fields (after inheritance): see :func:`_check_actor_fields`."""
+    for aid, a in checks.actors.items():
+        with GUARD:
+            _check_actor_fields(scenario, aid, a, checks)
+
+
+def check_profiles(scenario: Scenario, checks: Checks) -> None:
+    """Every profile names only known clauses and options (a profile may be incomplete)."""
+    for pid, prof in scenario.profiles.items():
+        with GUARD:
+            _check_profile(pid, prof, checks)
+
+
+def _check_actor_fields(scenario: Scenario, aid: str, a: Any, checks: Checks) -> None:
+    """An actor's preferences (:func:`_check_preferences`), then the rest of its fields (:func:`_check_conduct`)."""
+    _check_preferences(aid, a, checks)
+    _check_conduct(scenario, aid, a, checks)
+
+
+def _check_preferences(aid: str, a: Any, checks: Checks) -> None:
+    """A salience that is not all zero and names known clauses; option values of known options, for every option
+    of each clause valued, and for each clause with a positive salience."""
+    where, clauses, bad = ("actors", aid), checks.clauses, checks.bad
+    with GUARD:
+        if a.salience is None:
+            bad("no salience (give one, or inherit it from a profile)", *where)
+        else:
+            for cid in a.salience:
+                if cid not in clauses:
+                    bad(hint(cid, clauses, "clause"), *where, "salience", cid)
+            with GUARD:
+                if not any(v > 0 for v in a.salience.values()):
+                    bad("every salience is zero: the actor would care about nothing", *where, "salience")
+    utils: Any = {}
+    with GUARD:
+        utils = a.utilities or {}
+        for cid, vals in utils.items():
+            with GUARD:
+                if cid not in clauses:
+                    bad(hint(cid, clauses, "clause"), *where, "utilities", cid)
+                    continue
+                opts = clauses[cid].options
+                for o in vals:
+                    if o not in opts:
+                        bad(hint(o, opts, f"option of {cid}"), *where, "utilities", cid, o)
+                missing = [o for o in opts if o not in vals]
+                if missing:
+                    bad(f"no value for option(s) {', '.join(missing)}", *where, "utilities", cid)
+    with GUARD:
+        if a.salience is not None:
+            for cid, w in a.salience.items():
+                with GUARD:
+                    if w > 0 and cid in clauses and cid not in utils:
+                        bad(f"salience {w} on {cid!r} but no option values for it", *where, "utilities")
+
+
+def _check_conduct(scenario: Scenario, aid: str, a: Any, checks: Checks) -> None:
+    """Red lines (a hard one leaving some option), interactions and ratification triggers on known options; a
+    deadline within the rounds; a ratification with p or a model."""
+    where, bad = ("actors", aid), checks.bad
+    with GUARD:
+        for cid, rl in (a.red_lines or {}).items():
+            with GUARD:
+                checks.options({cid: rl.options}, *where, "red_lines", allow_all=not rl.hard)
+    with GUARD:
+        for j, it in enumerate(a.interactions or []):
+            with GUARD:
+                checks.options(it.when, *where, "interactions", j, "when")
+    with GUARD:
+        rounds = scenario.scenario.max_rounds
+        if a.deadline is not None and a.deadline.round >= rounds:
+            bad(
+                f"deadline round {a.deadline.round} is never reached (rounds are 0..{rounds - 1})",
+                *where,
+                "deadline",
+                "round",
+            )
+    with GUARD:
+        if a.ratification is not None:
+            with GUARD:
+                checks.options(a.ratification.triggers, *where, "ratification", "triggers")
+            if a.ratification.p is None and a.ratification.model is None:
+                bad("give p (the probability it passes) or a model", *where, "ratification")
+
+
+def _check_profile(pid: str, prof: Any, checks: Checks) -> None:
+    """A profile's saliences, option values and red lines name known clauses and options."""
+    clauses, bad = checks.clauses, checks.bad
+    with GUARD:
+        for cid in prof.salience or {}:
+            if cid not in clauses:
+                bad(hint(cid, clauses, "clause"), "profiles", pid, "salience", cid)
+    with GUARD:
+        for cid, vals in (prof.utilities or {}).items():
+            with GUARD:
+                if cid not in clauses:
+                    bad(hint(cid, clauses, "clause"), "profiles", pid, "utilities", cid)
+                else:
+                    for o in vals:
+                        if o not in clauses[cid].options:
+                            bad(hint(o, clauses[cid].options, f"option of {cid}"), "profiles", pid, "utilities", cid, o)
+    with GUARD:
+        for cid, rl in (prof.red_lines or {}).items():
+            with GUARD:
+                checks.options({cid: rl.options}, "profiles", pid, "red_lines", allow_all=not rl.hard)
+
+
+def check_decision_rules(scenario: Scenario, checks: Checks) -> None:
+    """Known signatories (and at least one), approval rules of known clauses (:func:`_check_rule`), qmv weights of
+    known actors, each agreeing with the actor's own ``represents_members`` when both are given."""
+    dr, bad = scenario.decision_rules, checks.bad
+    with GUARD:
+        for j, a_ in enumerate(dr.signatories or []):
+            checks.actor(a_, "decision_rules", "signatories", j)
+    with GUARD:
+        if not scenario.signatories:
+            bad("no signatories (list them, or give actors a *_signatory role)", "decision_rules", "signatories")
+    with GUARD:
+        for cid, rules in dr.clause_approvals.items():
+            with GUARD:
+                if cid not in checks.clauses:
+                    bad(hint(cid, checks.clauses, "clause"), "decision_rules", "clause_approvals", cid)
+                    continue
+                for k, r in enumerate(rules):
+                    with GUARD:
+                        _check_rule(scenario, cid, k, r, checks)
+    with GUARD:
+        if dr.qmv is not None:
+            weights: dict[str, Any] = {
+                "members": dr.qmv.members,
+                "population_share_of_eu27": dr.qmv.population_share_of_eu27,
+            }
+            for key, part in weights.items():
+                with GUARD:
+                    for a_ in part:
+                        if a_ not in checks.actors:
+                            bad(hint(a_, checks.actors, "actor"), "decision_rules", "qmv", key, a_)
+            with GUARD:
+                _check_member_counts(dr.qmv.members, checks)
+
+
+def _check_member_counts(members: dict[str, int], checks: Checks) -> None:
+    """An actor listed in ``qmv.members`` that also gives ``represents_members`` gives the same count."""
+    for a_, n in members.items():
+        with GUARD:
+            if a_ in checks.actors and "represents_members" in checks.actors[a_].model_fields_set:
+                own = checks.actors[a_].represents_members
+                if own != n:
+                    checks.bad(
+                        f"{a_} counts {n} member state(s) here but actors.{a_}.represents_members is {own}",
+                        "decision_rules",
+                        "qmv",
+                        "members",
+                        a_,
+                    )
+
+
+def _check_rule(scenario: Scenario, cid: str, k: int, r: Any, checks: Checks) -> None:
+    """Trigger options of the clause (``when`` or ``when_not``, not both), the voters or contributors a rule needs,
+    all known; ``body`` and ``p`` for a ratification; qmv weights for a qmv rule (:func:`_check_qmv_rule`)."""
+    clauses, bad = checks.clauses, checks.bad
+    rwhere = ("decision_rules", "clause_approvals", cid, k)
+    for field in ("when", "when_not"):
+        with GUARD:
+            for j, o in enumerate(getattr(r, field) or []):
+                with GUARD:
+                    if o not in clauses[cid].options:
+                        bad(hint(o, clauses[cid].options, f"option of {cid}"), *rwhere, field, j)
+    if r.when is not None and r.when_not is not None:
+        bad("give when or when_not, not both", *rwhere)
+    people = r.voters if r.rule in ("unanimity", "qmv") else r.required if r.rule == "contributors" else []
+    field = "voters" if r.rule in ("unanimity", "qmv") else "required"
+    with GUARD:
+        if r.rule != "ratification" and not people:
+            bad(f"rule {r.rule!r} needs {field}", *rwhere)
+    with GUARD:
+        for j, a_ in enumerate(people or []):
+            checks.actor(a_, *rwhere, field, j)
+    with GUARD:
+        if r.rule == "ratification" and (r.p is None or r.body is None):
+            bad("rule 'ratification' needs body and p (its probability of passing)", *rwhere)
+    if r.rule == "qmv":
+        if scenario.decision_rules.qmv is None:
+            bad("rule 'qmv' needs decision_rules.qmv (members and population shares)", *rwhere)
+        else:
+            _check_qmv_rule(scenario, r, scenario.decision_rules.qmv, rwhere, checks)
+
+
+def _check_qmv_rule(scenario: Scenario, r: Any, qmv: QMV, rwhere: tuple[str | int, ...], checks: Checks) -> None:
+    """Each voter (groups expanded) has a population share and is not marked ``eu_member: false`` (qmv is a vote of
+    EU member states); the voters' member counts (``qmv.members``, else ``represents_members``) and population
+    shares do not sum to zero. A voter is reported once, on the item of ``voters`` that names it or its group."""
+    actors = checks.actors
+    counted: set[str] = set()
+    for j, written in enumerate(r.voters or []):
+        for v in scenario.expand([written]):
+            with GUARD:
+                if v in counted:
+                    continue
+                counted.add(v)
+                via = f" (of group {written!r})" if v != written else ""
+                if v not in qmv.population_share_of_eu27:
+                    checks.bad(f"voter {v!r}{via} has no weight in decision_rules.qmv", *rwhere, "voters", j)
+                elif v in actors and actors[v].eu_member is False:
+                    checks.bad(
+                        f"voter {v!r}{via} has eu_member: false; qmv is a vote of EU member states",
+                        *rwhere,
+                        "voters",
+                        j,
+                    )
+
+    def members(v: str) -> int:
+        return qmv.members[v] if v in qmv.members else actors[v].represents_members if v in actors else 0
+
+    voters = scenario.expand(r.voters or [])
+    weight = sum(members(v) for v in voters)
+    pop_sum = sum(qmv.population_share_of_eu27.get(v, 0) for v in voters)
+    if not (weight > 0 and pop_sum > 0):
+        checks.bad("the voters' members and population shares in decision_rules.qmv sum to zero", *rwhere)
