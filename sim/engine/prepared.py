@@ -39,12 +39,12 @@ PREFERENCE_FIELDS = (
 class Prepared:
     """A scenario compiled for running, with one compiled variant per set of fired shocks (built on demand).
 
-    ``model`` is the Mesa model class whose runs :meth:`run` plays (``NegotiationModel``).
+    ``model_class`` is the Mesa model class whose runs :meth:`run` plays (``NegotiationModel``).
     """
 
-    def __init__(self, scenario: Scenario, model: type[NegotiationModel]):
+    def __init__(self, scenario: Scenario, model_class: type[NegotiationModel]):
         self.scenario = scenario
-        self.model = model
+        self.model_class = model_class
         self.cp0 = compile_scenario(scenario)
         self.searcher0 = Searcher(self.cp0, self.cp0.search)
         self._variants: dict[frozenset[str], tuple[Compiled, Searcher]] = {frozenset(): (self.cp0, self.searcher0)}
@@ -70,7 +70,7 @@ class Prepared:
 
     def run(self, seed: int | np.random.SeedSequence = 0, trace: bool = False) -> RunResult:
         """Play one negotiation of this scenario with ``seed`` (an int or a ``numpy.random.SeedSequence``)."""
-        model = self.model(self, seed=seed, trace=trace)
+        model = self.model_class(self, seed=seed, trace=trace)
         model.run_model()
         return model.result()
 
