@@ -12,13 +12,18 @@ import numpy as np
 
 from sim.core.utility import all_packages, feasible, utilities, vetoes
 from sim.engine.policies import Logit, SubgamePerfect, Threshold, TimeDependent, acceptance_policy, spe_path, vote
+from sim.engine.records import Vote
 
 if TYPE_CHECKING:
     from sim.engine.model import NegotiationModel
 
 
 class ActorAgent(mesa.Agent):
-    """A negotiating actor. It asks for an aspiration each round and votes on the package on the table."""
+    """A negotiating actor. It asks for an aspiration each round and votes on the package on the table.
+
+    ``index`` is the actor's row in the model's compiled arrays (the agents are created in that order, so
+    ``model.agents`` iterates them by index).
+    """
 
     def __init__(self, model: NegotiationModel, index: int, actor_id: str):
         super().__init__(model)
@@ -29,40 +34,36 @@ class ActorAgent(mesa.Agent):
 
     def refresh(self) -> None:
         """Re-read the policies from the model's current arrays (after a shock)."""
-        cp = self.model.cp
+        compiled = self.model.compiled
+        i = self.index
         self.concession: TimeDependent | SubgamePerfect = (
-            SubgamePerfect(self._spe_path()) if cp.spe[self.index] else TimeDependent(float(cp.beta[self.index]))
+            SubgamePerfect(self._spe_path()) if compiled.spe[i] else TimeDependent(float(compiled.beta[i]))
         )
-        self.acceptance: Threshold | Logit = acceptance_policy(bool(cp.logit[self.index]), float(cp.lam[self.index]))
-        self._alpha: dict[int, float] = {}
+        self.acceptance: Threshold | Logit = acceptance_policy(bool(compiled.logit[i]), float(compiled.lam[i]))
 
     def _spe_path(self) -> tuple[float, ...]:
         """This actor's SPE continuation values over the rounds (the compiler allows two actors and small spaces)."""
-        cp = self.model.cp
-        P = all_packages(cp.n_options)
-        P = P[feasible(cp, P) & ~vetoes(cp, P).any(axis=0)]
-        T = cp.max_rounds
-        schedule = np.array([cp.proposers[t % len(cp.proposers)] for t in range(T)], dtype=np.int64)
-        R = np.array([cp.reservation(t) for t in range(T + 1)])
-        path = spe_path(utilities(cp, P), schedule, cp.discount, R)
+        compiled = self.model.compiled
+        packages = all_packages(compiled.n_options)
+        packages = packages[feasible(compiled, packages) & ~vetoes(compiled, packages).any(axis=0)]
+        rounds = compiled.max_rounds
+        schedule = np.array([compiled.proposers[t % len(compiled.proposers)] for t in range(rounds)], dtype=np.int64)
+        reservation = np.array([compiled.reservation(t) for t in range(rounds + 1)])
+        path = spe_path(utilities(compiled, packages), schedule, compiled.discount, reservation)
         return tuple(float(v) for v in path[:, self.index])
 
-    def aspiration(self, t: int, reservation: float) -> float:
-        cp = self.model.cp
-        c = self.concession
-        if isinstance(c, TimeDependent):
-            # sim.core.curves.aspiration in float arithmetic (the same IEEE operations), α(t) computed once per round
-            alpha = self._alpha.get(t)
-            if alpha is None:
-                # faratin_alpha(t, T, β) with κ = 0 in scalar float arithmetic: bit-identical (the same IEEE pow),
-                # without numpy's per-call overhead (checked on 200,000 random cases)
-                frac = min(max(t / cp.max_rounds, 0.0), 1.0)
-                alpha = self._alpha[t] = frac ** (1.0 / c.beta)
-            top = max(float(cp.u_max[self.index]), reservation)
-            return top - (top - reservation) * alpha
-        return c.aspiration(t, cp.max_rounds, reservation, float(cp.u_max[self.index]))
+    def aspiration(self, t: int, reservation: np.ndarray) -> float:
+        """a_i(t): the utility this actor asks for in round t, given every actor's reservation value R(t)."""
+        compiled = self.model.compiled
+        return self.concession.aspiration(
+            t, compiled.max_rounds, float(reservation[self.index]), float(compiled.u_max[self.index])
+        )
 
-    def vote(self, utility: float, aspiration: float, veto: bool, draw: float) -> tuple[str, float]:
+    def vote(
+        self, utility: np.ndarray, aspiration: np.ndarray, veto: np.ndarray, draw: np.ndarray
+    ) -> tuple[Vote, float]:
+        """(vote, P(accept)) on the package on the table; the arrays hold every actor's value, by index."""
         if self.walked:
             return "absent", 0.0
-        return vote(self.acceptance, utility - aspiration, veto, draw)
+        i = self.index
+        return vote(self.acceptance, float(utility[i]) - float(aspiration[i]), bool(veto[i]), float(draw[i]))

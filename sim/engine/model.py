@@ -1,17 +1,24 @@
 """The Mesa model: one ``step()`` is one round of talks.
 
-Order of a round t (REPORT §B): (1) scheduled and random shocks fire; (2) actors at their deadline walk away with
-their credibility's probability (a signatory walking away ends the run); (3) the proposer (the mediator's single
-text, or the parties in turn) puts a full package on the table: the clauses of the current agenda stage are
-chosen, settled clauses keep their value, later clauses stay at the status quo; (4) every actor votes against its
-aspiration a_i(t); (5) the stage closes when every signatory accepts; the final stage closes the deal when, in
-addition, every triggered approval rule passes and every constraint holds; then each triggered ratification passes
-or fails with its probability. All randomness comes from the run's one generator, drawn in a fixed order.
+Order of a round t (REPORT §B), one method each: (1) scheduled and random shocks fire (:meth:`_fire_shocks`);
+(2) actors at their deadline walk away with their credibility's probability; a signatory walking away ends the
+run (:meth:`_deadlines`); (3) the proposer (the mediator's single text, or the parties in turn) puts a full
+package on the table: the clauses of the current agenda stage are chosen, settled clauses keep their value, later
+clauses stay at the status quo (:meth:`_propose`); (4) every actor votes against its aspiration a_i(t)
+(:meth:`_vote`), and a noisy mediator learns from the rejections (:meth:`_learn`); (5) the stage closes when
+every signatory accepts; the final stage closes the deal when, in addition, every triggered approval rule passes
+and every constraint holds (:meth:`_close`); then each triggered ratification passes or fails with its
+probability (:meth:`_ratify`).
+
+Randomness: the run's ``SeedSequence`` feeds the engine's own generator, drawn in a fixed order (shocks,
+deadlines, votes, ratifications, and the mediator's belief noise once at the start); Mesa gets a child of that
+``SeedSequence`` for its own ``rng`` and ``random``, which the engine never draws from (agents act in index order,
+never shuffled).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 import numpy as np
@@ -19,102 +26,172 @@ import numpy as np
 from sim.core.curves import logit_accept
 from sim.core.utility import feasible, holds, raw_utilities, red_lines_hit, rule_passes, triggered, vetoes
 from sim.engine.agents import ActorAgent
-from sim.engine.records import Outcome, RunResult
+from sim.engine.prepared import Prepared
+from sim.engine.records import Ballot, Outcome, RunResult, trace_vote
+from sim.scenario.edit import tweak
+from sim.scenario.models import Scenario
 
-if TYPE_CHECKING:
-    from sim.engine.prepared import Prepared
+MESA_STREAM = 0x6D657361
+"""The spawn-key word ("mesa") of the child ``SeedSequence`` that seeds Mesa's ``rng`` and ``random``."""
+
+OUTCOME_REPORTERS = {
+    "deal": lambda m: m.outcome.deal,
+    "reason": lambda m: m.outcome.reason,
+    "round": lambda m: m.outcome.round,
+    "rounds_played": lambda m: m.outcome.rounds_played,
+    "package": lambda m: m.outcome.package,
+}
+"""What ``model.datacollector`` records, once, when the run ends (what ``mesa.batch_run`` reports)."""
+
+
+def seed_sequences(seed: int | np.random.SeedSequence | None) -> tuple[np.random.SeedSequence, np.random.SeedSequence]:
+    """(the run's ``SeedSequence``, Mesa's child of it). ``None`` draws fresh entropy from the OS.
+
+    The child is built from the run's entropy and spawn key, not with ``spawn()``, so the caller's
+    ``SeedSequence`` is left as it was (its count of spawned children included).
+    """
+    run = (
+        seed
+        if isinstance(seed, np.random.SeedSequence)
+        else np.random.SeedSequence(None if seed is None else int(seed))
+    )
+    mesa_child = np.random.SeedSequence(run.entropy, spawn_key=(*run.spawn_key, MESA_STREAM), pool_size=run.pool_size)
+    return run, mesa_child
 
 
 class NegotiationModel(mesa.Model):
-    """A negotiation between the scenario's actors, played round by round."""
+    """A negotiation between the scenario's actors, played round by round (``model.steps`` rounds so far).
 
-    def __init__(self, prepared: Prepared, rng: np.random.Generator, seed: int | None = None, trace: bool = True):
-        super().__init__(rng=rng)
-        self.prepared = prepared
-        self.seed_value = seed
+    Built from keyword settings, as ``mesa.batch_run`` and SolaraViz build models::
+
+        NegotiationModel(scenario=load_scenario("scenarios/paris_2025.yaml"), seed=3, trace=False,
+                         **{"protocol.agenda": "single_package"})
+
+    ``scenario`` is a :class:`sim.scenario.models.Scenario` or a :class:`sim.engine.prepared.Prepared` (to share
+    one compilation between runs); ``changes`` are :func:`sim.tweak` paths applied to it; ``seed`` is an int, a
+    ``numpy.random.SeedSequence`` or ``None`` (fresh entropy). The negsim scenario is ``model.prepared.scenario``
+    (``model.scenario`` is Mesa's own). The agents are ``model.agents``, one :class:`ActorAgent` per actor, in
+    the scenario's actor order; ``model.datacollector`` records the outcome when the run ends.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | Prepared,
+        seed: int | np.random.SeedSequence | None = 0,
+        trace: bool = True,
+        **changes: Any,
+    ):
+        run_seeds, mesa_seeds = seed_sequences(seed)
+        super().__init__(rng=mesa_seeds)
+        self._draws = np.random.default_rng(run_seeds)
+        # keeps the seeded streams of v0.1; Mesa no longer touches this generator. (Mesa 3.5's Model.__init__,
+        # given the run's generator as ``rng``, drew ``int(rng.integers(np.iinfo(np.int32).max))`` from it to seed
+        # its stdlib ``random``; this is that draw.)
+        self._draws.integers(np.iinfo(np.int32).max)
+        self.prepared = self._prepare(scenario, changes)
+        self.seed_value = seed if isinstance(seed, int) else None
         self.keep_trace = trace
         self.fired: frozenset[str] = frozenset()
-        self.cp, self.searcher = prepared.variant(self.fired)
-        cp = self.cp
-        self.t = 0
+        self.compiled, self.searcher = self.prepared.variant(self.fired)
+        compiled = self.compiled
         self.stage = 0
-        self.base = cp.sq.copy()
-        self.deadline = cp.deadline_round.copy()
-        self.actors_ = [ActorAgent(self, i, a) for i, a in enumerate(cp.actors)]
-        self.noise = cp.belief_noise
-        self.offset = np.zeros(cp.n_actors)
-        self.noise_draw = self.rng.standard_normal(cp.values.shape) if self.noise > 0 else None
+        self.base = compiled.sq.copy()
+        self.deadline = compiled.deadline_round.copy()
+        for i, a in enumerate(compiled.actors):
+            ActorAgent(self, i, a)
+        self.noise = compiled.belief_noise
+        self.offset = np.zeros(compiled.n_actors)  # the mediator's learned raise of each actor's aspiration
+        self.noise_draw = self._draws.standard_normal(compiled.values.shape) if self.noise > 0 else None
         self.beliefs = self._beliefs()
         self.rows: list[dict[str, Any]] = []
         self.shock_log: list[str] = []
-        self.walked: list[str] = []
-        self.last: dict[str, Any] | None = None
+        self.walked_away: list[str] = []  # in the order they walked
+        self.last: Ballot | None = None
         self.outcome: Outcome | None = None
+        self.datacollector = mesa.DataCollector(model_reporters=OUTCOME_REPORTERS)
         self.running = True
+
+    def _prepare(self, scenario: Scenario | Prepared, changes: dict[str, Any]) -> Prepared:
+        if isinstance(scenario, Prepared) and not changes:
+            return scenario
+        base = scenario.scenario if isinstance(scenario, Prepared) else scenario
+        return Prepared(tweak(base, changes) if changes else base, type(self))
 
     # -- helpers -----------------------------------------------------------------------------------------
     def _beliefs(self) -> np.ndarray:
         """The mediator's believed weighted option values: true values plus N(0, σ) noise, clipped to [0, 1]."""
-        cp = self.cp
+        compiled = self.compiled
         if self.noise_draw is None:
-            return cp.wvalues
-        v = np.clip(cp.values + self.noise * self.noise_draw, 0.0, 1.0)
-        return cp.weights[:, cp.clause_of] * v
+            return compiled.wvalues
+        v = np.clip(compiled.values + self.noise * self.noise_draw, 0.0, 1.0)
+        return compiled.weights[:, compiled.clause_of] * v
 
     def _alive(self) -> np.ndarray:
-        return np.array([not a.walked for a in self.actors_])
+        return np.array(self.agents.map(lambda a: not a.walked))
 
-    def _fire_shocks(self) -> list[str]:
+    # -- one round -----------------------------------------------------------------------------------------
+    def step(self) -> None:
+        """Play round t = ``steps`` − 1 (Mesa's ``Model`` counts the step before it calls this method)."""
+        t = self.steps - 1
+        events = [f"shock:{s}" for s in self._fire_shocks(t)]
+        gone = self._deadlines(t)
+        events += [f"walk_away:{a}" for a in gone]
+        reservation = self.compiled.reservation(t)
+        aspiration = np.array(self.agents.map("aspiration", t, reservation))
+        if any(self.compiled.signatory[self.compiled.actors.index(a)] for a in gone):
+            self._finish(False, f"walk_away:{','.join(gone)}", reservation, rounds_played=t)
+            return
+        ballot = self._vote(*self._propose(t, aspiration), aspiration)
+        self._learn(ballot, aspiration)
+        self.last = ballot
+        if self.keep_trace:
+            self._record(t, ballot, aspiration, reservation, events)
+        self._close(t, ballot, reservation)
+
+    def _fire_shocks(self, t: int) -> list[str]:
+        """(1) One uniform draw per listed shock, every round. A shock fires (once) when ``d < p`` in its
+        ``round`` or ``d < p_per_round`` in any round; the scenario is then recompiled with every fired shock."""
         shocks = self.prepared.scenario.shocks
-        draws = self.rng.random(len(shocks)) if shocks else ()
+        draws = self._draws.random(len(shocks)) if shocks else ()
         new = []
         for sh, d in zip(shocks, draws):
             if sh.id in self.fired:
                 continue
-            if (sh.round == self.t and d < sh.p) or (sh.p_per_round is not None and d < sh.p_per_round):
+            if (sh.round == t and d < sh.p) or (sh.p_per_round is not None and d < sh.p_per_round):
                 new.append(sh.id)
         if new:
             self.fired = self.fired | frozenset(new)
-            self.cp, self.searcher = self.prepared.variant(self.fired)
-            for a in self.actors_:
-                a.refresh()
+            self.compiled, self.searcher = self.prepared.variant(self.fired)
+            self.agents.do("refresh")
             self.beliefs = self._beliefs()
-            self.shock_log += [f"{s}@{self.t}" for s in new]
+            self.shock_log += [f"{s}@{t}" for s in new]
         return new
 
-    def _deadlines(self) -> list[str]:
-        cp = self.cp
-        draws = self.rng.random(cp.n_actors)
+    def _deadlines(self, t: int) -> list[str]:
+        """(2) One uniform draw per actor, every round. An actor whose deadline is t walks away when the draw is
+        below its credibility; otherwise its deadline moves ``extend_by`` rounds on (or is dropped)."""
+        compiled = self.compiled
+        draws = self._draws.random(compiled.n_actors)
         gone = []
-        for i, ag in enumerate(self.actors_):
-            if ag.walked or self.deadline[i] != self.t:
-                continue
-            if draws[i] < cp.credibility[i]:
+        for ag in self.agents.select(lambda a: not a.walked and self.deadline[a.index] == t):
+            i = ag.index
+            if draws[i] < compiled.credibility[i]:
                 ag.walked = True
                 gone.append(ag.actor_id)
             else:
-                self.deadline[i] = self.t + cp.extend_by[i] if cp.extend_by[i] > 0 else -1
-        self.walked += gone
+                self.deadline[i] = t + compiled.extend_by[i] if compiled.extend_by[i] > 0 else -1
+        self.walked_away += gone
         return gone
 
-    # -- one round -----------------------------------------------------------------------------------------
-    def step(self) -> None:
-        cp = self.cp
-        t = self.t
-        events = [f"shock:{s}" for s in self._fire_shocks()]
-        cp = self.cp
-        gone = self._deadlines()
-        events += [f"walk_away:{a}" for a in gone]
-        alive = self._alive()
-        R = cp.reservation(t)
-        asp = np.array([ag.aspiration(t, float(R[i])) for i, ag in enumerate(self.actors_)])
-        asp_search = np.where(alive, asp, 2.0)
-        if any(cp.signatory[cp.actors.index(a)] for a in gone):
-            self._finish(False, f"walk_away:{','.join(gone)}", R)
-            return
+    def _propose(self, t: int, aspiration: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+        """(3) The proposer's package, its index and the clauses open in this stage. The mediator searches its
+        believed values against the aspirations it has learned; a party proposes in turn on true values, keeping
+        its own aspiration (``self_floor``). Actors gone are asked nothing (aspiration 2, above any utility);
+        with no package found the base (the status quo and the settled stages) stays on the table."""
+        cp = self.compiled
+        asp_search = np.where(self._alive(), aspiration, 2.0)
         free = np.zeros(cp.n_clauses, dtype=bool)
         free[list(cp.stages[self.stage])] = True
-        final = self.stage == len(cp.stages) - 1
         if cp.proposal_mode == "mediator_single_text":
             proposer = cp.mediator
             key = ("true", self.fired) if self.noise_draw is None else None
@@ -135,131 +212,166 @@ class NegotiationModel(mesa.Model):
             ).package
         if pkg is None:
             pkg = self.base.copy()
-        P = pkg[None, :]
-        U = np.minimum(np.maximum(raw_utilities(cp, P)[:, 0], 0.0), 1.0)  # utilities(cp, P), clipped cheaply
-        veto = vetoes(cp, P)[:, 0]
-        trig = triggered(cp, P)[:, 0] if final else np.zeros(len(cp.rules), dtype=bool)
-        required = cp.signatory.copy()
-        for r, rule in enumerate(cp.rules):
+        return pkg, proposer, free
+
+    def _vote(self, package: np.ndarray, proposer: int, free: np.ndarray, aspiration: np.ndarray) -> Ballot:
+        """(4) Every actor votes on ``package``, in index order, one uniform draw each: a hard red line is a veto,
+        else it accepts with its policy's P(accept | U − a). In the final stage the voters of triggered approval
+        rules (other than ratifications) are required too."""
+        compiled = self.compiled
+        table = package[None, :]
+        utility = np.minimum(np.maximum(raw_utilities(compiled, table)[:, 0], 0.0), 1.0)  # utilities(), cheaply
+        veto = vetoes(compiled, table)[:, 0]
+        final = self.stage == len(compiled.stages) - 1
+        trig = triggered(compiled, table)[:, 0] if final else np.zeros(len(compiled.rules), dtype=bool)
+        required = compiled.signatory.copy()
+        for r, rule in enumerate(compiled.rules):
             if trig[r] and rule.kind != "ratification":
                 required[rule.voters] = True
-        draws = self.rng.random(cp.n_actors)
-        votes, probs = zip(
-            *(ag.vote(float(U[i]), float(asp[i]), bool(veto[i]), float(draws[i])) for i, ag in enumerate(self.actors_))
-        )
-        accepts = np.array([v == "accept" for v in votes])
-        if self.noise_draw is not None and cp.learning_step > 0:
-            believed = (self.beliefs[:, (pkg + cp.offsets)].sum(axis=1)) - (asp + self.offset)
-            for i in np.flatnonzero(required & ~accepts & alive):
-                self.offset[i] += max(0.0, float(believed[i])) + cp.learning_step
-        signed = bool(accepts[cp.signatory].all())
-        rules_ok = all(rule_passes(rl, accepts) for r, rl in enumerate(cp.rules) if trig[r])
-        feasible_ok = bool(feasible(cp, P)[0])
-        self.last = {"pkg": pkg, "U": U, "votes": votes, "required": required, "R": R, "free": free}
-        if self.keep_trace:
-            self._record(t, proposer, U, asp, R, votes, probs, events, pkg, required)
-        self.t += 1
-        if signed and not final:
-            self.base = pkg.copy()
-            self.stage += 1
-        elif signed and rules_ok and feasible_ok:
-            self._ratify(pkg, U, R, trig)
-            return
-        if self.t >= cp.max_rounds and self.running:
-            self._finish(False, "no_agreement", R)
+        draws = self._draws.random(compiled.n_actors)
+        votes, p_accept = zip(*self.agents.map("vote", utility, aspiration, veto, draws))
+        return Ballot(package, proposer, free, final, utility, trig, required, votes, p_accept)
 
-    def _ratify(self, pkg: np.ndarray, U: np.ndarray, R: np.ndarray, trig: np.ndarray) -> None:
-        cp = self.cp
-        P = pkg[None, :]
+    def _learn(self, ballot: Ballot, aspiration: np.ndarray) -> None:
+        """(4) A mediator with belief noise raises its estimate of each required, present actor who rejected by
+        what it believed that actor's surplus was (if positive) plus ``learning_step``."""
+        compiled = self.compiled
+        if self.noise_draw is None or compiled.learning_step <= 0:
+            return
+        believed = (self.beliefs[:, (ballot.package + compiled.offsets)].sum(axis=1)) - (aspiration + self.offset)
+        for i in np.flatnonzero(ballot.required & ~ballot.accepts & self._alive()):
+            self.offset[i] += max(0.0, float(believed[i])) + compiled.learning_step
+
+    def _close(self, t: int, ballot: Ballot, reservation: np.ndarray) -> None:
+        """(5) Every signatory accepted: an earlier stage closes (its clauses are settled, the next stage opens);
+        the final stage goes to ratification when every triggered approval rule passes and the package is
+        feasible. The run ends without agreement after ``max_rounds`` rounds."""
+        compiled = self.compiled
+        signed = bool(ballot.accepts[compiled.signatory].all())
+        if signed and not ballot.final:
+            self.base = ballot.package.copy()
+            self.stage += 1
+        elif signed and self._rules_pass(ballot) and bool(feasible(compiled, ballot.package[None, :])[0]):
+            self._ratify(t, ballot, reservation)
+            return
+        if t + 1 >= compiled.max_rounds and self.running:
+            self._finish(False, "no_agreement", reservation, rounds_played=t + 1)
+
+    def _rules_pass(self, ballot: Ballot) -> bool:
+        accepts = ballot.accepts
+        return all(rule_passes(rule, accepts) for r, rule in enumerate(self.compiled.rules) if ballot.triggered[r])
+
+    def _ratify(self, t: int, ballot: Ballot, reservation: np.ndarray) -> None:
+        """(5) Each ratification the package triggers passes with its probability (one uniform draw each, in
+        order: the actors' ratifications, then the ratification rules); the deal stands if all pass."""
+        compiled = self.compiled
+        table = ballot.package[None, :]
         results: dict[str, bool] = {}
-        for rat in cp.ratifications:
-            if not holds(rat.triggers, P)[0]:
+        for rat in compiled.ratifications:
+            if not holds(rat.triggers, table)[0]:
                 continue
-            if rat.needs_permanent_ceasefire and cp.ceasefire_permanent and not holds(cp.ceasefire_permanent, P)[0]:
+            if (
+                rat.needs_permanent_ceasefire
+                and compiled.ceasefire_permanent
+                and not holds(compiled.ceasefire_permanent, table)[0]
+            ):
                 p = 0.0
             elif rat.p is not None:
                 p = rat.p
             else:
-                p = float(logit_accept(U[rat.actor] - rat.threshold, rat.lam))
-            results[f"{cp.actors[rat.actor]}:{rat.body}"] = bool(self.rng.random() < p)
-        for r, rule in enumerate(cp.rules):
-            if trig[r] and rule.kind == "ratification":
+                p = float(logit_accept(ballot.utility[rat.actor] - rat.threshold, rat.lam))
+            results[f"{compiled.actors[rat.actor]}:{rat.body}"] = bool(self._draws.random() < p)
+        for r, rule in enumerate(compiled.rules):
+            if ballot.triggered[r] and rule.kind == "ratification":
                 key, n = rule.body or rule.label, 2
                 while key in results:  # two rules of the same body keep both results
                     key, n = f"{rule.body or rule.label}#{n}", n + 1
-                results[key] = bool(self.rng.random() < rule.p)
+                results[key] = bool(self._draws.random() < rule.p)
         failed = [k for k, ok in results.items() if not ok]
-        self._finish(not failed, "deal" if not failed else f"ratification_failed:{','.join(failed)}", R, results)
+        reason = "deal" if not failed else f"ratification_failed:{','.join(failed)}"
+        self._finish(not failed, reason, reservation, rounds_played=t + 1, ratification=results)
 
-    def _record(self, t, proposer, U, asp, R, votes, probs, events, pkg, required) -> None:
-        cp = self.cp
-        offer = {f"offer.{c}": cp.options[k][int(pkg[k])] for k, c in enumerate(cp.clauses)}
-        stage = self.prepared.cp0.stage_names[self.stage] if self.stage < len(cp.stage_names) else ""
-        for i, a in enumerate(cp.actors):
+    def _record(
+        self, t: int, ballot: Ballot, aspiration: np.ndarray, reservation: np.ndarray, events: list[str]
+    ) -> None:
+        """One trace row per actor for round t (columns: :mod:`sim.engine.records`)."""
+        compiled = self.compiled
+        offer = {f"offer.{c}": compiled.options[k][int(ballot.package[k])] for k, c in enumerate(compiled.clauses)}
+        stage = self.prepared.stage_names[self.stage] if self.stage < len(compiled.stage_names) else ""
+        proposer = compiled.actors[ballot.proposer] if ballot.proposer >= 0 else ""
+        for i, a in enumerate(compiled.actors):
             self.rows.append(
                 {
                     "round": t,
                     "stage": stage,
-                    "proposer": cp.actors[proposer] if proposer >= 0 else "",
+                    "proposer": proposer,
                     "actor": a,
-                    "utility": float(U[i]),
-                    "aspiration": float(asp[i]),
-                    "reservation": float(R[i]),
-                    "vote": votes[i] if (required[i] or votes[i] == "absent") else f"{votes[i]}*",
-                    "p_accept": float(probs[i]),
-                    "required": bool(required[i]),
+                    "utility": float(ballot.utility[i]),
+                    "aspiration": float(aspiration[i]),
+                    "reservation": float(reservation[i]),
+                    "vote": trace_vote(ballot.votes[i], bool(ballot.required[i])),
+                    "p_accept": float(ballot.p_accept[i]),
+                    "required": bool(ballot.required[i]),
                     "events": ";".join(events),
                     **offer,
                 }
             )
 
-    def _finish(self, deal: bool, reason: str, R: np.ndarray, ratification: dict[str, bool] | None = None) -> None:
-        cp = self.cp
+    def _finish(
+        self,
+        deal: bool,
+        reason: str,
+        reservation: np.ndarray,
+        rounds_played: int,
+        ratification: dict[str, bool] | None = None,
+    ) -> None:
+        """End the run: the outcome, judged on the last package on the table (none before the first vote)."""
+        compiled = self.compiled
         last = self.last
-        pkg = last["pkg"] if last else None
-        U = last["U"] if last else cp.u_sq
-        votes = last["votes"] if last else ("absent",) * cp.n_actors
-        required = last["required"] if last else cp.signatory
-        rejected = [a for i, a in enumerate(cp.actors) if required[i] and votes[i] in ("reject", "veto", "absent")]
+        utility = last.utility if last else compiled.u_sq
+        votes = last.votes if last else ("absent",) * compiled.n_actors
+        required = last.required if last else compiled.signatory
+        rejected = [a for i, a in enumerate(compiled.actors) if required[i] and votes[i] != "accept"]
         blocking: dict[str, str] = {}
         if last is not None:
             for a in rejected:
-                blocking[a] = self._blocking_clause(cp.actors.index(a), last["pkg"], last["free"])
-        labels = cp.labels(pkg) if pkg is not None else None
+                blocking[a] = self._blocking_clause(compiled.actors.index(a), last.package, last.free)
+        labels = compiled.labels(last.package) if last is not None else None
         self.outcome = Outcome(
-            scenario_id=cp.scenario_id,
+            scenario_id=compiled.scenario_id,
             seed=self.seed_value,
             deal=deal,
-            round=(self.t - 1) if deal else None,
+            round=(rounds_played - 1) if deal else None,
             reason=reason,
             package=labels if deal else None,
             last_offer=labels,
-            utilities={a: float(U[i]) for i, a in enumerate(cp.actors)},
-            surplus={a: float(U[i] - R[i]) for i, a in enumerate(cp.actors)},
-            accepted={a: votes[i] == "accept" for i, a in enumerate(cp.actors)},
+            utilities={a: float(utility[i]) for i, a in enumerate(compiled.actors)},
+            surplus={a: float(utility[i] - reservation[i]) for i, a in enumerate(compiled.actors)},
+            accepted={a: votes[i] == "accept" for i, a in enumerate(compiled.actors)},
             rejected_by=[] if deal else rejected,
             blocking_clause={} if deal else blocking,
-            rounds_played=self.t,
-            walked_away=list(self.walked),
+            rounds_played=rounds_played,
+            walked_away=list(self.walked_away),
             ratification=ratification or {},
             shocks=list(self.shock_log),
         )
         self.running = False
+        self.datacollector.collect(self)
 
-    def _blocking_clause(self, i: int, pkg: np.ndarray, free: np.ndarray) -> str:
-        """The clause that costs actor i most in ``pkg``: a hard red line hit, else the largest weighted loss
+    def _blocking_clause(self, i: int, package: np.ndarray, free: np.ndarray) -> str:
+        """The clause that costs actor i most in ``package``: a hard red line hit, else the largest weighted loss
         w_ic (max_k v_ick − v_ic(x_c)) + penalty relative to its best option on that clause."""
-        cp = self.cp
-        hits = red_lines_hit(cp, pkg, i)
-        if hits and cp.hard[i, pkg + cp.offsets].any():
-            c = int(np.flatnonzero(cp.hard[i, pkg + cp.offsets])[0])
-            return cp.clauses[c]
-        loss = np.full(cp.n_clauses, -np.inf)
+        compiled = self.compiled
+        hits = red_lines_hit(compiled, package, i)
+        if hits and compiled.hard[i, package + compiled.offsets].any():
+            c = int(np.flatnonzero(compiled.hard[i, package + compiled.offsets])[0])
+            return compiled.clauses[c]
+        loss = np.full(compiled.n_clauses, -np.inf)
         for k in np.flatnonzero(free):
-            sl = slice(cp.offsets[k], cp.offsets[k] + cp.n_options[k])
-            j = cp.offsets[k] + pkg[k]
-            loss[k] = cp.wvalues[i, sl].max() - cp.wvalues[i, j] + cp.penalty[i, j]
-        return cp.clauses[int(np.argmax(loss))]
+            sl = slice(compiled.offsets[k], compiled.offsets[k] + compiled.n_options[k])
+            j = compiled.offsets[k] + package[k]
+            loss[k] = compiled.wvalues[i, sl].max() - compiled.wvalues[i, j] + compiled.penalty[i, j]
+        return compiled.clauses[int(np.argmax(loss))]
 
     def result(self) -> RunResult:
         assert self.outcome is not None

@@ -1,20 +1,28 @@
 """A scenario prepared for many runs: compiled once, with the search cache kept (one variant per set of shocks).
 
-``Prepared(scenario).run(seed)`` plays one negotiation. A run's randomness is one ``numpy.random.Generator`` built
-from ``SeedSequence(seed)``: the same seed gives the same result.
+``Prepared(scenario, NegotiationModel).run(seed)`` plays one negotiation (:func:`sim.engine.runner.prepare` builds
+it). A run's randomness comes from ``SeedSequence(seed)``: the same seed gives the same result
+(:class:`sim.engine.model.NegotiationModel` says which stream is whose).
+
+The model builds a ``Prepared`` from a scenario it is given, so this module does not import it: the class that
+plays the runs is handed in.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.core.compiled import Compiled, compile_scenario
-from sim.engine.model import NegotiationModel
 from sim.engine.records import RunResult
 from sim.scenario.loader import scenario_from_document
 from sim.scenario.models import Scenario
 from sim.scenario.paths import lookup, parse_path, resolved_tree, set_in_document
 from sim.search.searcher import Searcher
+
+if TYPE_CHECKING:
+    from sim.engine.model import NegotiationModel
 
 PREFERENCE_FIELDS = (
     "salience",
@@ -29,10 +37,14 @@ PREFERENCE_FIELDS = (
 
 
 class Prepared:
-    """A scenario compiled for running, with one compiled variant per set of fired shocks (built on demand)."""
+    """A scenario compiled for running, with one compiled variant per set of fired shocks (built on demand).
 
-    def __init__(self, scenario: Scenario):
+    ``model_class`` is the Mesa model class whose runs :meth:`run` plays (``NegotiationModel``).
+    """
+
+    def __init__(self, scenario: Scenario, model_class: type[NegotiationModel]):
         self.scenario = scenario
+        self.model_class = model_class
         self.cp0 = compile_scenario(scenario)
         self.searcher0 = Searcher(self.cp0, self.cp0.search)
         self._variants: dict[frozenset[str], tuple[Compiled, Searcher]] = {frozenset(): (self.cp0, self.searcher0)}
@@ -45,6 +57,11 @@ class Prepared:
     def actors(self) -> tuple[str, ...]:
         return self.cp0.actors
 
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        """The agenda's stage names before any shock (the trace's ``stage`` column)."""
+        return self.cp0.stage_names
+
     def variant(self, fired: frozenset[str]) -> tuple[Compiled, Searcher]:
         if fired not in self._variants:
             cp = compile_scenario(apply_shocks(self.scenario, fired))
@@ -52,10 +69,9 @@ class Prepared:
         return self._variants[fired]
 
     def run(self, seed: int | np.random.SeedSequence = 0, trace: bool = False) -> RunResult:
-        ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
-        model = NegotiationModel(self, np.random.default_rng(ss), seed if isinstance(seed, int) else None, trace)
-        while model.running:
-            model.step()
+        """Play one negotiation of this scenario with ``seed`` (an int or a ``numpy.random.SeedSequence``)."""
+        model = self.model_class(self, seed=seed, trace=trace)
+        model.run_model()
         return model.result()
 
 

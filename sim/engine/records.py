@@ -1,4 +1,5 @@
-"""What a run produces: an immutable :class:`Outcome`, per-round trace rows, and the flat row a sweep stores.
+"""What a run produces: an immutable :class:`Outcome`, per-round trace rows, and the flat row a sweep stores
+(and the :class:`Ballot` of each round, from which the model writes them).
 
 Records are plain dataclasses and dicts; DataFrames are built only at the edge (:meth:`RunResult.trace`).
 
@@ -9,15 +10,51 @@ Column conventions shared by run folders, sweep tables and plots:
   the last offer), ``blocked_by`` (comma-separated actors whose rejection or veto stopped the last offer, "" if none),
   ``blocking_clause.<actor>`` (the clause that cost that actor most in the last offer, "" if it accepted);
 - trace rows (one per round and actor): ``round``, ``stage``, ``proposer``, ``actor``, ``utility``, ``aspiration``,
-  ``reservation``, ``vote`` (accept | reject | veto | absent), ``p_accept``, ``events``, ``offer.<clause>``.
+  ``reservation``, ``vote`` (one of :data:`VOTES`: accept | reject | veto | absent; a trailing ``*`` marks the
+  vote of an actor whose vote was not required that round), ``p_accept``, ``required``, ``events``,
+  ``offer.<clause>``.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
-VOTES = ("accept", "reject", "veto", "absent")
+import numpy as np
+
+Vote = Literal["accept", "reject", "veto", "absent"]
+"""An actor's vote on the package on the table (``absent``: it walked away)."""
+VOTES: tuple[Vote, ...] = get_args(Vote)
+
+
+def trace_vote(vote: Vote, required: bool) -> str:
+    """The trace's ``vote`` cell: the vote, with ``*`` when the actor's vote was not required (absent stays bare).
+
+    >>> trace_vote("reject", False), trace_vote("absent", False)
+    ('reject*', 'absent')
+    """
+    if vote not in VOTES:
+        raise ValueError(f"vote {vote!r} is not one of {VOTES}")
+    return vote if (required or vote == "absent") else f"{vote}*"
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """The package on the table in one round and the actors' votes on it (arrays by actor index)."""
+
+    package: np.ndarray  # option index per clause
+    proposer: int  # actor index; −1 for a mediator that is not an actor
+    free: np.ndarray  # the clauses open in this agenda stage
+    final: bool  # whether this is the agenda's last stage
+    utility: np.ndarray  # U_i of the package, in [0, 1]
+    triggered: np.ndarray  # which approval rules the package triggers (final stage only)
+    required: np.ndarray  # whose vote counts: signatories and the voters of triggered approval rules
+    votes: tuple[Vote, ...]
+    p_accept: tuple[float, ...]
+
+    @property
+    def accepts(self) -> np.ndarray:
+        return np.array([v == "accept" for v in self.votes])
 
 
 @dataclass(frozen=True)

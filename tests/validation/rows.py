@@ -29,7 +29,7 @@ from sim.analysis.theory import (
     rubinstein_share,
     zeuthen,
 )
-from sim.core.curves import faratin_alpha, faratin_alpha_exp, logit_accept
+from sim.core.curves import aspiration_at, faratin_alpha, faratin_alpha_exp, logit_accept
 
 Value = float | tuple[float, ...] | None
 
@@ -314,6 +314,22 @@ ROWS: list[Row] = [
         5e-7,
         S_C5,
     ),
+    # the one-actor form the engine calls: a(t) = 1 − (1 − R)·α(t), R = 0.3; α(5) = 0.5^5 = 1/32 for β = 0.2
+    *[
+        Row(
+            f"fsj-aspiration-b{b}",
+            "FSJ aspiration (engine)",
+            f"u_max=1, R=0.3, t_max=10, β={b}, t=(0, 5, 10, 12)",
+            e,
+            lambda b=b: tuple(aspiration_at(t, 10, b, 0.3) for t in (0, 5, 10, 12)),
+            tol,
+            S_C5,
+        )
+        for b, e, tol in [
+            (0.2, (1.0, 1 - 0.7 / 32, 0.3, 0.3), 1e-12),
+            (5.0, (1.0, 1 - 0.7 * 0.870551, 0.3, 0.3), 5e-7),
+        ]
+    ],
     Row(
         "fsj-exp",
         "FSJ exponential",
