@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--by", metavar="PATH")
     sp.add_argument("--actors", metavar="A,B", help="two actors for --kind space")
     sp.add_argument("-o", "--output", metavar="FILE")
+    for name, help_ in (("sensitivity", "Sobol or Morris indices: which uncertain numbers drive the outcome"),
+                        ("discover", "PRIM: the boxes of parameter space where a deal is likely")):  # fmt: skip
+        import_module(f"sim.cli.{name}").add_arguments(cmd(name, help_))
     return p
 
 
