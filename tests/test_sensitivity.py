@@ -128,3 +128,43 @@ def test_resume_runs_only_what_is_missing(tmp_path):
 
 def _cli(*args, cwd):
     return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize(
+    ("spec", "why"),
+    [
+        ("uniform:0.4:0.1", "uniform:LO:HI needs LO < HI"),
+        ("normal:0.2", "expected normal:MU:SIGMA[:LO:HI]"),
+        ("triangular:0:0.5:0.4", "needs LO <= MODE <= HI"),
+        ("beta:2:-1", "needs A > 0, B > 0"),
+        ("gamma:1:2", "(or a distribution: uniform:LO:HI, normal:MU:SIGMA[:LO:HI]"),
+    ],
+)
+def test_a_bad_distribution_is_one_line_naming_what_is_allowed(spec, why):
+    out = _cli("sweep", "scenarios/bilateral_toy.yaml", "--param", f"{P1}={spec}", "--design", "lhs",
+               "--samples", "4", "--seeds", "1", cwd=".")  # fmt: skip
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and why in out.stderr, out.stderr
+
+
+def test_a_support_outside_the_fields_range_is_an_error():
+    from sim.sweeps.plan import plan_sweep
+
+    with pytest.raises(UsageError, match=r"reaches 1\.2, outside the field's range"):
+        plan_sweep(TOY, {P1: "uniform:0.5:1.2"}, 1, "lhs", 8, 0, None, 1, "x")
+    with pytest.raises(UsageError, match="outside the field's range"):  # an untruncated normal: its draws
+        plan_sweep(TOY, {P1: "normal:0.9:0.2"}, 1, "lhs", 64, 0, None, 1, "x")
+    plan_sweep(TOY, {P1: "normal:0.9:0.2:0.5:1"}, 1, "lhs", 64, 0, None, 1, "x")  # truncated: fine
+    with pytest.raises(UsageError, match="a distribution is sampled, not gridded"):
+        plan_sweep(TOY, {P1: "beta:2:5"}, 1, "grid", None, 0, None, 1, "x")
+
+
+def test_distributions_keep_the_designs_stratification():
+    from sim.sweeps.designs import Design
+    from sim.scenario.specs import parse_spec
+
+    d = Design((parse_spec(P1, {"dist": "beta", "a": 2, "b": 5, "low": 0.1, "high": 0.9}),), "lhs", 100, 0)
+    vals = np.array([pt[P1] for pt in d.points()])
+    from scipy import stats
+
+    u = stats.beta(2, 5).cdf((vals - 0.1) / 0.8)  # back to the unit samples: one in each of the 100 strata
+    assert sorted(np.floor(u * 100).astype(int).tolist()) == list(range(100))
