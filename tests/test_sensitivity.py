@@ -159,8 +159,8 @@ def test_a_support_outside_the_fields_range_is_an_error():
 
 
 def test_distributions_keep_the_designs_stratification():
-    from sim.sweeps.designs import Design
     from sim.scenario.specs import parse_spec
+    from sim.sweeps.designs import Design
 
     d = Design((parse_spec(P1, {"dist": "beta", "a": 2, "b": 5, "low": 0.1, "high": 0.9}),), "lhs", 100, 0)
     vals = np.array([pt[P1] for pt in d.points()])
