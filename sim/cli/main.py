@@ -13,6 +13,7 @@ from collections.abc import Callable
 from importlib import import_module
 
 from sim import __version__
+from sim.cli import discover, sensitivity
 from sim.errors import NegsimError, ScenarioError, UsageError
 from sim.scenario.edit import tweak
 from sim.scenario.loader import load_scenario
@@ -143,6 +144,8 @@ COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...]
     ("analyze", "zone of agreement, Nash and Kalai-Smorodinsky packages, Pareto frontier", _analyze_args),
     ("sweep", "run a design of parameter points x seeds, in parallel, into a results folder", _sweep_args),
     ("plot", "draw a figure from a sweep or run folder (PNG, SVG or PDF by the file's suffix)", _plot_args),
+    ("sensitivity", "Sobol or Morris indices: which uncertain numbers drive the outcome", sensitivity.add_arguments),
+    ("discover", "PRIM: the boxes of parameter space where a deal is likely", discover.add_arguments),
 )
 """Each subcommand: its name, its help (also its description) and the function adding its arguments."""
 

@@ -233,9 +233,10 @@ class Shock(Model):
 
 
 class SweepSpec(Model):
-    """Defaults for ``negsim sweep``: parameters by path (``start:stop:count`` or a list), seeds, design."""
+    """Defaults for ``negsim sweep``: parameters by path (``start:stop:count``, a list, or a distribution
+    ``{dist: uniform, low: 0, high: 0.4}``: :mod:`sim.scenario.specs`), seeds, design."""
 
-    params: dict[str, str | list[Any]] = {}
+    params: dict[str, str | list[Any] | dict[str, Any]] = {}
     seeds: Annotated[int, Field(ge=1, le=10_000_000)] = 10
     design: Literal["grid", "lhs", "sobol", "random"] = "grid"
     samples: Annotated[int, Field(ge=1, le=10_000_000)] | None = None

@@ -2,7 +2,9 @@
 
 A SPEC is ``start:stop:count`` (a numeric range; all three parts are needed: ``0:0.4`` is an error, not YAML 1.1's
 base-60 reading of it) or ``v1,v2,...`` (values read as YAML 1.2 by :func:`sim.scenario.paths.parse_value`, exactly
-as in a scenario file). :mod:`sim.sweeps.designs` turns specs into the points of a design.
+as in a scenario file), or a distribution, ``uniform:LO:HI``, ``normal:MU:SIGMA[:LO:HI]``, ``triangular:LO:MODE:HI``,
+``beta:A:B[:LO:HI]``, ``choice:a,b,c`` (in a ``sweep:`` section also ``{dist: uniform, low: 0, high: 0.4}``).
+:mod:`sim.sweeps.designs` turns specs into the points of a design.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from sim.errors import UsageError
 from sim.scenario.paths import check_path, lookup, parse_path, parse_value
@@ -30,6 +33,14 @@ class ParamSpec:
     stop: float | None = None
     count: int | None = None
     integer: bool = False
+    dist: tuple[Any, ...] | None = None
+    """A distribution ``(name, *args)`` (:data:`DISTS`): then ``start``/``stop`` are its support (infinite for an
+    untruncated normal) and ``count`` is None; it is sampled, never gridded."""
+
+    @property
+    def support(self) -> tuple[float, float]:
+        assert self.start is not None and self.stop is not None
+        return (self.start, self.stop)
 
     @property
     def is_range(self) -> bool:
@@ -55,7 +66,11 @@ class ParamSpec:
         return cached
 
     def scale(self, u: np.ndarray) -> list[Any]:
-        """Map unit-interval samples ``u`` to values: a range linearly, a list of values by index."""
+        """Map unit-interval samples ``u`` to values: a distribution by its quantile function (``ppf``, so a Latin
+        hypercube or Sobol' design keeps its stratification), a range linearly, a list of values by index."""
+        if self.dist is not None:
+            eps = 1e-12 if not math.isfinite(self.support[0]) else 0.0  # ppf(0) = -inf: the normal's open ends
+            return [self._cast(v) for v in frozen(self.dist).ppf(np.clip(u, eps, 1.0 - eps))]
         if self.is_range:
             assert self.start is not None and self.stop is not None
             return [self._cast(v) for v in self.start + u * (self.stop - self.start)]
@@ -68,6 +83,8 @@ class ParamSpec:
         return float(f"{float(v):.12g}")  # 0.30000000000000004 -> 0.3: values are compared and printed
 
     def describe(self) -> dict[str, Any]:
+        if self.dist is not None:
+            return {"path": self.path, "dist": list(self.dist), "integer": self.integer}
         if self.is_range:
             d = {"path": self.path, "start": self.start, "stop": self.stop, "count": self.count}
             return d | {"integer": self.integer}
@@ -105,7 +122,9 @@ class SpecError(UsageError):
         self.why = why
 
 
-def parse_spec(path: str, spec: str | list[Any] | tuple[Any, ...], current: Any = None) -> ParamSpec:
+def parse_spec(
+    path: str, spec: str | list[Any] | tuple[Any, ...] | Mapping[str, Any], current: Any = None
+) -> ParamSpec:
     """A :class:`ParamSpec` from a SPEC string or a list of values (``current``: the value the path holds).
 
     >>> parse_spec("actors.A.discount", "0.5:0.9:3").grid_values()
@@ -115,15 +134,19 @@ def parse_spec(path: str, spec: str | list[Any] | tuple[Any, ...], current: Any 
     """
     parse_path(path)
     integer = isinstance(current, int) and not isinstance(current, bool)
+    if isinstance(spec, Mapping) or (isinstance(spec, str) and ":" in spec and spec.strip().partition(":")[0] in DISTS):
+        return parse_dist(path, spec, integer)
     if isinstance(spec, list | tuple):
         return _values_spec(path, list(spec), integer)
     if not isinstance(spec, str) or not spec.strip():
-        raise SpecError(path, spec, "expected start:stop:count or v1,v2,...")
+        raise SpecError(path, spec, f"expected start:stop:count, v1,v2,... or a distribution ({DIST_FORMS})")
     text = spec.strip()
     if "," not in text and "[" not in text and "{" not in text and text.count(":") == 2:
         start, stop, count = (parse_value(p) for p in text.split(":"))
         if not (_is_number(start) and _is_number(stop)) or not isinstance(count, int) or isinstance(count, bool):
-            raise SpecError(path, spec, "start:stop:count needs two numbers and a whole count")
+            raise SpecError(
+                path, spec, f"start:stop:count needs two numbers and a whole count (or a distribution: {DIST_FORMS})"
+            )
         if not math.isfinite(start) or not math.isfinite(stop):
             raise SpecError(path, spec, "a range needs finite ends")
         if not 1 <= count <= MAX_VALUES:
@@ -164,9 +187,7 @@ def _values_spec(path: str, values: list[Any], integer: bool) -> ParamSpec:
     return ParamSpec(path, values=tuple(values))
 
 
-def parse_params(
-    scenario_tree: dict[str, Any], params: Mapping[str, str | list[Any] | tuple[Any, ...]]
-) -> list[ParamSpec]:
+def parse_params(scenario_tree: dict[str, Any], params: Mapping[str, Any]) -> list[ParamSpec]:
     """Check every path against the resolved scenario (all bad paths in one error), then parse every SPEC."""
     bad = [why for path in params if (why := check_path(scenario_tree, path)) is not None]
     if bad:
@@ -191,3 +212,91 @@ def parse_param_args(items: list[str]) -> dict[str, str]:
             raise UsageError(f"--param {key.strip()} is given twice")
         out[key.strip()] = spec
     return out
+
+
+# -- distributions: uncertain numbers (sampled designs, --ensemble, negsim sensitivity) ---------------------
+DISTS: dict[str, tuple[str, ...]] = {
+    "uniform": ("low", "high"),
+    "normal": ("mu", "sigma", "low", "high"),
+    "triangular": ("low", "mode", "high"),
+    "beta": ("a", "b", "low", "high"),
+    "choice": ("values",),
+}
+"""Each distribution's arguments, in the order of the CLI form ``NAME:ARG:ARG...`` (``normal``'s and ``beta``'s
+``low``/``high`` are optional: a truncated normal, a beta scaled to [low, high] instead of [0, 1])."""
+DIST_FORMS = "uniform:LO:HI, normal:MU:SIGMA[:LO:HI], triangular:LO:MODE:HI, beta:A:B[:LO:HI], choice:a,b,c"
+
+
+def frozen(dist: tuple[Any, ...]) -> Any:
+    """The ``scipy.stats`` frozen distribution of ``(name, *args)`` (not ``choice``)."""
+    name, *a = dist
+    if name == "uniform":
+        return stats.uniform(loc=a[0], scale=a[1] - a[0])
+    if name == "triangular":
+        lo, mode, hi = a
+        return stats.triang(c=(mode - lo) / (hi - lo), loc=lo, scale=hi - lo)
+    if name == "beta":
+        lo, hi = (a[2], a[3]) if len(a) == 4 else (0.0, 1.0)
+        return stats.beta(a[0], a[1], loc=lo, scale=hi - lo)
+    mu, sigma = a[0], a[1]
+    if len(a) == 4:
+        return stats.truncnorm((a[2] - mu) / sigma, (a[3] - mu) / sigma, loc=mu, scale=sigma)
+    return stats.norm(loc=mu, scale=sigma)
+
+
+def parse_dist(path: str, spec: Any, integer: bool = False) -> ParamSpec:
+    """A distribution from its CLI form (``"uniform:0:0.4"``) or its YAML mapping (``{dist: uniform, low: 0,
+    high: 0.4}``); ``choice`` is a list of values drawn with equal chances.
+
+    >>> parse_dist("a.b", "triangular:0:0.1:0.4").dist
+    ('triangular', 0.0, 0.1, 0.4)
+    >>> parse_dist("a.b", {"dist": "beta", "a": 2, "b": 5}).support
+    (0.0, 1.0)
+    """
+    if isinstance(spec, Mapping):
+        name = spec.get("dist")
+        if name not in DISTS:
+            raise SpecError(path, dict(spec), f"dist must be one of {', '.join(DISTS)}, got {name!r}")
+        allowed = DISTS[name]
+        extra = sorted(set(spec) - {"dist", *allowed})
+        if extra:
+            raise SpecError(path, dict(spec), f"{name} takes {', '.join(allowed)}; not {', '.join(extra)}")
+        if name == "choice":
+            vals = spec.get("values")
+            if not isinstance(vals, list):
+                raise SpecError(path, dict(spec), "choice needs values: [a, b, ...]")
+            return _values_spec(path, vals, integer)
+        args = [spec[k] for k in allowed if k in spec]
+        given = [k for k in allowed if k in spec]
+        if given != list(allowed[: len(given)]):
+            raise SpecError(path, dict(spec), f"{name} needs {', '.join(allowed)}")
+        return _dist_spec(path, dict(spec), name, args, integer)
+    text = str(spec).strip()
+    name, _, rest = text.partition(":")
+    if name == "choice":
+        return _values_spec(path, [parse_value(p) for p in split_top_level(rest, ",")], integer)
+    return _dist_spec(path, text, name, [parse_value(p) for p in rest.split(":")], integer)
+
+
+def _dist_spec(path: str, spec: Any, name: str, args: list[Any], integer: bool) -> ParamSpec:
+    n_args = {"uniform": (2,), "normal": (2, 4), "triangular": (3,), "beta": (2, 4)}[name]
+    form = next(f for f in DIST_FORMS.split(", ") if f.startswith(name))
+    if len(args) not in n_args or not all(_is_number(v) and math.isfinite(v) for v in args):
+        raise SpecError(path, spec, f"expected {form} with finite numbers")
+    a = tuple(float(v) for v in args)
+    ok = {
+        "uniform": lambda: a[0] < a[1],
+        "normal": lambda: a[1] > 0 and (len(a) == 2 or a[2] < a[3]),
+        "triangular": lambda: a[0] <= a[1] <= a[2] and a[0] < a[2],
+        "beta": lambda: a[0] > 0 and a[1] > 0 and (len(a) == 2 or a[2] < a[3]),
+    }[name]()
+    if not ok:
+        why = {
+            "uniform": "needs LO < HI",
+            "normal": "needs SIGMA > 0 (and LO < HI)",
+            "triangular": "needs LO <= MODE <= HI and LO < HI",
+            "beta": "needs A > 0, B > 0 (and LO < HI)",
+        }[name]
+        raise SpecError(path, spec, f"{form} {why}")
+    lo, hi = (float(v) for v in frozen((name, *a)).support())
+    return ParamSpec(path, start=lo, stop=hi, integer=integer, dist=(name, *a))

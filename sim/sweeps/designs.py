@@ -10,7 +10,8 @@ A :class:`Design` turns the specs into *points*:
 - ``lhs``, ``sobol``, ``random``: ``samples`` points from :mod:`scipy.stats.qmc` (Latin hypercube, McKay et
   al. 1979; scrambled Sobol', Owen 1998) or uniform draws, scaled to each range ``[start, stop]`` (its count
   is ignored); a list of values is sampled uniformly by index. The sampler's ``rng=`` comes from the master
-  seed.
+  seed. A distribution (``uniform:0:0.4``, ``beta:2:5``...: :mod:`sim.scenario.specs`) maps the design's unit
+  samples through its quantile function, so an LHS or Sobol' design keeps its stratification.
 
 A value takes the type of the number it replaces: a path holding an integer (``scenario.max_rounds``) gets
 rounded integers. This module knows nothing of runs or files (design -> evaluate -> collect, after the EMA
@@ -57,6 +58,12 @@ class Design:
         if self.kind not in DESIGNS:
             raise UsageError(f"unknown design {self.kind!r}: choose one of {', '.join(DESIGNS)}")
         if self.kind == "grid":
+            dists = [p.path for p in self.params if p.dist is not None]
+            if dists:
+                raise UsageError(
+                    f"--param {dists[0]}: a distribution is sampled, not gridded; use --design lhs, sobol or random"
+                    " (with --samples N), or --ensemble N"
+                )
             if self.samples is not None:
                 raise UsageError("--samples is for lhs, sobol and random designs; a grid has all its points")
         elif not self.params:
@@ -145,6 +152,8 @@ def design_from_metadata(d: Mapping[str, Any]) -> Design:
     for p in d["params"]:
         if "values" in p:
             specs.append(ParamSpec(p["path"], values=tuple(p["values"])))
+        elif "dist" in p:
+            specs.append(parse_spec(p["path"], ":".join(str(v) for v in p["dist"]), 1 if p["integer"] else 0.0))
         else:
             specs.append(ParamSpec(p["path"], start=p["start"], stop=p["stop"], count=p["count"], integer=p["integer"]))
     points = tuple(tuple(row) for row in d["points"])

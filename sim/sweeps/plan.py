@@ -5,6 +5,7 @@ Replicate ``r`` uses the same seed at every point (common random numbers): ``SEE
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -101,7 +102,7 @@ def plan_sweep(
     scenario: Scenario,
     params: Mapping[str, Any] | None,
     seeds: int | None,
-    design: str | None,
+    design: str | Design | None,
     samples: int | None,
     master_seed: int | None,
     chunk: int | None,
@@ -123,11 +124,24 @@ def plan_sweep(
     if chunk is not None and chunk < 1:
         raise UsageError(f"--chunk must be >= 1, got {chunk}")
     tree = resolved_tree(scenario)
-    d = Design(tuple(parse_params(tree, dict(params))), kind, samples, master)  # type: ignore[arg-type]
+    if isinstance(kind, Design):  # explicit points (negsim sensitivity: SALib's), recorded as they are
+        d = kind
+    else:
+        d = Design(tuple(parse_params(tree, dict(params))), kind, samples, master)  # type: ignore[arg-type]
     n_runs = d.n_points * n_seeds
     if n_runs > MAX_RUNS:
         raise UsageError(f"{d.n_points:,} points x {n_seeds:,} seeds = {n_runs:,} runs; at most {MAX_RUNS:,}")
-    for p in d.params:  # every value of every parameter validates (a clear error now, not a million later)
+    for p in d.params:  # every value of every parameter validates (a clear error now, not later)
+        if p.dist is not None:  # its support must lie in the field's range (infinite: the values drawn must)
+            drawn = [pt[p.path] for pt in d.points()]
+            ends = [v if math.isfinite(v) else f(drawn) for v, f in zip(p.support, (min, max))]
+            for end in ends:
+                try:
+                    tweak(scenario, {p.path: p._cast(end)})
+                except UsageError as exc:
+                    raise UsageError(f"--param {p.path}: the distribution {':'.join(map(str, p.dist))} reaches "
+                                     f"{end:.6g}, outside the field's range: {exc}") from None  # fmt: skip
+            continue
         vals = list(p.grid_values() if d.kind == "grid" else (p.values or (p.start, p.stop)))
         for v in vals[:: max(1, len(vals) // 20)] + vals[-1:]:
             tweak(scenario, {p.path: p._cast(v) if p.is_range else v})

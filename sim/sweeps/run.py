@@ -24,7 +24,7 @@ from tqdm import tqdm
 from sim.errors import SweepFailed, UsageError
 from sim.scenario.loader import load_scenario
 from sim.store import results as R
-from sim.sweeps.designs import design_from_metadata
+from sim.sweeps.designs import Design, design_from_metadata
 from sim.sweeps.executors import Chunk, check_main_guard, lost_chunk, run_chunk, run_dask, run_processes, run_serial
 from sim.sweeps.plan import SEED_RULE, Plan, plan_sweep
 from sim.sweeps.summary import Tally, format_summary, summary_rows
@@ -67,7 +67,7 @@ def sweep(
     scenario: Scenario | str | Path,
     params: Mapping[str, str | list[Any]] | None = None,
     seeds: int | None = None,
-    design: str | None = None,
+    design: str | Design | None = None,
     samples: int | None = None,
     *,
     master_seed: int | None = None,
@@ -86,8 +86,10 @@ def sweep(
     ``<base>/<scenario-id>-<UTC time>-<4 hex>``).
 
     ``params`` maps scenario paths to SPECs (``"0.1:0.9:5"``, ``"a,b"``) or lists of values; what is not given
-    comes from the scenario's ``sweep:`` section. ``executor``: ``"process"`` (``workers`` processes; one
-    worker runs in this process) or ``"dask"`` (the scheduler at ``scheduler``, else a local cluster).
+    comes from the scenario's ``sweep:`` section; ``design`` is a kind (``"lhs"``...) or a :class:`Design` whose
+    points are run as they are (``params`` and ``samples`` then unused).
+    ``executor``: ``"process"`` (``workers`` processes; one worker runs in this process) or ``"dask"`` (the
+    scheduler at ``scheduler``, else a local cluster).
 
     A run that raises is recorded with its error and the sweep goes on; then :class:`sim.errors.SweepFailed`
     (``.result``: this result) is raised, or with ``raise_on_error=False`` returned: see ``result.ok``.

@@ -54,7 +54,10 @@ def _labels(design: Design, j: int) -> tuple[list[str], np.ndarray]:
     vals = [design.point(i)[p.path] for i in range(design.n_points)]
     if design.kind != "grid" and p.is_range and p.start != p.stop:
         assert p.start is not None and p.stop is not None
-        edges = np.linspace(p.start, p.stop, 6)
+        lo, hi = p.start, p.stop
+        if not (np.isfinite(lo) and np.isfinite(hi)):  # an untruncated normal: the values drawn
+            lo, hi = float(np.min(vals)), float(np.max(vals))
+        edges = np.linspace(lo, hi, 6)
         idx = np.clip(np.searchsorted(edges, np.asarray(vals, dtype=float), side="right") - 1, 0, 4)
         names = [f"[{edges[b]:.4g}, {edges[b + 1]:.4g}{']' if b == 4 else ')'}" for b in range(5)]
         return names, idx
