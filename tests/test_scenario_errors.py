@@ -380,7 +380,7 @@ def test_yaml_1_2_numbers_and_booleans(tmp_path):
 
 
 def test_set_reads_values_as_a_file_does(tmp_path):
-    from sim.cli.main import load_with_sets
+    from sim.cli.common import load_with_sets
     from sim.errors import UsageError
 
     assert load_with_sets(str(TOY), ["actors.A.discount=9e-1"]).actors["A"].discount == 0.9

@@ -7,7 +7,7 @@ from argparse import Namespace
 from typing import Any
 
 from sim.analysis.bargaining import analyze
-from sim.cli.main import load_with_sets
+from sim.cli.common import load_with_sets
 
 
 def _pkg_line(label: str, d: dict[str, Any] | None, sq: dict[str, str]) -> list[str]:

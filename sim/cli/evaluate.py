@@ -13,7 +13,7 @@ from argparse import Namespace
 from typing import Any
 
 from sim.analysis.evaluation import evaluate, normalise, problems_of
-from sim.cli.main import load_with_sets
+from sim.cli.common import load_with_sets
 from sim.core.compiled import Compiled, compile_scenario
 from sim.errors import Issue, ScenarioError
 from sim.scenario.yamlio import read_yaml_file

@@ -14,10 +14,7 @@ from importlib import import_module
 
 from sim import __version__
 from sim.cli import discover, sensitivity
-from sim.errors import NegsimError, ScenarioError, UsageError
-from sim.scenario.edit import tweak
-from sim.scenario.loader import load_scenario
-from sim.scenario.paths import parse_value
+from sim.errors import NegsimError, ScenarioError
 
 EPILOG = "Paths name any number of a scenario, e.g. actors.RU.reservation.expected_gain (docs/scenario-format.md)."
 
@@ -180,18 +177,3 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-
-
-def load_with_sets(path: str, sets: list[str]):
-    """Load a scenario and apply ``--set PATH=VALUE`` changes (shared by every command that takes a file)."""
-
-    scenario = load_scenario(path)
-    if not sets:
-        return scenario
-    changes = {}
-    for item in sets:
-        if "=" not in item:
-            raise UsageError(f"--set {item!r}: expected PATH=VALUE, e.g. actors.RU.discount=0.9")
-        key, value = item.split("=", 1)
-        changes[key.strip()] = parse_value(value)
-    return tweak(scenario, changes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from argparse import Namespace
 
-from sim.cli.main import load_with_sets
+from sim.cli.common import load_with_sets
 from sim.engine.runner import run
 from sim.store.results import write_run
 

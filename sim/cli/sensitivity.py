@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from sim.cli.common import load_with_sets
 from sim.errors import UsageError
 from sim.scenario.specs import parse_param_args
 
@@ -45,9 +46,6 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     # lazy: the parser imports this module for add_arguments; matplotlib and the sweep stack load only to run
     import matplotlib
-
-    # lazy: as above
-    from sim.cli.main import load_with_sets
 
     # lazy: as above
     from sim.plots.sensitivity import tornado

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from argparse import Namespace
 
-from sim.cli.main import load_with_sets
+from sim.cli.common import load_with_sets
 from sim.core.compiled import compile_scenario
 
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.main import load_with_sets
+from sim.cli.common import load_with_sets
 from sim.errors import SweepFailed, UsageError
 from sim.scenario.specs import parse_param_args
 from sim.store.results import new_id
