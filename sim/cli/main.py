@@ -109,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--by", metavar="PATH")
     sp.add_argument("--actors", metavar="A,B", help="two actors for --kind space")
     sp.add_argument("-o", "--output", metavar="FILE")
+
+    sp = cmd("dashboard", "serve the live dashboard of a scenario as a web page (docs/dashboard.md)")
+    sp.add_argument("file", metavar="FILE")
+    sp.add_argument("--port", type=int, default=8765)
+    sp.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1: this machine only")
+    sp.add_argument("--seeds", type=int, default=100, help="runs per change (default 100: P(deal) to about ±0.1)")
+    sp.add_argument("--master-seed", type=int, default=0)
     return p
 
 
