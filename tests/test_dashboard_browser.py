@@ -2,8 +2,10 @@
 
 Starts the real server on a free loopback port, opens the page, checks that P(deal) and the sliders render, switches
 the agenda to a single package (the shipped ceasefire-first agenda never gives a deal), moves Russia's expected gain
-to 0.4 with the keyboard and sees P(deal) fall. Skipped without chromium or Playwright on a developer's machine;
-under CI=true (.ci/run installs chromium) a missing browser fails instead.
+to 0.4 with the keyboard and sees P(deal) fall — each time after every panel's background computation is done (no
+``.negsim-computing`` left) — and ends connected: no "App is disconnected" banner, no "Please refresh" dialog, the
+websocket still up (the work runs in threads, not in the event handler that serves the socket). Skipped without
+chromium or Playwright on a developer's machine; under CI=true (.ci/run installs chromium) a missing browser fails.
 """
 
 from __future__ import annotations
@@ -77,6 +79,21 @@ def _p_deal(page) -> float:
     return float(match.group(1))
 
 
+def _settled(page, sync_api) -> None:
+    """Wait until no panel shows "computing…": the runs, the analysis and the curve are those of the current changes."""
+    sync_api.expect(page.locator(".negsim-computing")).to_have_count(0, timeout=240_000)
+
+
+def _connected(page) -> None:
+    for text in ("App is disconnected", "Please refresh", "Could not restore session"):
+        shown = page.get_by_text(text).filter(visible=True).count()
+        assert shown == 0, f"the page shows {text!r}: the server stopped serving the websocket"
+    # solara's page keeps its websocket's state in window.solara.debug (a test hook: checked where it exists)
+    js = "() => { const d = window.solara && window.solara.debug; return d ? d.connectionStatus : 'no hook' }"
+    status = page.evaluate(js)
+    assert status in ("connected", "no hook"), f"the page's websocket is {status!r}"
+
+
 def test_dashboard_in_chromium(server, tmp_path):
     from playwright import sync_api  # the fixture checked it is installed
 
@@ -87,12 +104,14 @@ def test_dashboard_in_chromium(server, tmp_path):
             page.set_default_timeout(120_000)
             page.goto(server)
             page.get_by_text(P_DEAL).first.wait_for()
+            _settled(page, sync_api)
             assert page.locator(".negsim-slider").count() >= 7, "the protocol and actor sliders should render"
             assert _p_deal(page) <= 0.1  # as shipped: ceasefire first, Russia refuses (tests/test_shipped_outcomes.py)
 
             page.locator(".v-select", has_text="agenda").first.click()
             page.locator(".v-menu__content .v-list-item", has_text="single_package").first.click()
             page.get_by_text("protocol.agenda: ceasefire_first → single_package").wait_for()
+            _settled(page, sync_api)
             before = _p_deal(page)
 
             thumb = page.locator(".negsim-actors-RU-reservation-expected_gain [role=slider]").first
@@ -101,7 +120,9 @@ def test_dashboard_in_chromium(server, tmp_path):
             thumb.press("Shift+ArrowRight")  # + 3 steps -> 0.38
             thumb.press("Control+ArrowRight")  # + 2 steps -> 0.40
             page.get_by_text("actors.RU.reservation.expected_gain: 0.15 → 0.4").wait_for()
+            _settled(page, sync_api)
             after = _p_deal(page)
+            _connected(page)
             page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=False)
             if os.environ.get("NEGSIM_DASHBOARD_SCREENSHOT"):
                 page.screenshot(path=os.environ["NEGSIM_DASHBOARD_SCREENSHOT"], full_page=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from sim.dashboard.controls import bounds
@@ -50,3 +52,20 @@ def test_red_line_toggle_and_yaml_round_trip(model, tmp_path):
 def test_curve_is_a_small_sweep(model):
     df = model.curve({}, "actors.RU.reservation.expected_gain", [0.0, 0.4], n=5)
     assert len(df) == 10 and set(df["actors.RU.reservation.expected_gain"]) == {0.0, 0.4}
+
+
+def test_curve_is_cached_by_changes_path_and_values(model):
+    values = [0.0, 0.4]
+    first = model.curve({}, "actors.RU.reservation.expected_gain", values, n=3)
+    assert model.curve({}, "actors.RU.reservation.expected_gain", values, n=3) is first  # not recomputed
+    other = model.curve({"protocol.agenda": "single_package"}, "actors.RU.reservation.expected_gain", values, n=3)
+    assert other is not first and len(other) == len(first) == 6
+    assert model.curve({}, "actors.RU.discount", [0.9, 0.95], n=3) is not first
+
+
+def test_caches_are_safe_from_threads(model):
+    changes = [{"actors.RU.reservation.expected_gain": round(0.01 * i, 2)} for i in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda ch: model.summary(ch, n=2), changes * 2))
+    assert [s.n for s in got] == [2] * 16
+    assert got[:8] == [model.summary(ch, n=2) for ch in changes]  # the same summaries, whichever thread ran them

@@ -1,7 +1,10 @@
 """The dashboard's Solara components (Jupyter and the web page): controls on the left, what N runs show on the right.
 
 All the numbers come from :class:`sim.dashboard.state.DashboardModel`; this module only lays them out. A slider
-re-runs on release (its ``change`` event), not on every pixel of a drag.
+re-runs on release (its ``change`` event), not on every pixel of a drag. The runs, the analysis and the curve are
+computed in background threads (``solara.lab.use_task``): the event handler only records the change, so the page's
+websocket stays served while a change is computed, and each panel shows "computing…" (with the last result) until its
+result for the current changes is in.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 import numpy as np
 import reacton.ipyvuetify as rv
 import solara
+import solara.lab
 from matplotlib.figure import Figure
 
 from sim.dashboard.controls import Control, actor_controls, bounds, protocol_controls, red_lines, sweepable
@@ -39,7 +43,12 @@ def NumberControl(control: Control, value: Any, on_change: Callable[[str, Any], 
             values=list(control.choices),
             on_value=lambda v: on_change(control.path, v),
         )
-        return
+    else:
+        SliderControl(control, value, on_change)
+
+
+@solara.component
+def SliderControl(control: Control, value: Any, on_change: Callable[[str, Any], None]):
     local, set_local = solara.use_state(value)
     solara.use_effect(lambda: set_local(value), [value])
 
@@ -103,9 +112,42 @@ def _counts(d: dict[str, int], n: int) -> str:
     return ", ".join(f"{k} {v}/{n}" for k, v in d.items()) or "none"
 
 
+def _busy(what: str) -> None:
+    """The mark of a panel whose result for the current changes is still being computed (the browser test waits
+    for no ``.negsim-computing`` on the page)."""
+    solara.Text(f"computing {what}…", classes=["negsim-computing"], style={"color": "#1976d2"})
+
+
+def _current(task: Any, key: Any) -> tuple[Any, bool]:
+    """(the latest result of a task that returns ``(key, value)``, whether it is the result for ``key``)."""
+    latest = task.latest
+    if latest is None:
+        return None, False
+    done_key, value = latest
+    return value, done_key == key and not task.pending
+
+
+@solara.component
+def Runs(model: DashboardModel, changes: dict[str, Any], key: str):
+    task = solara.lab.use_task(lambda: (key, model.summary(changes)), dependencies=[key], raise_error=False)
+    summary, current = _current(task, key)
+    with solara.Card("Runs", classes=["negsim-runs"]):
+        if task.error:
+            solara.Error(f"the runs failed: {task.exception}")
+        if not current:
+            _busy(f"{model.n_seeds} runs")
+        if summary is not None:
+            Results(summary)
+
+
+def p_deal_text(s: Summary) -> str:
+    """The headline of the runs panel: ``P(deal) = 0.42  [0.33, 0.52]``."""
+    return f"P(deal) = {s.p:.2f}  [{s.lo:.2f}, {s.hi:.2f}]"
+
+
 @solara.component
 def Results(s: Summary):
-    solara.Markdown(f"## P(deal) = {s.p:.2f} &nbsp; [{s.lo:.2f}, {s.hi:.2f}]", style={"margin": "0"})
+    solara.Text(p_deal_text(s), classes=["negsim-p-deal"], style={"font-size": "1.6em", "font-weight": "500"})
     solara.Text(f"{s.deals} deals in {s.n} runs (95 % Wilson interval); mean rounds played {s.mean_rounds:.1f}")
     solara.Markdown(f"**How the runs ended:** {_counts(s.reasons, s.n)}")
     if s.package:
@@ -129,12 +171,15 @@ def Results(s: Summary):
 
 @solara.component
 def Analysis(model: DashboardModel, changes: dict[str, Any], key: str):
-    result = solara.use_thread(lambda: model.analysis(changes), dependencies=[key])
+    task = solara.lab.use_task(lambda: (key, model.analysis(changes)), dependencies=[key], raise_error=False)
+    a, current = _current(task, key)
     with solara.Card("Zone of agreement (negsim analyze)"):
-        if result.state != solara.ResultState.FINISHED or result.value is None:
-            solara.Text("analysing…")
+        if task.error:
+            solara.Error(f"the analysis failed: {task.exception}")
+        if not current:
+            _busy("the analysis")
+        if a is None:
             return
-        a = result.value
         solara.Markdown(
             f"ZOPA: **{'yes' if a['zopa'] else 'no'}** — max-min surplus {a['max_min_surplus']}"
             + (f"; Nash package: `{a['nash']['package']}`" if a.get("nash") else "")
@@ -155,19 +200,24 @@ def Curve(model: DashboardModel, changes: dict[str, Any], key: str):
     default = next((p for p in paths if ".RU.reservation.expected_gain" in p), paths[0])
     path, set_path = solara.use_state(default)
 
-    def compute():
-        df = model.curve(changes, path, curve_values(model, changes, path), n=CURVE_SEEDS)
+    values = curve_values(model, changes, path)
+
+    def compute():  # model.curve is cached by (changes, path, values): a change elsewhere that is undone is free
+        df = model.curve(changes, path, values, n=CURVE_SEEDS)
         fig = Figure(figsize=(7, 3.6), layout="constrained")
         acceptance(df, path, actors=model.base.signatories, ax=fig.subplots(), title=f"{CURVE_SEEDS} seeds per point")
-        return fig
+        return (key, path), fig
 
-    result = solara.use_thread(compute, dependencies=[key, path])
+    task = solara.lab.use_task(compute, dependencies=[key, path], raise_error=False)
+    fig, current = _current(task, (key, path))
     with solara.Card("Acceptance curve"):
         solara.Select(label="over", value=path, values=paths, on_value=set_path)
-        if result.state == solara.ResultState.FINISHED and result.value is not None:
-            solara.FigureMatplotlib(result.value)
-        else:
-            solara.Text("sweeping…")
+        if task.error:
+            solara.Error(f"the curve failed: {task.exception}")
+        if not current:
+            _busy(f"the curve ({len(values)} points × {CURVE_SEEDS} seeds)")
+        if fig is not None:
+            solara.FigureMatplotlib(fig)
 
 
 @solara.component
@@ -204,7 +254,6 @@ def Dashboard(scenario: str | Path | Scenario, n_seeds: int = DEFAULT_SEEDS, mas
             set_saved(f"could not write {out}: {exc}")
 
     key = repr(sorted(changes.items()))
-    summary = solara.use_memo(lambda: model.summary(changes), [key])
     solara.Title(f"negsim: {model.base.id}")
     with solara.Columns([1, 2]):
         with solara.Column():
@@ -213,8 +262,7 @@ def Dashboard(scenario: str | Path | Scenario, n_seeds: int = DEFAULT_SEEDS, mas
             solara.Markdown(f"# {model.base.id}")
             if error:
                 solara.Error(error)
-            with solara.Card("Runs"):
-                Results(summary)
+            Runs(model, changes, key)
             Analysis(model, changes, key)
             Curve(model, changes, key)
             with solara.Card("Changes from the scenario as shipped"):

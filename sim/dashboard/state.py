@@ -18,8 +18,9 @@ Every method takes ``changes`` and leaves it unchanged; :meth:`DashboardModel.se
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter, OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,26 +128,32 @@ class DashboardModel:
         self._scenarios: OrderedDict[str, Scenario] = OrderedDict()
         self._summaries: OrderedDict[tuple[str, int, int], Summary] = OrderedDict()
         self._analyses: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._curves: OrderedDict[tuple[str, str, tuple[Any, ...], int], pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()  # the dashboard computes in background threads: one cache writer at a time
 
     @classmethod
     def load(cls, path: str | Path, **kw: Any) -> DashboardModel:
         return cls(load_scenario(path), **kw)
 
-    @staticmethod
-    def _remember(cache: OrderedDict, key: Any, value: Any) -> Any:
-        cache[key] = value
-        while len(cache) > CACHE:
-            cache.popitem(last=False)
+    def _cached(self, cache: OrderedDict, key: Any, compute: Callable[[], Any]) -> Any:
+        """``cache[key]``, computed (outside the lock: two threads may both compute it, never corrupt it) if absent;
+        the least recently used of more than :data:`CACHE` entries is dropped."""
+        with self._lock:
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]
+        value = compute()
+        with self._lock:
+            cache[key] = value
+            while len(cache) > CACHE:
+                cache.popitem(last=False)
         return value
 
     # -- changes ---------------------------------------------------------------------------------------------
     def scenario(self, changes: Changes) -> Scenario:
         """The shipped scenario with ``changes`` applied (validated; a UsageError names a bad path or value)."""
-        key = _key(changes)
-        if key in self._scenarios:
-            self._scenarios.move_to_end(key)
-            return self._scenarios[key]
-        return self._remember(self._scenarios, key, tweak(self.base, dict(changes)) if changes else self.base)
+        make = (lambda: tweak(self.base, dict(changes))) if changes else (lambda: self.base)
+        return self._cached(self._scenarios, _key(changes), make)
 
     def set(self, changes: Changes, path: str, value: Any) -> dict[str, Any]:
         """``changes`` with ``path`` set to ``value`` (dropped when that is the shipped value); checked first."""
@@ -183,20 +190,20 @@ class DashboardModel:
 
     def summary(self, changes: Changes, n: int | None = None) -> Summary:
         key = (_key(changes), n or self.n_seeds, self.master_seed)
-        if key in self._summaries:
-            return self._summaries[key]
-        return self._remember(self._summaries, key, summarise(self.outcomes(changes, n)))
+        return self._cached(self._summaries, key, lambda: summarise(self.outcomes(changes, n)))
 
     def analysis(self, changes: Changes) -> dict[str, Any]:
         """:func:`sim.analysis.bargaining.analyze` of the tweaked scenario (cached)."""
-        key = _key(changes)
-        if key in self._analyses:
-            return self._analyses[key]
-        return self._remember(self._analyses, key, analyze(self.scenario(changes)))
+        return self._cached(self._analyses, _key(changes), lambda: analyze(self.scenario(changes)))
 
     def curve(self, changes: Changes, path: str, values: Sequence[Any], n: int | None = None) -> pd.DataFrame:
         """A small in-process sweep: one row per run (:meth:`Outcome.to_row` plus a ``path`` column) at each value
-        of ``path`` on top of ``changes``; ``sim.plots.sweep.acceptance(df, path)`` draws it."""
+        of ``path`` on top of ``changes``; ``sim.plots.sweep.acceptance(df, path)`` draws it. Cached by the changes,
+        the path, the values and ``n``: another panel's change does not recompute it."""
+        key = (_key(changes), path, tuple(values), n or self.n_seeds)
+        return self._cached(self._curves, key, lambda: self._curve(changes, path, values, n))
+
+    def _curve(self, changes: Changes, path: str, values: Sequence[Any], n: int | None) -> pd.DataFrame:
         rows = []
         for v in values:
             s = self.scenario(self.set(changes, path, v))
