@@ -1,6 +1,6 @@
 # Every target builds its venv itself with a Python >= 3.12 (see scripts/find-python.sh): .venv at the versions of
 # constraints.txt (the lock), .venv-latest (make test-latest) at the newest releases pyproject.toml allows.
-.PHONY: demo test test-fast test-latest lock venv clean-venv
+.PHONY: demo notebooks test test-fast test-latest lock venv clean-venv
 
 PYTEST_ENV = MPLBACKEND=Agg OPENBLAS_NUM_THREADS=1
 # Two pytest workers (pytest-xdist), one per core of the development and CI machines; override with make test JOBS=1.
@@ -14,6 +14,10 @@ demo:  ## install, sweep the shipped default scenario and draw its acceptance cu
 	.venv/bin/negsim plot results/demo --kind acceptance --x actors.RU.reservation.expected_gain \
 	  --by actors.US.deadline.credibility -o results/demo/acceptance.png
 	@echo "figure: results/demo/acceptance.png"
+
+notebooks:  ## install with the dashboard and Jupyter, and open JupyterLab on notebooks/ (docs/dashboard.md)
+	@scripts/venv.sh dev,dashboard,notebooks
+	.venv/bin/jupyter lab notebooks
 
 test:  ## install with the dev tools; lint, type-check and run every test (slow ones too) with coverage
 	@scripts/venv.sh dev

@@ -27,6 +27,8 @@ def test_notebook_executes(path, monkeypatch):
     # No browser: the notebooks skip their ipywidgets sliders (with nbclient on Python 3.13 a kernel that created
     # widgets never finishes shutting down) and draw one plain figure instead.
     monkeypatch.setenv("NEGSIM_HEADLESS", "1")
+    # the kernel is another process: it imports this checkout's sim, not whichever one the venv was installed from
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
         nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}

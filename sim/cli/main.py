@@ -132,6 +132,15 @@ def _plot_args(command: argparse.ArgumentParser) -> None:
     command.add_argument("-o", "--output", metavar="FILE")
 
 
+def _dashboard_args(command: argparse.ArgumentParser) -> None:
+    """The scenario, where to serve it (loopback by default) and how many runs each change re-plays."""
+    command.add_argument("file", metavar="FILE")
+    command.add_argument("--port", type=int, default=8765)
+    command.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1: this machine only")
+    command.add_argument("--seeds", type=int, default=100, help="runs per change (default 100: P(deal) to about ±0.1)")
+    command.add_argument("--master-seed", type=int, default=0)
+
+
 COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...] = (
     ("validate", "check scenario files; print every error as FILE:LINE:COL: path: message", _validate_args),
     ("show", "print a scenario's actors x clauses (saliences, red lines, reservation values)", _show_args),
@@ -143,6 +152,7 @@ COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...]
     ("plot", "draw a figure from a sweep or run folder (PNG, SVG or PDF by the file's suffix)", _plot_args),
     ("sensitivity", "Sobol or Morris indices: which uncertain numbers drive the outcome", sensitivity.add_arguments),
     ("discover", "PRIM: the boxes of parameter space where a deal is likely", discover.add_arguments),
+    ("dashboard", "serve the live dashboard of a scenario as a web page (docs/dashboard.md)", _dashboard_args),
 )
 """Each subcommand: its name, its help (also its description) and the function adding its arguments."""
 
