@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from argparse import Namespace
 
-from sim.cli.main import load_with_sets
+from sim.cli.common import load_with_sets
 from sim.errors import UsageError
 
 
