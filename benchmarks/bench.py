@@ -227,7 +227,7 @@ def section_w1(quick: bool) -> None:
 
     def paired(name: str) -> float:
         """Median over seeds of (other / negsim) on the same W1 domain: seeds differ in length, so pair them."""
-        return float(np.median([o / n for o, n in zip(times[name], times["negsim"])]))
+        return float(np.median([o / n for o, n in zip(times[name], times["negsim"], strict=True)]))
 
     naive_x = paired("naive")
     row(

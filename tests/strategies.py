@@ -57,7 +57,7 @@ def _subset(draw: st.DrawFn, items: list[Any], min_size: int = 0, max_size: int 
 def _values(draw: st.DrawFn, options: list[str]) -> dict[str, float] | list[float]:
     """Option values of one clause, as a mapping or (shorthand) a list in option order."""
     vals = [draw(unit) for _ in options]
-    return vals if draw(st.booleans()) else dict(zip(options, vals))
+    return vals if draw(st.booleans()) else dict(zip(options, vals, strict=True))
 
 
 def _red_line(draw: st.DrawFn, options: list[str]) -> Any:

@@ -64,8 +64,8 @@ def test_trace_aspirations_are_curves_aspiration_exactly(paris2025, beta):
     s = _scenario(paris2025, beta, 10, 0.25)
     s = tweak(s, {"protocol.agenda": "single_package"})
     model = NegotiationModel(s, seed=2, trace=False)
-    beta_by_actor = dict(zip(model.compiled.actors, model.compiled.beta))
-    u_max = dict(zip(model.compiled.actors, model.compiled.u_max))
+    beta_by_actor = dict(zip(model.compiled.actors, model.compiled.beta, strict=True))
+    u_max = dict(zip(model.compiled.actors, model.compiled.u_max, strict=True))
     tr = run(s, seed=2).trace
     assert len(tr) > len(beta_by_actor)  # more than one round
     for row in tr.itertuples():

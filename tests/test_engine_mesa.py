@@ -61,7 +61,7 @@ def test_batch_run_gives_sim_runs_outcomes(paris2025):
     assert [r["seed"] for r in rows] == seeds
     outcomes = [run(paris2025, seed=s, **SINGLE).outcome for s in seeds]
     assert len({o.round for o in outcomes}) > 1  # the seeds matter, so the comparison below says something
-    for row, out in zip(rows, outcomes):
+    for row, out in zip(rows, outcomes, strict=True):
         got = {k: row[k] for k in ("deal", "reason", "round", "rounds_played", "package")}
         assert got == {k: getattr(out, k) for k in got}
 

@@ -195,7 +195,7 @@ def rename_document(doc: dict[str, Any], r: Renaming) -> dict[str, Any]:
 
 def _injective(draw: st.DrawFn, old: list[str], pool: tuple[str, ...], taken: set[str] = frozenset()) -> dict:
     fresh = [n for n in draw(st.permutations([n for n in pool if n not in taken])) if n not in taken]
-    return dict(zip(old, fresh[: len(old)]))
+    return dict(zip(old, fresh[: len(old)], strict=True))
 
 
 @st.composite
@@ -256,7 +256,7 @@ def _close(x: Any, y: Any) -> bool:
     if isinstance(x, dict) and isinstance(y, dict):
         return x.keys() == y.keys() and all(_close(x[k], y[k]) for k in x)
     if isinstance(x, list) and isinstance(y, list):
-        return len(x) == len(y) and all(_close(u, v) for u, v in zip(x, y))
+        return len(x) == len(y) and all(_close(u, v) for u, v in zip(x, y, strict=True))
     return x == y
 
 
@@ -304,7 +304,7 @@ def test_renaming_changes_no_outcome(pair):
     t = scenario_from_document(rename_document(doc, r))
     assert list(t.actors) == [r.a(a) for a in s.actors]
     back = r.inverse()
-    for o, p in zip(outcomes(s), outcomes(t)):
+    for o, p in zip(outcomes(s), outcomes(t), strict=True):
         assert canonical(o) == canonical(p, back)  # exact: the same arithmetic in the same order
 
 
@@ -368,7 +368,7 @@ def test_reordering_yaml_keys_changes_no_outcome(tmp_path_factory, doc, rnd, eve
     t = via_yaml(shuffle_keys(doc, rnd, frozenset() if everything else ORDERED), tmp)
     if not everything:
         assert list(t.actors) == list(s.actors) and list(t.clauses) == list(s.clauses)
-    for o, p in zip(outcomes(s), outcomes(t)):
+    for o, p in zip(outcomes(s), outcomes(t), strict=True):
         if everything:
             same_outcome(canonical(o), canonical(p), s, order_free=("blocking_clause",))
         else:
@@ -386,7 +386,7 @@ def test_scaling_one_actors_saliences_changes_nothing(doc, data):
     sal = s.actors[actor].salience or {}
     t = tweak(s, {f"actors.{actor}.salience.{c}": w * k for c, w in sal.items()})
     assert t.actors[actor].salience == pytest.approx({c: w * k for c, w in sal.items()})
-    for o, p in zip(outcomes(s), outcomes(t)):
+    for o, p in zip(outcomes(s), outcomes(t), strict=True):
         same_outcome(canonical(o), canonical(p))
 
 
@@ -440,7 +440,7 @@ def test_an_indifferent_clause_changes_nothing(case):
     doc, spec = case
     s = scenario_from_document(doc)
     t = scenario_from_document(with_indifferent_clause(doc, spec["options"], spec["options"][-1], spec["values"], {}))
-    for o, p in zip(outcomes(s), outcomes(t)):
+    for o, p in zip(outcomes(s), outcomes(t), strict=True):
         q = canonical(p)
         for key in ("package", "last_offer"):
             if q[key] is not None:
@@ -458,7 +458,7 @@ def test_a_weighted_indifferent_clause_is_never_decisive(case):
     opts = spec["options"]
     first = scenario_from_document(with_indifferent_clause(doc, opts, opts[0], spec["values"], spec["salience"]))
     last = scenario_from_document(with_indifferent_clause(doc, opts, opts[-1], spec["values"], spec["salience"]))
-    for o, p in zip(outcomes(first), outcomes(last)):
+    for o, p in zip(outcomes(first), outcomes(last), strict=True):
         x, y = canonical(o), canonical(p)
         for key in ("package", "last_offer"):
             for z in (x, y):
@@ -572,7 +572,7 @@ def shipped_renaming(s: Any) -> Renaming:
     names = list(s.actors)
     actors[names[0]], actors[names[1]] = names[1], names[0]
     clauses = {c: f"clause_{k}" for k, c in enumerate(s.clauses)}
-    options = {c: dict(zip(spec.options, reversed(spec.options))) for c, spec in s.clauses.items()}
+    options = {c: dict(zip(spec.options, reversed(spec.options), strict=True)) for c, spec in s.clauses.items()}
     return Renaming(actors, clauses, options, frozenset(s.groups))
 
 
@@ -593,7 +593,7 @@ def test_shipped_scenario_saliences_scaled(paris_package):
     for actor, k in (("RU", 3.0), ("UA", 0.25), ("HU", 40.0)):
         sal = s.actors[actor].salience or {}
         t = tweak(s, {f"actors.{actor}.salience.{c}": w * k for c, w in sal.items()})
-        for o, p in zip(outcomes(s, (0, 3)), outcomes(t, (0, 3))):
+        for o, p in zip(outcomes(s, (0, 3)), outcomes(t, (0, 3)), strict=True):
             same_outcome(canonical(o), canonical(p))
 
 
@@ -604,7 +604,7 @@ def test_shipped_scenario_with_an_indifferent_clause(paris_package):
         s.document(), ["a", "b", "c"], "c", {n: 0.1 * (k % 10) for k, n in enumerate(names)}, {}
     )
     t = scenario_from_document(doc)
-    for o, p in zip(outcomes(s, (0, 3)), outcomes(t, (0, 3))):
+    for o, p in zip(outcomes(s, (0, 3)), outcomes(t, (0, 3)), strict=True):
         q = canonical(p)
         for key in ("package", "last_offer"):
             if q[key] is not None:

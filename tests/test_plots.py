@@ -206,7 +206,7 @@ def trace_table() -> pd.DataFrame:
     rows = []
     for r in range(4):
         stage = "ceasefire" if r < 2 else "settlement"
-        for a, u in zip(ACTORS, (0.6, 0.5, 0.3 + 0.1 * r)):
+        for a, u in zip(ACTORS, (0.6, 0.5, 0.3 + 0.1 * r), strict=True):
             vote = "veto" if (a == "RU" and r == 0) else ("accept" if u >= 0.5 else "reject")
             rows.append(
                 {"round": r, "stage": stage, "proposer": "US", "actor": a, "utility": u, "aspiration": 0.9 - 0.1 * r,

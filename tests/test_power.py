@@ -273,7 +273,7 @@ def test_approvers_show_the_hold_out(paris2025):
 def test_rule_games_match_the_searches_qmv(paris2026):
     """The QMV game of a rule wins exactly where enumeration's test (members and population shares) passes."""
     cp = compile_scenario(paris2026)
-    for name, rule in zip(rule_names(cp), cp.rules):
+    for name, rule in zip(rule_names(cp), cp.rules, strict=True):
         game = rule_game(rule)
         if rule.kind != "qmv" or game is None:
             continue

@@ -19,7 +19,7 @@ from sim.errors import UsageError
 )
 def test_reservation_values_match_report(request, fixture, expected):
     cp = compile_scenario(request.getfixturevalue(fixture))
-    r0 = dict(zip(cp.actors, cp.reservation(0)))
+    r0 = dict(zip(cp.actors, cp.reservation(0), strict=True))
     for actor, value in expected.items():
         assert r0[actor] == pytest.approx(value, abs=5e-4), actor
 

@@ -423,7 +423,7 @@ def test_cli_validate_good_files_one_summary_line_each():
     assert r.returncode == 0, r.stderr
     out = r.stdout.splitlines()
     assert len(out) == len(files) and r.stderr == ""
-    for f, ln in zip(files, out):
+    for f, ln in zip(files, out, strict=True):
         assert ln.startswith(f"{f}: ok: ") and "actors" in ln and "packages" in ln
 
 

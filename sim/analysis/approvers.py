@@ -62,7 +62,7 @@ def _power_entry(cp: Compiled, name: str, rule: Rule) -> dict[str, Any]:
         "rule": name,
         "clause": cp.clauses[rule.clause],
         "type": rule.kind,
-        "triggered_by": [o for o, t in zip(cp.options[rule.clause], rule.trigger) if t],
+        "triggered_by": [o for o, t in zip(cp.options[rule.clause], rule.trigger, strict=True) if t],
         "voters": voters,
     }
     game = rule_game(rule)
@@ -73,8 +73,8 @@ def _power_entry(cp: Compiled, name: str, rule: Rule) -> dict[str, Any]:
         entry.update(
             member_share=rule.member_share,
             population_share=rule.population_share,
-            members=dict(zip(voters, (float(m) for m in rule.members))),
-            population=dict(zip(voters, (float(p) for p in rule.population))),
+            members=dict(zip(voters, (float(m) for m in rule.members), strict=True)),
+            population=dict(zip(voters, (float(p) for p in rule.population), strict=True)),
         )
     try:
         pw = indices(game)
@@ -82,11 +82,11 @@ def _power_entry(cp: Compiled, name: str, rule: Rule) -> dict[str, Any]:
         entry.update(banzhaf=None, banzhaf_raw=None, shapley_shubik=None, veto_players=None, error=str(e))
         return entry
     entry.update(
-        banzhaf={v: (None if np.isnan(b) else _r(b)) for v, b in zip(voters, pw.banzhaf)},
-        banzhaf_raw={v: _r(b) for v, b in zip(voters, pw.banzhaf_raw)},
-        shapley_shubik={v: _r(s) for v, s in zip(voters, pw.shapley_shubik)},
-        veto_players=[v for v, x in zip(voters, pw.veto) if x],
-        dummies=[v for v, x in zip(voters, pw.dummy) if x],
+        banzhaf={v: (None if np.isnan(b) else _r(b)) for v, b in zip(voters, pw.banzhaf, strict=True)},
+        banzhaf_raw={v: _r(b) for v, b in zip(voters, pw.banzhaf_raw, strict=True)},
+        shapley_shubik={v: _r(s) for v, s in zip(voters, pw.shapley_shubik, strict=True)},
+        veto_players=[v for v, x in zip(voters, pw.veto, strict=True) if x],
+        dummies=[v for v, x in zip(voters, pw.dummy, strict=True) if x],
         method=pw.method,
     )
     return entry
@@ -154,7 +154,7 @@ def power_section(
     are analyze's own; a note is added to ``notes`` for what could not be computed.
     """
     names = rule_names(cp)
-    power = [_power_entry(cp, n, r) for n, r in zip(names, cp.rules)]
+    power = [_power_entry(cp, n, r) for n, r in zip(names, cp.rules, strict=True)]
     veto: dict[str, list[str]] = {a: (["signing"] if cp.signatory[i] else []) for i, a in enumerate(cp.actors)}
     for entry in power:
         for v in entry.get("veto_players") or []:
@@ -166,5 +166,5 @@ def power_section(
         if cp.rules:
             notes.append("approvers: no package satisfies the constraints and approval rules, none to evaluate")
     else:
-        approvers = [_approver_entry(cp, n, r, pkg, R, best, worst) for n, r in zip(names, cp.rules)]
+        approvers = [_approver_entry(cp, n, r, pkg, R, best, worst) for n, r in zip(names, cp.rules, strict=True)]
     return {"power": power, "veto_players": veto, "approvers": approvers}

@@ -101,7 +101,7 @@ def nash_package(cp: Compiled, R: np.ndarray, max_iter: int = 60):
             best_pkg, best_val = pkg, true
         if bound - best_val <= 1e-9:
             break
-        for i, g in zip(sig, gains):
+        for i, g in zip(sig, gains, strict=True):
             points[i].add(float(max(g, 1e-9)))
     return best_pkg, best_val
 
@@ -200,7 +200,7 @@ def _pareto(cp, R, sig, grid, desc) -> list[dict[str, Any]]:
         if sum(combo) != grid or len(sig) > 4:
             continue
         w = np.zeros(cp.n_actors)
-        for i, c in zip(sig, combo):
+        for i, c in zip(sig, combo, strict=True):
             w[i] = c / grid + 1e-3
         pkg = _best(cp, R, w)
         if pkg is not None:

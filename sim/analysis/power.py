@@ -186,8 +186,8 @@ def _dp_swings(game: Game) -> tuple[IntA, BoolA]:
     c[(0,) * len(shape)] = 1
 
     def shift(j: int) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
-        src = tuple(slice(0, int(t) + 1 - int(x)) for t, x in zip(tot, w[:, j]))
-        dst = tuple(slice(int(x), int(t) + 1) for t, x in zip(tot, w[:, j]))
+        src = tuple(slice(0, int(t) + 1 - int(x)) for t, x in zip(tot, w[:, j], strict=True))
+        dst = tuple(slice(int(x), int(t) + 1) for t, x in zip(tot, w[:, j], strict=True))
         return src, dst
 
     for j in range(n):  # multiply the generating function by (1 + x^{w_j} y)

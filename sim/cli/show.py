@@ -38,8 +38,8 @@ def table(s) -> str:
         ("R(0)", [f"{v:.3f}" for v in cp.reservation(0)]),
         ("best U", [f"{v:.3f}" for v in cp.u_max]),
         ("concession β", ["SPE" if v != v else f"{v:g}" for v in cp.beta]),
-        ("acceptance", [f"λ={lam:g}" if lg else "thresh" for lg, lam in zip(cp.logit, cp.lam)]),
-        ("deadline", [f"r{r}@{c:g}" if r >= 0 else "" for r, c in zip(cp.deadline_round, cp.credibility)]),
+        ("acceptance", [f"λ={lam:g}" if lg else "thresh" for lg, lam in zip(cp.logit, cp.lam, strict=True)]),
+        ("deadline", [f"r{r}@{c:g}" if r >= 0 else "" for r, c in zip(cp.deadline_round, cp.credibility, strict=True)]),
     ]
     for label, vals in rows:
         lines.append(label.ljust(width) + "".join(v.rjust(col) for v in vals))

@@ -154,7 +154,7 @@ class NegotiationModel(mesa.Model):
         shocks = self.prepared.scenario.shocks
         draws = self._draws.random(len(shocks)) if shocks else ()
         new = []
-        for sh, d in zip(shocks, draws):
+        for sh, d in zip(shocks, draws, strict=True):
             if sh.id in self.fired:
                 continue
             if (sh.round == t and d < sh.p) or (sh.p_per_round is not None and d < sh.p_per_round):
@@ -229,7 +229,7 @@ class NegotiationModel(mesa.Model):
             if trig[r] and rule.kind != "ratification":
                 required[rule.voters] = True
         draws = self._draws.random(compiled.n_actors)
-        votes, p_accept = zip(*self.agents.map("vote", utility, aspiration, veto, draws))
+        votes, p_accept = zip(*self.agents.map("vote", utility, aspiration, veto, draws), strict=True)
         return Ballot(package, proposer, free, final, utility, trig, required, votes, p_accept)
 
     def _learn(self, ballot: Ballot, aspiration: np.ndarray) -> None:

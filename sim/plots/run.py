@@ -179,7 +179,7 @@ def _events_by_round(tr: pd.DataFrame) -> dict[int, list[str]]:
     if "events" not in tr:
         return {}
     out: dict[int, list[str]] = {}
-    for r, cell in zip(tr["round"], tr["events"]):
+    for r, cell in zip(tr["round"], tr["events"], strict=True):
         for e in split_events(cell):
             names = out.setdefault(int(r), [])
             if e not in names:
@@ -319,6 +319,6 @@ def _space_frame(ax: Axes, a: str, b: str, title: str) -> None:
     ax.set_title(title, fontsize="medium")
     ax.set_aspect("equal")
     leg = ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
-    for h, item in zip(leg.legend_handles, leg.get_texts()):
+    for h, item in zip(leg.legend_handles, leg.get_texts(), strict=True):
         if item.get_text() == "packages" or item.get_text().startswith("vetoed"):
             h.set_sizes([20.0])  # type: ignore[union-attr]

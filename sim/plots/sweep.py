@@ -162,7 +162,7 @@ def acceptance(
     groups = [(None, table)] if by is None else list(table.groupby(by, sort=True))
     colors = ["black"] if by is None else _level_colors(len(groups))
     order = sorted(table[x].unique(), key=str) if not _is_numeric(table[x]) else None
-    for (level, t), color in zip(groups, colors):
+    for (level, t), color in zip(groups, colors, strict=True):
         xs = _positions(t[x], ax, order)
         label = "P(deal), 95% Wilson interval" if by is None else f"{_fmt(level)}"
         ax.fill_between(xs, t["lo"], t["hi"], color=color, alpha=0.15, linewidth=0)
@@ -231,7 +231,7 @@ def rounds(
     table = deals_by_round(df, x)
     groups = list(table.groupby("level", sort=True))
     band_alpha = 0.12 if len(groups) <= 3 else 0.3 / len(groups)  # overlapping bands must not stack to a block
-    for (level, t), color in zip(groups, _level_colors(len(groups))):
+    for (level, t), color in zip(groups, _level_colors(len(groups)), strict=True):
         ax.fill_between(t["round"], t["lo"], t["hi"], step="post", color=color, alpha=band_alpha, linewidth=0)
         ax.step(t["round"], t["p"], where="post", color=color, lw=2, label=_fmt(level))
     ax.set_ylim(-0.03, 1.03)
@@ -316,7 +316,7 @@ def blocking(df: pd.DataFrame, ax: Axes | None = None, title: str | None = None)
             ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize="small", color=color)
     ax.set_xticks(range(table.shape[1]), list(table.columns), rotation=35, ha="right")
     ax.set_yticks(range(table.shape[0]), [f"{a} ({table.loc[a].sum():.0%})" for a in table.index])
-    for label, a in zip(ax.get_yticklabels(), table.index):
+    for label, a in zip(ax.get_yticklabels(), table.index, strict=True):
         label.set_color(actor_color(str(a)))
     ax.set_xlabel("clause that cost the actor most in the last offer")
     ax.set_ylabel("actor (share of runs it blocked)")

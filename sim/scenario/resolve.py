@@ -68,7 +68,7 @@ def _normalise_fields(
                         )
                     )
                     continue
-                utils[cid] = dict(zip(opts, vals))
+                utils[cid] = dict(zip(opts, vals, strict=True))
                 for k, o in enumerate(opts):  # errors in a value point at its item of the list
                     moved[(*where, "utilities", cid, o)] = (*where, "utilities", cid, k)
     reds = fields.get("red_lines")

@@ -159,7 +159,7 @@ class PackageModel:
         """Terms of scale · U_i (unclipped)."""
         row = self._u[i]
         nonzero = np.flatnonzero(row)
-        return dict(zip(nonzero.tolist(), (scale * row[nonzero]).tolist()))
+        return dict(zip(nonzero.tolist(), (scale * row[nonzero]).tolist(), strict=True))
 
     def utility_matrix(self) -> FloatA:
         """(A, n) the utility coefficients over every variable so far (zero beyond x and y)."""

@@ -119,10 +119,10 @@ class Design:
         if not 0 <= i < self.n_points:
             raise IndexError(i)
         if self.recorded is not None:
-            return dict(zip(self.paths, self.recorded[i]))
+            return dict(zip(self.paths, self.recorded[i], strict=True))
         if self.kind == "grid":
             out: dict[str, Any] = {}
-            for p, size in zip(reversed(self.params), reversed(self.shape)):
+            for p, size in zip(reversed(self.params), reversed(self.shape), strict=True):
                 i, k = divmod(i, size)
                 out[p.path] = p.grid_values()[k]
             return {p.path: out[p.path] for p in self.params}

@@ -134,7 +134,7 @@ def plan_sweep(
     for p in d.params:  # every value of every parameter validates (a clear error now, not later)
         if p.dist is not None:  # its support must lie in the field's range (infinite: the values drawn must)
             drawn = [pt[p.path] for pt in d.points()]
-            ends = [v if math.isfinite(v) else f(drawn) for v, f in zip(p.support, (min, max))]
+            ends = [v if math.isfinite(v) else f(drawn) for v, f in zip(p.support, (min, max), strict=True)]
             for end in ends:
                 try:
                     tweak(scenario, {p.path: p._cast(end)})

@@ -171,7 +171,7 @@ def sensitivity(
     x = unit_sample(method, len(specs), samples, master_seed)
     cols = [p.scale(x[:, j]) for j, p in enumerate(specs)]
     kind = "saltelli" if method == "sobol" else "morris"  # recorded points: the kind only labels them
-    design = Design(specs, kind, len(x), master_seed, recorded=tuple(zip(*cols)))  # type: ignore[arg-type]
+    design = Design(specs, kind, len(x), master_seed, recorded=tuple(zip(*cols, strict=True)))  # type: ignore[arg-type]
     folder = Path(out) if out is not None else Path("results") / R.new_id(scenario.id)
     res = sweep(scenario, None, seeds, design, master_seed=master_seed, workers=workers, executor=executor,
                 scheduler=scheduler, out=folder, overwrite=overwrite, quiet=quiet, _prepare=_prepare,

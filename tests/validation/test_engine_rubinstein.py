@@ -86,7 +86,7 @@ def test_round_zero_offer_is_the_responders_continuation_value():
     tr = r.trace
     assert r.outcome.deal and r.outcome.round == 0 and r.outcome.package == {"share": "s092"}
     assert len(tr) == 2 and set(tr["vote"]) == {"accept"}
-    asp = dict(zip(tr["actor"], tr["aspiration"]))
+    asp = dict(zip(tr["actor"], tr["aspiration"], strict=True))
     assert asp["P1"] == pytest.approx(0.92, abs=1e-12) and asp["P2"] == pytest.approx(0.08, abs=1e-12)
 
 

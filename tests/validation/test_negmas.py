@@ -72,7 +72,7 @@ def negmas_ufuns(cp: Compiled, reserved: bool = True):
     from negmas.preferences.value_fun import TableFun
 
     assert not cp.hard.any() and not cp.penalty.any() and not cp.interactions
-    os_ = make_os([make_issue(list(opts), name=c) for c, opts in zip(cp.clauses, cp.options)])
+    os_ = make_os([make_issue(list(opts), name=c) for c, opts in zip(cp.clauses, cp.options, strict=True)])
     R = cp.reservation(0)
     ufuns = []
     for i in range(cp.n_actors):
