@@ -1,5 +1,9 @@
 import sys
 
-from sim.cli.main import main
+try:
+    from sim.cli.main import main
+except KeyboardInterrupt:  # Ctrl-C while negsim starts: one line, as later (sim.cli.main)
+    print("negsim: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())

@@ -72,9 +72,10 @@ def main(args: argparse.Namespace) -> int:
         print(exc.result)
         print(f"negsim: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        if (folder / "metadata.json").exists():
-            print(f"negsim: interrupted; continue with: negsim sweep --resume {folder}", file=sys.stderr)
-        raise
+    except KeyboardInterrupt:  # one line: finished parts were kept (resume), or nothing was
+        kept = (folder / "metadata.json").is_file()
+        print(f"negsim: interrupted; {f'resume with negsim sweep --resume {folder}' if kept else 'nothing was saved'}",
+              file=sys.stderr)  # fmt: skip
+        return 130
     print(result)
     return 0

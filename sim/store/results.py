@@ -33,6 +33,7 @@ import numpy as np
 from sim import __version__
 from sim.errors import UsageError
 from sim.scenario.loader import scenario_from_document
+from sim.store import validate as V
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -169,7 +170,17 @@ def new_id(prefix: str) -> str:
 
 
 def _has_content(path: Path) -> bool:
-    return path.is_dir() and any(p.name != ".lock" for p in path.iterdir())
+    """Anything but the lock, temporaries and an empty ``parts`` (what a sweep stopped before its metadata.json
+    was written leaves, e.g. SIGKILL: not a reason to refuse the folder)."""
+    if not path.is_dir():
+        return False
+    for p in path.iterdir():
+        if p.name == ".lock" or (p.name.startswith(".") and ".tmp-" in p.name):
+            continue
+        if p.name == "parts" and p.is_dir() and not p.is_symlink() and not any(p.iterdir()):
+            continue
+        return True
+    return False
 
 
 def refuse_existing(out: Path, overwrite: bool, what: str = "results folder") -> None:
@@ -347,13 +358,8 @@ def abandon_sweep(folder: Path, meta: dict[str, Any], exc: BaseException, fresh:
 
 
 def read_sweep_metadata(folder: str | Path) -> dict[str, Any]:
-    path = Path(folder) / "metadata.json"
-    if not path.is_file():
-        raise UsageError(f"{folder} is not a sweep folder: it has no metadata.json")
-    meta = read_json(path)
-    if meta.get("kind") != "sweep":
-        raise UsageError(f"{folder} is not a sweep folder (its metadata.json describes a {meta.get('kind')})")
-    return meta
+    """The checked metadata of a sweep folder (:func:`sim.store.validate.sweep_metadata`)."""
+    return V.sweep_metadata(folder)
 
 
 def load_sweep(folder: str | Path) -> pd.DataFrame:
@@ -369,19 +375,18 @@ def load_sweep(folder: str | Path) -> pd.DataFrame:
     # lazy: pandas and pyarrow cost ~0.4 s to import; negsim run --no-save and negsim validate start without them
     import pyarrow as pa
 
-    # lazy: pandas and pyarrow cost ~0.4 s to import; negsim run --no-save and negsim validate start without them
-    import pyarrow.parquet as pq
-
-    meta = read_sweep_metadata(folder)
-    parts = existing_parts(Path(folder))
+    meta = V.sweep_metadata(folder)
+    parts = V.sweep_parts(folder, meta)
     if parts:
         # one Arrow table first: a column that is all null in one part (or missing from a part of runs that
         # raised) takes its type from the others, so the table does not depend on how runs were chunked
-        table = pa.concat_tables([pq.read_table(parts[k]) for k in sorted(parts)], promote_options="permissive")
+        table = pa.concat_tables([V.read_part(Path(folder), parts[k]) for k in sorted(parts)],
+                                 promote_options="permissive")  # fmt: skip
         df = table.to_pandas().sort_values(["point", "replicate"], kind="stable", ignore_index=True)
         df["error"] = df["error"].astype(object).where(df["error"].notna(), None)
     else:
-        df = pd.DataFrame(columns=["point", "replicate", "seed", *meta["design"]["paths"], "error"])
+        paths = meta["design"].get("paths") or [p.get("path") for p in meta["design"]["params"]]
+        df = pd.DataFrame(columns=["point", "replicate", "seed", *paths, "error"])
     n_runs = int(meta["n_runs"])
     df.attrs.update({"sweep_id": meta["sweep_id"], "n_runs": n_runs, "complete": len(df) == n_runs})
     return df

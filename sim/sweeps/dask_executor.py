@@ -10,6 +10,7 @@ dask.distributed is an optional extra, imported only when this executor runs.
 from __future__ import annotations
 
 import logging
+import re
 import types
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -56,7 +57,7 @@ def _distributed() -> types.SimpleNamespace:
 
 def _dask_connect(distributed: types.SimpleNamespace, workers: int, scheduler: str | None) -> tuple[Any, Any]:
     """(client, cluster): without a scheduler, a LocalCluster of ``workers`` one-thread processes on 127.0.0.1
-    without a dashboard; with one, a client of it (cluster None; 20 s to connect, else a usage error)."""
+    without a dashboard; with one, a client of it (cluster None; :data:`CONNECT_TIMEOUT` to connect)."""
     if scheduler is None:
         cluster = distributed.LocalCluster(
             n_workers=workers,
@@ -67,10 +68,35 @@ def _dask_connect(distributed: types.SimpleNamespace, workers: int, scheduler: s
             silence_logs=logging.ERROR,
         )
         return distributed.Client(cluster), cluster
+    return _client(distributed, scheduler), None
+
+
+CONNECT_TIMEOUT = 10.0
+"""Seconds to connect to a ``--scheduler`` before giving up with a usage error."""
+
+ADDRESS = re.compile(r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*):(\d{1,5})")
+
+
+def check_scheduler(scheduler: str) -> None:
+    """Refuse, before any folder exists, a ``--scheduler`` that is not ``[tcp://]HOST:PORT`` (or tls://, ws://,
+    wss://, ucx://), that cannot be reached within :data:`CONNECT_TIMEOUT` seconds, or that is not a Dask
+    scheduler (a service that answers something else made distributed try to allocate 3 EiB)."""
+    m = ADDRESS.fullmatch(scheduler.strip()) if isinstance(scheduler, str) else None
+    if m is None or not 0 < int(m.group(1)) < 65536:
+        raise UsageError(f"--scheduler {scheduler!r}: give a dask scheduler address, tcp://HOST:PORT")
+    _client(_distributed(), scheduler).close()
+
+
+def _client(distributed: types.SimpleNamespace, scheduler: str) -> Any:
+    """A client of the scheduler at ``scheduler``; any failure to connect is a one-line usage error."""
     try:
-        return distributed.Client(scheduler, timeout="20s"), None
-    except OSError as exc:
-        raise UsageError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from None
+        client = distributed.Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s")
+        client.scheduler_info()  # a reply of the scheduler's own, not just an open port
+    except (Exception, MemoryError) as exc:  # OSError, TimeoutError, garbage decoded as a frame length...
+        why = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise UsageError(f"--scheduler {scheduler}: no dask scheduler answered there within {CONNECT_TIMEOUT:g} s "
+                         f"({type(exc).__name__}{': ' + why if why else ''})") from None  # fmt: skip
+    return client
 
 
 def _dask_results[Task](

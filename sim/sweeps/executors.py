@@ -37,6 +37,8 @@ from sim.engine.runner import prepare
 from sim.errors import UsageError
 from sim.scenario.edit import tweak
 from sim.sweeps.dask_executor import run_dask
+from sim.sweeps.forkserver_init import MARK
+from sim.sweeps.lifeline import die_with
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -60,11 +62,14 @@ __all__ = [
 ]
 
 
-def init_worker() -> None:
-    """Run first in each worker process: one BLAS thread, and Ctrl-C is left to the parent to handle."""
+def init_worker(parent: int | None = None) -> None:
+    """Run first in each worker process: one BLAS thread, Ctrl-C is left to the parent to handle, and the worker
+    ends when the sweep's process ``parent`` does (:func:`die_with`)."""
     for var in THREAD_VARS:
         os.environ[var] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        die_with(parent)
 
 
 GUARD = (
@@ -183,7 +188,9 @@ class _ProcessRun[Task]:
         self.exhausted = False
 
     def new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=self.ctx, initializer=init_worker)
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=self.ctx, initializer=init_worker, initargs=(os.getpid(),)
+        )
 
     def submit(self) -> list[Task]:
         """A suspect alone when nothing runs; else, while no suspect waits, fresh tasks up to the in-flight limit.
@@ -237,7 +244,15 @@ class _ProcessRun[Task]:
         self.suspects.extend(broken)
 
 
-PRELOAD = ("sim.sweeps.executors", "sim.engine.runner", "sim.engine.model", "sim.scenario.paths", "pyarrow", "pandas")
+PRELOAD = (
+    "sim.sweeps.forkserver_init",  # first: Ctrl-C is ignored during the rest
+    "sim.sweeps.executors",
+    "sim.engine.runner",
+    "sim.engine.model",
+    "sim.scenario.paths",
+    "pyarrow",
+    "pandas",
+)
 
 
 def _context() -> Any:
@@ -248,8 +263,8 @@ def _context() -> Any:
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(list(PRELOAD))
-    saved = {v: os.environ.get(v) for v in THREAD_VARS}
-    os.environ.update(dict.fromkeys(THREAD_VARS, "1"))
+    saved = {v: os.environ.get(v) for v in (*THREAD_VARS, MARK)}
+    os.environ.update(dict.fromkeys(THREAD_VARS, "1") | {MARK: "1"})  # MARK: sim.sweeps.forkserver_init
     try:
         fs.ensure_running()  # the server and every worker it forks inherit these variables
     finally:
@@ -264,6 +279,8 @@ def _context() -> Any:
 def _terminate(pool: Any) -> None:
     """Stop a pool now: cancel what has not started and end its processes (on Ctrl-C or a dead worker)."""
     procs = list((getattr(pool, "_processes", None) or {}).values())
+    queue = getattr(pool, "_call_queue", None)  # a worker started but not yet registered (Ctrl-C in submit)
+    procs += [c for c in multiprocessing.active_children() if c not in procs and queue in getattr(c, "_args", ())]
     pool.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         if p.is_alive():

@@ -24,6 +24,8 @@ from tqdm import tqdm
 from sim.errors import SweepFailed, UsageError
 from sim.scenario.loader import load_scenario
 from sim.store import results as R
+from sim.store import validate as V
+from sim.sweeps.dask_executor import check_scheduler
 from sim.sweeps.designs import Design, design_from_metadata
 from sim.sweeps.executors import Chunk, check_main_guard, lost_chunk, run_chunk, run_dask, run_processes, run_serial
 from sim.sweeps.plan import SEED_RULE, Plan, plan_sweep
@@ -105,10 +107,14 @@ def sweep(
     R.refuse_existing(folder, overwrite)
     existed = folder.exists()
     with R.FolderLock(folder):
-        R.clear_folder(folder)  # empty, or replaced with --overwrite (checked above)
-        (folder / "parts").mkdir()
         meta = plan.metadata()
-        R.write_json(folder / "metadata.json", meta)
+        try:
+            R.clear_folder(folder)  # empty, or replaced with --overwrite (checked above)
+            (folder / "parts").mkdir()
+            R.write_json(folder / "metadata.json", meta)
+        except BaseException as exc:  # a full disk before the sweep began: leave no folder that blocks a retry
+            R.abandon_sweep(folder, meta, exc, True, not existed)
+            raise
         result = _execute(plan, folder, meta, set(), workers, executor, scheduler, quiet, _prepare, (True, not existed))
     return _checked(result, raise_on_error)
 
@@ -131,18 +137,18 @@ def resume(
     with R.FolderLock(folder):
         meta = R.read_sweep_metadata(folder)  # as it is now that we hold the lock
         scenario = R.scenario_from_metadata(meta)
-        design = design_from_metadata(meta["design"])
+        try:
+            design = design_from_metadata(meta["design"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise UsageError(f"{folder}/metadata.json: its design cannot be rebuilt ({type(exc).__name__}: {exc}); "
+                             "run the sweep again into a new --out") from None  # fmt: skip
         plan = Plan(scenario, design, int(meta["seeds"]["n"]), int(meta["master_seed"]), int(meta["chunk"]),
                     meta["sweep_id"])  # fmt: skip
         if "values" in meta["seeds"] and plan.seeds.tolist() != meta["seeds"]["values"]:
             raise UsageError(f"{folder}: the recorded seeds differ from {SEED_RULE}; cannot resume")
         R.remove_temporaries(folder)
+        done = set(V.sweep_parts(folder, meta))  # each part checked (sim.store.validate): chunks of this sweep
         (folder / "parts").mkdir(exist_ok=True)
-        done = set(R.existing_parts(folder))
-        starts = set(range(0, plan.n_runs, plan.chunk))
-        if not done <= starts:
-            odd = sorted(done - starts)[:3]
-            raise UsageError(f"{folder}/parts has parts that are not chunks of this sweep (first runs {odd})")
         meta |= {"status": "running", "resumed": [*meta.get("resumed", []), R.utc_now()]}
         R.write_json(folder / "metadata.json", meta)
         result = _execute(plan, folder, meta, done, workers, executor, scheduler, quiet, _prepare, None)
@@ -163,6 +169,8 @@ def _check_executor(executor: str, workers: int, scheduler: str | None) -> None:
     if scheduler is not None and executor != "dask":
         raise UsageError("--scheduler is for --executor dask")
     check_main_guard((executor == "process" and workers > 1) or (executor == "dask" and scheduler is None))
+    if scheduler is not None:
+        check_scheduler(scheduler)  # before any folder: its format, then a connection with a bounded timeout
 
 
 def _execute(
@@ -186,7 +194,7 @@ def _execute(
     for start in sorted(done):  # what earlier attempts finished counts in the summary
         path = folder / "parts" / R.part_name(start)
         names = set(pq.read_schema(path).names)  # a part where every run raised has no outcome columns
-        tally.add(pq.read_table(path, columns=[c for c in Tally.COLUMNS if c in names]))
+        tally.add(V.read_part(folder, path, [c for c in Tally.COLUMNS if c in names]))
     tasks: Iterator[Chunk] = (plan.chunk_of(s, prepare) for s in range(0, plan.n_runs, plan.chunk) if s not in done)
     finished = sum(min(plan.chunk, plan.n_runs - s) for s in done)
     bar = tqdm(total=plan.n_runs, initial=finished, unit="run", disable=quiet or not sys.stderr.isatty(),

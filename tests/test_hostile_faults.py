@@ -1,0 +1,310 @@
+"""Hostile faults of sweeps (issue 20): a killed or interrupted ``negsim sweep`` leaves no process and no traceback;
+a damaged results folder is one line naming the file and the fix (sim.store.validate, for --resume, plot and
+load_sweep); a full disk before metadata.json leaves no stuck folder; a bad --scheduler leaves no folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import test_sweep_fakes as fakes
+from conftest import SCENARIOS
+from test_faults import full_disk_after
+
+from sim.cli.main import main
+from sim.errors import SweepFailed, UsageError
+from sim.store.results import existing_parts, load_sweep
+from sim.sweeps import dask_executor
+from sim.sweeps.run import resume, sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+TOY = str(SCENARIOS / "bilateral_toy.yaml")
+BIG = ["--param", "actors.A.discount=0.2:0.9:50", "--seeds", "400", "--workers", "2", "--quiet"]
+
+
+def start(out: Path) -> subprocess.Popen[str]:
+    """``negsim sweep`` of many runs on 2 workers, in its own process group (as a terminal would run it)."""
+    cmd = [sys.executable, "-m", "sim", "sweep", TOY, *BIG, "--out", str(out)]
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # fmt: skip
+
+
+def descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def wait_for(proc: subprocess.Popen[str], cond, timeout: float = 120) -> list[psutil.Process]:
+    """Every descendant seen until ``cond(descendants)`` holds (or the sweep ends)."""
+    seen: dict[int, psutil.Process] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        kids = descendants(proc.pid)
+        seen |= {k.pid: k for k in kids}
+        if cond(kids):
+            break
+        time.sleep(0.02)
+    return list(seen.values())
+
+
+def alive(procs: list[psutil.Process]) -> list[int]:
+    out = []
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def gone_within(procs: list[psutil.Process], seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while alive(procs) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = alive(procs)
+    for pid in left:  # do not leave them to the next test
+        psutil.Process(pid).kill()
+    return left
+
+
+def is_forkserver(p: psutil.Process) -> bool:
+    try:
+        return "forkserver" in " ".join(p.cmdline())
+    except psutil.Error:
+        return False
+
+
+# -- processes die with the sweep ---------------------------------------------------------------------------
+@pytest.mark.slow
+def test_sigkill_of_negsim_alone_leaves_no_process(tmp_path):
+    proc = start(tmp_path / "s")
+    procs = wait_for(proc, lambda kids: len(kids) >= 4)  # resource tracker, forkserver and its 2 workers
+    assert len(procs) >= 4 and proc.poll() is None, "the sweep ended before its workers started"
+    proc.send_signal(signal.SIGKILL)  # the parent only, not its group
+    proc.wait()
+    assert gone_within(procs, 15) == []  # was: all four lived on, reparented to init, ~430 MB
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["forkserver", "workers", "parts"])
+def test_ctrl_c_early_is_one_line_and_exit_130(tmp_path, when):
+    out = tmp_path / "s"
+    cond = {
+        "forkserver": lambda kids: any(is_forkserver(k) for k in kids),  # while it imports its preload modules
+        "workers": lambda kids: len(kids) >= 4,
+        "parts": lambda kids: bool(existing_parts(out)),
+    }[when]
+    proc = start(out)
+    procs = wait_for(proc, cond)
+    assert proc.poll() is None, "the sweep ended before the signal"
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    if existing_parts(out):
+        assert lines[0] == f"negsim: interrupted; resume with negsim sweep --resume {out}"
+    else:
+        assert lines[0].startswith("negsim: interrupted") and not out.exists()
+    assert gone_within(procs, 15) == []
+
+
+# -- a damaged results folder: one line, from sim.store.validate --------------------------------------------
+@pytest.fixture(scope="module")
+def done(tmp_path_factory) -> Path:
+    """A finished sweep of 3 points x 4 seeds in chunks of 4 (3 parts), with fake runs."""
+    from sim.scenario.loader import load_scenario
+
+    out = tmp_path_factory.mktemp("done") / "s"
+    params = {"actors.A.discount": "0.2:0.8:3"}
+    sweep(load_scenario(TOY), params, seeds=4, chunk=4, out=out, quiet=True, _prepare=fakes.fake_prepare)
+    return out
+
+
+def damaged(done: Path, tmp_path: Path, how: str) -> tuple[Path, str]:
+    """A copy of ``done`` damaged ``how``; returns it and the text the one-line error must contain."""
+    s = tmp_path / "s"
+    shutil.copytree(done, s)
+    meta, part = s / "metadata.json", s / "parts" / "part-0000000004.parquet"
+    data = json.loads(meta.read_text())
+    if how == "truncated part":
+        part.write_bytes(part.read_bytes()[:-40])
+    elif how == "empty part":
+        part.write_bytes(b"")
+    elif how == "garbage part":
+        part.write_bytes(os.urandom(3000))
+    elif how == "part is a folder":
+        part.unlink()
+        part.mkdir()
+    elif how == "odd part":
+        shutil.copy(s / "parts" / "part-0000000000.parquet", s / "parts" / "part-0000000002.parquet")
+        part = s / "parts" / "part-0000000002.parquet"
+    elif how == "invalid json":
+        meta.write_text(meta.read_text()[:500])
+    elif how == "empty json":
+        meta.write_text("")
+    elif how == "json list":
+        meta.write_text("[1, 2]")
+    elif how == "missing key":
+        del data["chunk"]
+        meta.write_text(json.dumps(data))
+    elif how == "wrong type":
+        data["n_runs"] = "twelve"
+        meta.write_text(json.dumps(data))
+    elif how == "metadata is a folder":
+        meta.unlink()
+        meta.mkdir()
+    if "part" in how:
+        return s, f"{part}: "
+    return s, str(meta)
+
+
+HOW = ["truncated part", "empty part", "garbage part", "part is a folder", "odd part", "invalid json", "empty json",
+       "json list", "missing key", "wrong type", "metadata is a folder"]  # fmt: skip
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_a_damaged_folder_is_one_line_for_resume_plot_and_load(done, tmp_path, capsys, how):
+    s, where = damaged(done, tmp_path, how)
+    for argv in (["sweep", "--resume", str(s), "--quiet"], ["plot", str(s), "-o", str(tmp_path / "a.png")]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "Traceback" not in err[0], err
+        if argv[0] == "plot" and how == "metadata is a folder":
+            assert "is neither a sweep folder" in err[0]  # plot cannot tell what it is: also one line
+            continue
+        assert where in err[0], err[0]
+        if "part" in how:
+            assert f"delete it and run negsim sweep --resume {s}" in err[0]
+    with pytest.raises(UsageError, match="delete it and run" if "part" in how else "metadata.json"):
+        load_sweep(s)
+    assert not (tmp_path / "a.png").exists()
+
+
+def test_deleting_the_bad_part_as_told_then_resume_gives_the_whole_table(done, tmp_path):
+    s, _ = damaged(done, tmp_path, "truncated part")
+    with pytest.raises(UsageError, match="delete it") as info:
+        resume(s, quiet=True, _prepare=fakes.fake_prepare)
+    Path(str(info.value).split(": ")[0]).unlink()  # the file the message names
+    assert resume(s, quiet=True, _prepare=fakes.fake_prepare).ok
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(load_sweep(s), load_sweep(done))
+
+
+class PointRaising(fakes.FakePrepared):
+    """Every run of the point with discount 0.5 raises: with 4 seeds and chunks of 4, one whole part."""
+
+    def run(self, seed, trace=False):
+        if abs(self.p - 0.5) < 1e-9:
+            raise RuntimeError(f"broken point, seed {seed}")
+        return super().run(seed, trace)
+
+
+def point_raising_prepare(scenario):
+    return PointRaising(scenario)
+
+
+def test_a_sweep_where_one_chunk_raised_every_run_resumes(toy, tmp_path):
+    """One part has no outcome column at all (every run of it raised), the others do: resume reads both."""
+    out = tmp_path / "s"
+    with pytest.raises(SweepFailed):
+        sweep(toy, {"actors.A.discount": "0.2:0.8:3"}, seeds=4, chunk=4, out=out, quiet=True,
+              _prepare=point_raising_prepare)  # fmt: skip
+    existing_parts(out)[8].unlink()
+    with pytest.raises(SweepFailed, match=r"4 of 12 runs failed; the first error: run 4 \(point 1"):
+        resume(out, quiet=True, _prepare=point_raising_prepare)
+    df = load_sweep(out)
+    assert len(df) == 12 and df.attrs["complete"] and df["error"].notna().sum() == 4
+    assert resume(out, quiet=True, raise_on_error=False, _prepare=point_raising_prepare).n_failed == 4  # nothing to run
+
+
+# -- a full disk before metadata.json -----------------------------------------------------------------------
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_full_disk_before_metadata_leaves_no_stuck_folder(monkeypatch, tmp_path, capsys, existing):
+    out = tmp_path / "s"
+    if existing:
+        out.mkdir()  # a folder the user made: emptied, not removed
+    argv = ["sweep", TOY, "--param", "actors.A.discount=0.5:0.9:3", "--seeds", "4", "--quiet", "--out", str(out)]
+    full_disk_after(monkeypatch, 0)  # metadata.json itself does not fit
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No space left on device" in err[0]
+    assert out.exists() == existing and (not existing or {p.name for p in out.iterdir()} <= {".lock"})
+    monkeypatch.undo()  # room again: the same command works, and so does --overwrite
+    assert main(argv) == 0 and len(load_sweep(out)) == 12
+    assert main([*argv, "--overwrite"]) == 0
+
+
+def test_a_folder_left_before_metadata_is_reusable_and_resume_says_why(tmp_path, capsys):
+    """What SIGKILL between creating parts/ and writing metadata.json leaves (or an older negsim on a full disk)."""
+    out = tmp_path / "s"
+    (out / "parts").mkdir(parents=True)
+    (out / ".lock").write_text("123")
+    assert main(["sweep", "--resume", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no metadata.json and no parts: no sweep was saved there" in err[0]
+    argv = ["sweep", TOY, "--seeds", "2", "--quiet", "--out", str(out)]
+    assert main(argv) == 0 and len(load_sweep(out)) == 2
+
+
+# -- a --scheduler that is not a Dask scheduler --------------------------------------------------------------
+@pytest.fixture
+def garbage_server():
+    """A TCP service on 127.0.0.1 that answers every connection with bytes that are not Dask's (for 30 s)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+    srv.settimeout(30)
+
+    def serve() -> None:
+        try:
+            while True:
+                conn, _ = srv.accept()
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\nnot dask" * 10)
+                time.sleep(0.2)
+                conn.close()
+        except OSError:
+            pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"tcp://127.0.0.1:{srv.getsockname()[1]}"
+    srv.close()
+
+
+def closed_port() -> str:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return f"127.0.0.1:{port}"
+
+
+@pytest.mark.dask
+@pytest.mark.parametrize("kind", ["not dask", "unreachable", "malformed", "bad port", "bad scheme"])
+def test_a_bad_scheduler_is_one_line_exit_2_and_no_folder(monkeypatch, tmp_path, capsys, garbage_server, kind):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT", 3.0)
+    addr = {"not dask": garbage_server, "unreachable": closed_port(), "malformed": "not an address",
+            "bad port": "tcp://127.0.0.1:99999", "bad scheme": "http://127.0.0.1:8786"}[kind]  # fmt: skip
+    out = tmp_path / "s"
+    t0 = time.monotonic()
+    argv = ["sweep", TOY, "--seeds", "2", "--executor", "dask", "--scheduler", addr, "--quiet", "--out", str(out)]
+    assert main(argv) == 2
+    assert time.monotonic() - t0 < 30
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("negsim: error: --scheduler") and "Traceback" not in err[0], err
+    assert not out.exists()
