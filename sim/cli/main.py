@@ -151,7 +151,7 @@ COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...]
     ("sweep", "run a design of parameter points x seeds, in parallel, into a results folder", _sweep_args),
     ("plot", "draw a figure from a sweep or run folder (PNG, SVG or PDF by the file's suffix)", _plot_args),
     ("sensitivity", "Sobol or Morris indices: which uncertain numbers drive the outcome", sensitivity.add_arguments),
-    ("discover", "PRIM: the boxes of parameter space where a deal is likely", discover.add_arguments),
+    ("discover", "CART: the boxes of parameter space where a deal is likely", discover.add_arguments),
     ("dashboard", "serve the live dashboard of a scenario as a web page (docs/dashboard.md)", _dashboard_args),
 )
 """Each subcommand: its name, its help (also its description) and the function adding its arguments."""
