@@ -109,6 +109,9 @@ def _sweep_args(command: argparse.ArgumentParser) -> None:
     command.add_argument("--master-seed", type=int, help="master seed of the whole sweep (default 0)")
     command.add_argument("--design", choices=["grid", "lhs", "sobol", "random"])
     command.add_argument("--samples", type=int, help="parameter points for lhs/sobol/random designs")
+    command.add_argument(
+        "--ensemble", type=int, metavar="N", help="N parameter draws, each with --seeds of its own: parameters vs seeds"
+    )
     command.add_argument("--workers", type=int, default=1)
     command.add_argument("--executor", choices=["process", "dask"], default="process")
     command.add_argument("--scheduler", metavar="ADDR", help="dask scheduler address (default: a LocalCluster)")
