@@ -47,7 +47,7 @@ def tradeoff(discovery: Any, ax: Axes | None = None) -> Axes:
     t = discovery.candidates
     ax = _ax(ax, (6.0, 4.5))
     sc = ax.scatter(t["coverage"], t["density"], c=t["res dim"].astype(int), cmap="viridis", s=18)
-    plt.colorbar(sc, ax=ax, label="restricted parameters")
+    plt.colorbar(sc, ax=ax, label="restricted parameters", ticks=range(int(t["res dim"].max()) + 1))
     b = discovery.box
     ax.scatter([b.coverage], [b.density], s=160, facecolors="none", edgecolors="#D55E00", lw=2, label="chosen box")
     ax.axhline(discovery.base_rate, color="0.5", ls=":", label=f"all runs ({discovery.base_rate:.0%})")
