@@ -1,4 +1,4 @@
-"""negsim discover: PRIM finds a planted box; the CLI prints a rule and draws the trade-off."""
+"""negsim discover: the tree (CART) finds a planted box; the CLI prints a rule and draws the trade-off."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def planted(n: int = 4000, seed: int = 3) -> pd.DataFrame:
     return df
 
 
-def test_prim_finds_the_planted_box():
+def test_cart_finds_the_planted_box():
     d = discover_table(planted(), ["a", "b", "c", "k"], density=0.8)
     assert set(d.box.limits) == {"a", "b"}  # the noise parameters are not restricted
     (alo, ahi), (blo, bhi) = d.box.limits["a"], d.box.limits["b"]

@@ -168,3 +168,16 @@ def test_distributions_keep_the_designs_stratification():
 
     u = stats.beta(2, 5).cdf((vals - 0.1) / 0.8)  # back to the unit samples: one in each of the 100 strata
     assert sorted(np.floor(u * 100).astype(int).tolist()) == list(range(100))
+
+
+def test_cli_json_writes_null_for_an_outcome_that_never_varies(tmp_path):
+    # war_cost in 0..0.05 never changes the toy's deal: no variance to apportion, so every index is NaN
+    out = _cli("sensitivity", "scenarios/bilateral_toy.yaml", "--param", f"{UNREAD}=0:0.05", "--samples", "4",
+               "--seeds", "2", "--out", str(tmp_path / "n"), "--json", cwd=".")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+
+    def refuse(const):
+        raise AssertionError(f"{const} is not JSON")
+
+    j = json.loads(out.stdout, parse_constant=refuse)  # NaN / Infinity would raise here
+    assert j["indices"][UNREAD] == {"S1": None, "S1_conf": None, "ST": None, "ST_conf": None}

@@ -1,4 +1,4 @@
-"""``negsim discover DIR --outcome deal``: PRIM's box of parameter space where the outcome is likely."""
+"""``negsim discover DIR --outcome deal``: the box of parameter space (CART) where the outcome is likely."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    # lazy: the parser imports this module for add_arguments; matplotlib, pandas and prim load only to run
+    # lazy: the parser imports this module for add_arguments; matplotlib, pandas and scikit-learn load only to run
     import matplotlib
 
     # lazy: as above

@@ -109,6 +109,9 @@ def _sweep_args(command: argparse.ArgumentParser) -> None:
     command.add_argument("--master-seed", type=int, help="master seed of the whole sweep (default 0)")
     command.add_argument("--design", choices=["grid", "lhs", "sobol", "random"])
     command.add_argument("--samples", type=int, help="parameter points for lhs/sobol/random designs")
+    command.add_argument(
+        "--ensemble", type=int, metavar="N", help="N parameter draws, each with --seeds of its own: parameters vs seeds"
+    )
     command.add_argument("--workers", type=int, default=1)
     command.add_argument("--executor", choices=["process", "dask"], default="process")
     command.add_argument("--scheduler", metavar="ADDR", help="dask scheduler address (default: a LocalCluster)")
@@ -151,7 +154,7 @@ COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...]
     ("sweep", "run a design of parameter points x seeds, in parallel, into a results folder", _sweep_args),
     ("plot", "draw a figure from a sweep or run folder (PNG, SVG or PDF by the file's suffix)", _plot_args),
     ("sensitivity", "Sobol or Morris indices: which uncertain numbers drive the outcome", sensitivity.add_arguments),
-    ("discover", "PRIM: the boxes of parameter space where a deal is likely", discover.add_arguments),
+    ("discover", "CART: the boxes of parameter space where a deal is likely", discover.add_arguments),
     ("dashboard", "serve the live dashboard of a scenario as a web page (docs/dashboard.md)", _dashboard_args),
 )
 """Each subcommand: its name, its help (also its description) and the function adding its arguments."""

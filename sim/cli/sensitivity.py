@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
+from typing import Any
 
 from sim.cli.common import load_with_sets
 from sim.errors import UsageError
@@ -71,7 +73,18 @@ def main(args: argparse.Namespace) -> int:
     ax = tornado(res)
     ax.get_figure(root=True).savefig(fig_path, dpi=130)  # type: ignore[union-attr]
     if args.json:
-        print(json.dumps(res.to_json() | {"figure": str(fig_path)}, indent=2, allow_nan=True))
+        print(json.dumps(_nulls(res.to_json() | {"figure": str(fig_path)}), indent=2, allow_nan=False))
     else:
         print(f"{res}\nfigure: {fig_path}")
     return 0
+
+
+def _nulls(obj: Any) -> Any:
+    """NaN (an index of an outcome that never varies) as JSON's null: NaN is not valid JSON."""
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _nulls(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_nulls(v) for v in obj]
+    return obj

@@ -24,6 +24,7 @@ RESULT_FLAGS = (
     ("--master-seed", "master_seed"),
     ("--design", "design"),
     ("--samples", "samples"),
+    ("--ensemble", "ensemble"),
     ("--chunk", "chunk"),
     ("--out", "out"),
     ("--overwrite", "overwrite"),
@@ -65,6 +66,7 @@ def main(args: argparse.Namespace) -> int:
             out=folder,
             overwrite=args.overwrite,
             quiet=args.quiet,
+            ensemble=args.ensemble,
         )
     try:
         result = run()

@@ -1,4 +1,4 @@
-"""Figures of sensitivity and scenario discovery: a tornado of Sobol/Morris indices, PRIM's trade-off curve."""
+"""Figures of sensitivity and scenario discovery: a tornado of Sobol/Morris indices, the boxes of a tree."""
 
 from __future__ import annotations
 
@@ -41,17 +41,18 @@ def tornado(result: Any, outcome: str | None = None, ax: Axes | None = None) -> 
 
 
 def tradeoff(discovery: Any, ax: Axes | None = None) -> Axes:
-    """PRIM's peeling trajectory: density (P(outcome) in the box) against coverage, coloured by the number of
-    restricted parameters; the chosen box is circled. ``discovery``: a :class:`sim.sweeps.discover.Discovery`."""
-    t = discovery.trajectory
+    """Every box of the tree (each node): density (P(outcome) in the box) against coverage, coloured by the
+    number of restricted parameters; the chosen box is circled.
+    ``discovery``: a :class:`sim.sweeps.discover.Discovery`."""
+    t = discovery.candidates
     ax = _ax(ax, (6.0, 4.5))
     sc = ax.scatter(t["coverage"], t["density"], c=t["res dim"].astype(int), cmap="viridis", s=18)
-    plt.colorbar(sc, ax=ax, label="restricted parameters")
+    plt.colorbar(sc, ax=ax, label="restricted parameters", ticks=range(int(t["res dim"].max()) + 1))
     b = discovery.box
     ax.scatter([b.coverage], [b.density], s=160, facecolors="none", edgecolors="#D55E00", lw=2, label="chosen box")
     ax.axhline(discovery.base_rate, color="0.5", ls=":", label=f"all runs ({discovery.base_rate:.0%})")
     ax.set(xlabel="coverage (share of all cases in the box)", ylabel=f"density (P({discovery.outcome}) in the box)",
            xlim=(0, 1.02), ylim=(0, 1.02))  # fmt: skip
     ax.legend(loc="lower left", frameon=False)
-    ax.set_title("PRIM peeling trajectory", fontsize=10)
+    ax.set_title("Boxes of the tree (CART): density against coverage", fontsize=10)
     return ax

@@ -1,6 +1,7 @@
 """A sweep's plan: the design, the replicate seeds, the chunks, and the scenario of each point.
 
-Replicate ``r`` uses the same seed at every point (common random numbers): ``SEED_RULE``.
+Replicate ``r`` uses the same seed at every point (common random numbers): ``SEED_RULE``; in an ensemble
+(``--ensemble N``) each point (draw) has seeds of its own, ``ENSEMBLE_SEED_RULE``, and a chunk is one draw.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sim.scenario.models import SweepSpec
 from sim.scenario.paths import resolved_tree
 from sim.store import results as R
 from sim.sweeps.designs import Design, parse_params
+from sim.sweeps.ensemble import ENSEMBLE_SEED_RULE, ensemble_seeds
 from sim.sweeps.executors import Chunk
 
 if TYPE_CHECKING:
@@ -53,11 +55,16 @@ class Plan:
     master_seed: int
     chunk: int
     sweep_id: str
+    ensemble: bool = False
     seeds: np.ndarray = field(init=False)
     token: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.seeds = replicate_seeds(self.master_seed, self.n_seeds)
+        if self.ensemble:  # (draws, seeds): every draw its own; one draw per chunk carries its seeds
+            self.seeds = ensemble_seeds(self.master_seed, self.design.n_points, self.n_seeds)
+            self.chunk = self.n_seeds
+        else:
+            self.seeds = replicate_seeds(self.master_seed, self.n_seeds)
         # Workers keep one prepared scenario per point between chunks; the token keeps two sweeps that share a
         # folder name (or a worker process) from ever sharing one.
         self.token = secrets.token_hex(8)
@@ -76,13 +83,16 @@ class Plan:
             stop,
             self.n_seeds,
             {p: self.design.point(p) for p in pts},
-            {r: int(self.seeds[r]) for r in reps},
+            {r: int(self.seeds[pts[0], r] if self.ensemble else self.seeds[r]) for r in reps},
             prepare,
         )
 
     def metadata(self) -> dict[str, Any]:
-        seeds: dict[str, Any] = {"master_seed": self.master_seed, "n": self.n_seeds, "rule": SEED_RULE}
-        if self.n_seeds <= MAX_LISTED_SEEDS:
+        rule = ENSEMBLE_SEED_RULE if self.ensemble else SEED_RULE
+        seeds: dict[str, Any] = {"master_seed": self.master_seed, "n": self.n_seeds, "rule": rule}
+        if self.ensemble:
+            seeds["ensemble"] = True
+        if self.seeds.size <= MAX_LISTED_SEEDS:
             seeds["values"] = self.seeds.tolist()
         return R.base_metadata(self.scenario, "sweep") | {
             "sweep_id": self.sweep_id,
@@ -108,10 +118,22 @@ def plan_sweep(
     chunk: int | None,
     workers: int,
     sweep_id: str,
+    ensemble: int | None = None,
 ) -> Plan:
-    """Fill what is not given from the scenario's ``sweep:`` section, then check everything before any run."""
+    """Fill what is not given from the scenario's ``sweep:`` section, then check everything before any run.
+    ``ensemble``: N draws (a ``random`` design unless ``design`` says lhs or sobol), each with seeds of its own."""
 
     spec = scenario.sweep or SweepSpec()
+    if ensemble is not None:
+        if not isinstance(ensemble, int) or ensemble < 2:
+            raise UsageError(f"--ensemble must be a whole number >= 2, got {ensemble!r}")
+        if samples is not None:
+            raise UsageError("--ensemble N is the number of draws: drop --samples")
+        if design not in (None, "random", "lhs", "sobol"):
+            raise UsageError(f"--ensemble draws its points: --design random (default), lhs or sobol, not {design!r}")
+        if chunk is not None:
+            raise UsageError("--chunk is one draw (its --seeds runs) in an ensemble: drop --chunk")
+        design, samples = design or "random", ensemble
     params = spec.params if params is None else params
     kind = design or spec.design
     if samples is None and kind != "grid":
@@ -145,7 +167,10 @@ def plan_sweep(
         vals = list(p.grid_values() if d.kind == "grid" else (p.values or (p.start, p.stop)))
         for v in vals[:: max(1, len(vals) // 20)] + vals[-1:]:
             tweak(scenario, {p.path: p._cast(v) if p.is_range else v})
-    return Plan(scenario, d, n_seeds, master, chunk or default_chunk(n_runs, workers), sweep_id)
+    if ensemble is not None and n_seeds < 2:
+        raise UsageError("an ensemble needs --seeds K >= 2 per draw to measure the seed noise")
+    chunk = chunk or default_chunk(n_runs, workers)
+    return Plan(scenario, d, n_seeds, master, chunk, sweep_id, ensemble=ensemble is not None)
 
 
 # -- the public entry points -----------------------------------------------------------------------------

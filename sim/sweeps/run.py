@@ -27,8 +27,9 @@ from sim.store import results as R
 from sim.store import validate as V
 from sim.sweeps.dask_executor import check_scheduler
 from sim.sweeps.designs import Design, design_from_metadata
+from sim.sweeps.ensemble import EnsembleReport, decompose
 from sim.sweeps.executors import Chunk, check_main_guard, lost_chunk, run_chunk, run_dask, run_processes, run_serial
-from sim.sweeps.plan import SEED_RULE, Plan, plan_sweep
+from sim.sweeps.plan import Plan, plan_sweep
 from sim.sweeps.summary import Tally, format_summary, summary_rows
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ class SweepResult:
     n_errors: int
     summary: str
     first_error: str | None = None
+    ensemble: EnsembleReport | None = None
+    """An ensemble's (``ensemble=N``) split of the variance of the deal indicator: parameters against seeds."""
 
     @property
     def n_failed(self) -> int:
@@ -82,6 +85,7 @@ def sweep(
     quiet: bool = False,
     base: str | Path = "results",
     raise_on_error: bool = True,
+    ensemble: int | None = None,
     _prepare: Callable[[Scenario], Any] | None = None,
 ) -> SweepResult:
     """Run every parameter point of a design with ``seeds`` seeds each, into ``out`` (default
@@ -96,6 +100,9 @@ def sweep(
     A run that raises is recorded with its error and the sweep goes on; then :class:`sim.errors.SweepFailed`
     (``.result``: this result) is raised, or with ``raise_on_error=False`` returned: see ``result.ok``.
     With ``workers > 1``, call it in a script under ``if __name__ == "__main__":`` (docs/sweeps.md).
+    ``ensemble=N``: N parameter draws (``random`` design unless ``design`` is lhs or sobol), each with ``seeds``
+    seeds of its own; the result's ``ensemble`` splits the deal's variance into parameters and seeds
+    (:mod:`sim.sweeps.ensemble`).
     ``_prepare`` replaces :func:`sim.engine.runner.prepare` (tests only; it must be picklable).
     """
     if not hasattr(scenario, "model_dump"):
@@ -103,7 +110,7 @@ def sweep(
     assert not isinstance(scenario, str | Path)
     _check_executor(executor, workers, scheduler)
     folder = Path(out) if out is not None else Path(base) / R.new_id(scenario.id)
-    plan = plan_sweep(scenario, params, seeds, design, samples, master_seed, chunk, workers, folder.name)
+    plan = plan_sweep(scenario, params, seeds, design, samples, master_seed, chunk, workers, folder.name, ensemble)
     R.refuse_existing(folder, overwrite)
     existed = folder.exists()
     with R.FolderLock(folder):
@@ -143,9 +150,9 @@ def resume(
             raise UsageError(f"{folder}/metadata.json: its design cannot be rebuilt ({type(exc).__name__}: {exc}); "
                              "run the sweep again into a new --out") from None  # fmt: skip
         plan = Plan(scenario, design, int(meta["seeds"]["n"]), int(meta["master_seed"]), int(meta["chunk"]),
-                    meta["sweep_id"])  # fmt: skip
+                    meta["sweep_id"], ensemble=bool(meta["seeds"].get("ensemble")))  # fmt: skip
         if "values" in meta["seeds"] and plan.seeds.tolist() != meta["seeds"]["values"]:
-            raise UsageError(f"{folder}: the recorded seeds differ from {SEED_RULE}; cannot resume")
+            raise UsageError(f"{folder}: the recorded seeds differ from {meta['seeds']['rule']}; cannot resume")
         R.remove_temporaries(folder)
         done = set(V.sweep_parts(folder, meta))  # each part checked (sim.store.validate): chunks of this sweep
         (folder / "parts").mkdir(exist_ok=True)
@@ -222,7 +229,10 @@ def _execute(
     meta |= {"status": "complete", "finished": R.utc_now(), "n_errors": n_errors, "first_error": first}
     R.write_json(folder / "metadata.json", meta)
     text = format_summary(summary_rows(plan.design, tally), marginal=len(plan.design.params) > 1)
-    return SweepResult(folder, plan.n_runs, n_errors, text, first)
+    report = decompose(tally.deals, tally.runs) if plan.ensemble else None
+    if report is not None:
+        text += f"\n{report}"
+    return SweepResult(folder, plan.n_runs, n_errors, text, first, report)
 
 
 # -- collect: tallies and the summary table ---------------------------------------------------------------
