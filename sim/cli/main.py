@@ -128,7 +128,16 @@ def _plot_args(command: argparse.ArgumentParser) -> None:
     command.add_argument("--x", metavar="PATH")
     command.add_argument("--y", metavar="PATH")
     command.add_argument("--by", metavar="PATH")
-    command.add_argument("--actors", metavar="A,B", help="two actors for --kind space")
+    command.add_argument(
+        "--actors", metavar="A,B", help="actors drawn (default: trace the signatories; space the most opposed two)"
+    )
+    command.add_argument(
+        "--where", action="append", default=[], metavar="PATH=VALUE", help="keep the runs at one level of a swept PATH"
+    )
+    command.add_argument("--pool", action="store_true", help="allow pooling over the swept parameters not drawn")
+    command.add_argument("--title")
+    command.add_argument("--xlabel")
+    command.add_argument("--ylabel")
     command.add_argument("-o", "--output", metavar="FILE")
 
 
