@@ -141,6 +141,17 @@ def _plot_args(command: argparse.ArgumentParser) -> None:
     command.add_argument("-o", "--output", metavar="FILE")
 
 
+def _brief_args(command: argparse.ArgumentParser) -> None:
+    """A sweep folder or a scenario file (swept first: seeds, --set, workers, where), the output and its format."""
+    command.add_argument("source", metavar="DIR|FILE", help="a sweep folder, or a scenario file to sweep first")
+    command.add_argument("-o", "--output", metavar="FILE", default="brief.html")
+    command.add_argument("--format", choices=["html", "md"], help="default: from -o's suffix")
+    command.add_argument("--seeds", type=int, help="with a FILE: runs per point (default: its sweep's seeds, or 10)")
+    _sets(command)
+    command.add_argument("--workers", type=int, default=1)
+    command.add_argument("--sweep-out", metavar="DIR", help="with a FILE: where its sweep goes")
+
+
 def _dashboard_args(command: argparse.ArgumentParser) -> None:
     """The scenario, where to serve it (loopback by default) and how many runs each change re-plays."""
     command.add_argument("file", metavar="FILE")
@@ -161,6 +172,7 @@ COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...]
     ("plot", "draw a figure from a sweep or run folder (PNG, SVG or PDF by the file's suffix)", _plot_args),
     ("sensitivity", "Sobol or Morris indices: which uncertain numbers drive the outcome", sensitivity.add_arguments),
     ("discover", "PRIM: the boxes of parameter space where a deal is likely", discover.add_arguments),
+    ("brief", "one self-contained HTML (or Markdown) brief of a sweep or a scenario (docs/brief.md)", _brief_args),
     ("dashboard", "serve the live dashboard of a scenario as a web page (docs/dashboard.md)", _dashboard_args),
 )
 """Each subcommand: its name, its help (also its description) and the function adding its arguments."""
