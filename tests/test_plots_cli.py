@@ -53,7 +53,8 @@ def plot(*argv: str) -> int:
 )
 def test_every_sweep_kind_writes_its_format(toy_sweep, tmp_path, capsys, kind, suffix):
     out = tmp_path / f"fig{suffix}"
-    assert plot(str(toy_sweep), "--kind", kind, "-o", str(out)) == 0
+    pool = ["--pool"] if kind in ("rounds", "blocking") else []  # they draw at most one of the two swept parameters
+    assert plot(str(toy_sweep), "--kind", kind, *pool, "-o", str(out)) == 0
     assert capsys.readouterr().out.strip() == str(out)
     assert out.stat().st_size > 1000
     assert out.read_bytes().startswith(MAGIC[suffix])
@@ -142,3 +143,34 @@ def test_a_sweep_where_every_run_raised_is_a_clean_error(tmp_path):
         )
         pq.write_table(table, part)
     assert main(["plot", str(out), "--kind", "acceptance", "-o", str(tmp_path / "a.png")]) == 2
+
+
+def test_figures_never_pool_silently(toy_sweep, tmp_path, capsys):
+    """A figure drawing one of two swept parameters refuses, naming the other; --where fixes it; the subtitle gives
+    the true runs per point and what is pooled."""
+    from sim.plots.pooling import pooled, subtitle, where_rows
+
+    assert plot(str(toy_sweep), "--kind", "rounds", "-o", str(tmp_path / "r.png")) == 2
+    err = capsys.readouterr().err
+    assert "pool over the swept actors.B.discount" in err and err.count("\n") == 1
+    assert (
+        plot(str(toy_sweep), "--kind", "rounds", "--where", "actors.B.discount=0.9", "-o", str(tmp_path / "r.png")) == 0
+    )
+    assert (
+        plot(str(toy_sweep), "--kind", "blocking", "--where", "actors.B.discount=0.9", "-o", str(tmp_path / "b.png"))
+        == 2
+    )
+    assert "pool over the swept actors.A.reservation.war_cost" in capsys.readouterr().err
+    df = sim_load(toy_sweep)
+    kept = where_rows(df, {DISCOUNT: 0.9})
+    assert len(kept) == len(df) // 2 == 12
+    params = [WAR_COST, DISCOUNT]
+    assert pooled(params, [WAR_COST], {}) == [DISCOUNT]
+    assert subtitle(df, [WAR_COST], [DISCOUNT], {}) == f"24 runs, 6 per point; pooled over {DISCOUNT} (2 values)"
+    assert subtitle(kept, [WAR_COST], [], {DISCOUNT: 0.9}) == f"12 runs, 3 per point; where {DISCOUNT} = 0.9"
+
+
+def sim_load(folder):
+    import sim
+
+    return sim.load_sweep(folder)

@@ -131,8 +131,28 @@ def _plot_args(command: argparse.ArgumentParser) -> None:
     command.add_argument("--x", metavar="PATH")
     command.add_argument("--y", metavar="PATH")
     command.add_argument("--by", metavar="PATH")
-    command.add_argument("--actors", metavar="A,B", help="two actors for --kind space")
+    command.add_argument(
+        "--actors", metavar="A,B", help="actors drawn (default: trace the signatories; space the most opposed two)"
+    )
+    command.add_argument(
+        "--where", action="append", default=[], metavar="PATH=VALUE", help="keep the runs at one level of a swept PATH"
+    )
+    command.add_argument("--pool", action="store_true", help="allow pooling over the swept parameters not drawn")
+    command.add_argument("--title")
+    command.add_argument("--xlabel")
+    command.add_argument("--ylabel")
     command.add_argument("-o", "--output", metavar="FILE")
+
+
+def _brief_args(command: argparse.ArgumentParser) -> None:
+    """A sweep folder or a scenario file (swept first: seeds, --set, workers, where), the output and its format."""
+    command.add_argument("source", metavar="DIR|FILE", help="a sweep folder, or a scenario file to sweep first")
+    command.add_argument("-o", "--output", metavar="FILE", default="brief.html")
+    command.add_argument("--format", choices=["html", "md"], help="default: from -o's suffix")
+    command.add_argument("--seeds", type=int, help="with a FILE: runs per point (default: its sweep's seeds, or 10)")
+    _sets(command)
+    command.add_argument("--workers", type=int, default=1)
+    command.add_argument("--sweep-out", metavar="DIR", help="with a FILE: where its sweep goes")
 
 
 def _dashboard_args(command: argparse.ArgumentParser) -> None:
@@ -155,6 +175,7 @@ COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...]
     ("plot", "draw a figure from a sweep or run folder (PNG, SVG or PDF by the file's suffix)", _plot_args),
     ("sensitivity", "Sobol or Morris indices: which uncertain numbers drive the outcome", sensitivity.add_arguments),
     ("discover", "CART: the boxes of parameter space where a deal is likely", discover.add_arguments),
+    ("brief", "one self-contained HTML (or Markdown) brief of a sweep or a scenario (docs/brief.md)", _brief_args),
     ("dashboard", "serve the live dashboard of a scenario as a web page (docs/dashboard.md)", _dashboard_args),
 )
 """Each subcommand: its name, its help (also its description) and the function adding its arguments."""

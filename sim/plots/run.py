@@ -83,7 +83,7 @@ def _actor_lines(ax: Axes, tr: pd.DataFrame, actors: Sequence[str] | None) -> No
     present = list(dict.fromkeys(tr["actor"].astype(str)))
     for a in [a for a in (actors or present) if a in present]:
         t = tr[tr["actor"].astype(str) == a].sort_values("round")
-        color = actor_color(a)
+        color = actor_color(a, present)
         ax.plot(t["round"], t["utility"], "-", color=color, lw=1.8, label=a)
         if "aspiration" in t:
             ax.plot(t["round"], t["aspiration"], "--", color=color, lw=1.0, alpha=0.8)
@@ -200,6 +200,27 @@ def package_sample(compiled: Compiled, max_points: int = 200_000, seed: int = 0)
     return np.stack(np.unravel_index(idx, shape), axis=1).astype(np.int64), True
 
 
+def most_opposed_pair(compiled: Compiled, candidates: Sequence[str], max_points: int = 20_000) -> tuple[str, str]:
+    """The two of ``candidates`` (default for :func:`space`: the signatories) whose utilities over the feasible
+    packages are the most opposed: the lowest Pearson correlation, over all packages or a seeded sample of
+    ``max_points``; ties go to the earlier pair in scenario order."""
+    names = [a for a in candidates if a in compiled.actors]
+    if len(names) < 2:
+        raise ValueError(f"need two actors to compare, got {', '.join(names) or 'none'}")
+    packages, _ = package_sample(compiled, max_points, seed=0)
+    packages = packages[feasible(compiled, packages)]
+    u = utilities(compiled, packages)[[compiled.actors.index(a) for a in names]]
+    best: tuple[float, str, str] | None = None
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            sd = float(np.std(u[i]) * np.std(u[j]))
+            r = float(np.mean((u[i] - u[i].mean()) * (u[j] - u[j].mean())) / sd) if sd > 0 else 0.0
+            if best is None or r < best[0] - 1e-12:
+                best = (r, names[i], names[j])
+    assert best is not None
+    return best[1], best[2]
+
+
 def offer_path(compiled: Compiled, tr: pd.DataFrame) -> pd.DataFrame:
     """The offers of a run, one row per round: ``round`` and one utility column per actor, computed from the
     trace's ``offer.<clause>`` columns (clauses left out stay at the status quo)."""
@@ -247,8 +268,8 @@ def space(
     d = compiled.reservation(0)[pair]
     if len(unvetoed):
         _frontier_and_solutions(ax, unvetoed, d, f"{a}–{b}{', sample' if sampled else ''}")
-    ax.axvline(d[0], color=actor_color(a), ls="--", lw=1.2, label=f"{a} reservation R(0) = {d[0]:.2f}")
-    ax.axhline(d[1], color=actor_color(b), ls="--", lw=1.2, label=f"{b} reservation R(0) = {d[1]:.2f}")
+    ax.axvline(d[0], color=actor_color(a, compiled.actors), ls="--", lw=1.2, label=f"{a} reservation R(0) = {d[0]:.2f}")
+    ax.axhline(d[1], color=actor_color(b, compiled.actors), ls="--", lw=1.2, label=f"{b} reservation R(0) = {d[1]:.2f}")
     path = offer_path(compiled, tr) if tr is not None else pd.DataFrame()
     if len(path):
         _offers(ax, path, a, b)

@@ -20,20 +20,28 @@ from matplotlib.axes import Axes
 
 from sim.core.stats import wilson_interval
 
-#: Fixed colours of the shipped scenarios' actors (Okabe & Ito 2008 and Tol 2021 colour-blind-safe sets).
-ACTOR_COLORS: dict[str, str] = {
-    "US": "#0072B2",
-    "UA": "#E69F00",
-    "RU": "#D55E00",
-    "FR": "#CC79A7",
-    "UK": "#009E73",
-    "DE": "#56B4E9",
-    "PL": "#882255",
-    "HU": "#999933",
-    "SK": "#44AA99",
-    "EU_OTHERS": "#332288",
-}
-#: Other actors hash into Paul Tol's "muted" palette (colour-blind safe).
+#: Colours of actors by their order in the scenario: Okabe & Ito (2008) without yellow, then Paul Tol's (2021)
+#: "muted" set; both colour-blind safe. The shipped scenarios list US, UA, RU first: blue, orange, bluish green.
+ORDER_PALETTE: tuple[str, ...] = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#000000",
+    "#332288",
+    "#882255",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
+    "#DDCC77",
+    "#117733",
+)
+#: The shipped scenarios' actors in their order (the colours :func:`actor_color` gives without an actor list).
+SHIPPED_ORDER = ("US", "UA", "RU", "FR", "UK", "DE", "PL", "HU", "SK", "EU_OTHERS")
+ACTOR_COLORS: dict[str, str] = dict(zip(SHIPPED_ORDER, ORDER_PALETTE[: len(SHIPPED_ORDER)], strict=True))
+#: Actors beyond the palette, or named without an actor list and not shipped, hash into Tol's "muted" palette.
 PALETTE: tuple[str, ...] = (
     "#CC6677",
     "#332288",
@@ -47,14 +55,17 @@ PALETTE: tuple[str, ...] = (
 )
 
 
-def actor_color(actor_id: str) -> str:
-    """The colour of an actor in every figure: fixed for the shipped actors, else a stable hash (CRC-32).
+def actor_color(actor_id: str, actors: Sequence[str] | None = None) -> str:
+    """The colour of an actor in every figure: the ``i``-th of :data:`ORDER_PALETTE` for the ``i``-th of ``actors``
+    (the scenario's actors in order); without ``actors``, fixed for the shipped actors, else a stable hash (CRC-32).
 
-    >>> actor_color("RU")
-    '#D55E00'
+    >>> actor_color("RU"), actor_color("B", ["A", "B"])
+    ('#009E73', '#E69F00')
     >>> actor_color("A") == actor_color("A")
     True
     """
+    if actors is not None and actor_id in actors and list(actors).index(actor_id) < len(ORDER_PALETTE):
+        return ORDER_PALETTE[list(actors).index(actor_id)]
     if actor_id in ACTOR_COLORS:
         return ACTOR_COLORS[actor_id]
     return PALETTE[zlib.crc32(actor_id.encode()) % len(PALETTE)]
@@ -151,8 +162,12 @@ def acceptance(
     actors: Sequence[str] | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    by_label: str | None = None,
 ) -> Axes:
-    """P(deal) against swept parameter ``x`` with 95 % Wilson intervals across seeds.
+    """P(deal) against swept parameter ``x`` with 95 % Wilson intervals across seeds (``xlabel``, ``ylabel`` and
+    ``by_label``, the legend's title, replace the paths).
 
     Without ``by``: thinner lines give, per actor, the share of runs in which it accepted the final offer
     (``actors`` chooses which; default all). With ``by``: one P(deal) curve per level of that parameter.
@@ -176,18 +191,18 @@ def acceptance(
                 xs,
                 table[f"accepted.{a}"],
                 "-",
-                color=actor_color(a),
+                color=actor_color(a, actors_of(table)),
                 lw=1.1,
                 alpha=0.9,
                 label=f"{a} accepted",
             )
     n = int(table["n"].sum())
     ax.set_ylim(-0.03, 1.03)
-    ax.set_xlabel(x)
-    ax.set_ylabel("P(deal)" if by is not None else "P(deal); share of runs accepting")
-    ax.set_title(title or f"Deals across {n} runs ({int(table['n'].median())} seeds per point)")
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel or ("P(deal)" if by is not None else "P(deal); share of runs accepting"))
+    ax.set_title(title or f"Deals across {n} runs ({int(table['n'].median())} runs per point)")
     ax.grid(alpha=0.3)
-    _legend_outside(ax, by)
+    _legend_outside(ax, by_label or by)
     return ax
 
 
@@ -224,6 +239,7 @@ def rounds(
     round_unit: str | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    x_label: str | None = None,
 ) -> Axes:
     """The share of runs with a deal by each round (cumulative, 95 % Wilson band), one step curve per level of
     ``x`` (all runs together when ``x`` is None)."""
@@ -241,7 +257,7 @@ def rounds(
         ax.set_xticks(range(int(table["round"].min()), int(table["round"].max()) + 1))
     ax.set_title(title or "Deals by round (95% Wilson bands)")
     ax.grid(alpha=0.3)
-    _legend_outside(ax, x)
+    _legend_outside(ax, x_label or x)
     return ax
 
 
@@ -251,7 +267,15 @@ def heatmap_table(df: pd.DataFrame, x: str, y: str) -> tuple[pd.DataFrame, pd.Da
     return t.pivot(index=y, columns=x, values="p"), t.pivot(index=y, columns=x, values="n")
 
 
-def heatmap(df: pd.DataFrame, x: str, y: str, ax: Axes | None = None, title: str | None = None) -> Axes:
+def heatmap(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    ax: Axes | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> Axes:
     """P(deal) over two swept parameters, each cell annotated with its share."""
     ax = _new_axes(ax, (7.5, 5.5))
     p, n = heatmap_table(df, x, y)
@@ -259,8 +283,8 @@ def heatmap(df: pd.DataFrame, x: str, y: str, ax: Axes | None = None, title: str
     _annotate(ax, p.to_numpy(float), "{:.2f}")
     ax.set_xticks(range(p.shape[1]), [_fmt(v) for v in p.columns], rotation=45 if p.shape[1] > 6 else 0)
     ax.set_yticks(range(p.shape[0]), [_fmt(v) for v in p.index])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel or y)
     ax.figure.colorbar(im, ax=ax, label="P(deal)")
     runs = int(np.nansum(n.to_numpy(float)))
     ax.set_title(title or f"P(deal) over {p.size} points ({runs} runs)")
@@ -308,18 +332,17 @@ def blocking(df: pd.DataFrame, ax: Axes | None = None, title: str | None = None)
         ax.set_title(title or f"Who blocked the last offer ({n} runs)")
         return ax
     values = table.to_numpy(float)
-    vmax = max(float(values.max()), 1e-9)
-    im = ax.imshow(values, aspect="auto", cmap="Reds", vmin=0.0, vmax=vmax)
+    im = ax.imshow(values, aspect="auto", cmap="Reds", vmin=0.0, vmax=1.0)  # fixed 0–1: 8 % stays pale
     for (i, j), v in np.ndenumerate(values):
         if v > 0:
-            color = "white" if v > 0.6 * vmax else "black"
+            color = "white" if v > 0.6 else "black"
             ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize="small", color=color)
     ax.set_xticks(range(table.shape[1]), list(table.columns), rotation=35, ha="right")
     ax.set_yticks(range(table.shape[0]), [f"{a} ({table.loc[a].sum():.0%})" for a in table.index])
     for label, a in zip(ax.get_yticklabels(), table.index, strict=True):
-        label.set_color(actor_color(str(a)))
+        label.set_color(actor_color(str(a), actors_of(df)))
     ax.set_xlabel("clause that cost the actor most in the last offer")
     ax.set_ylabel("actor (share of runs it blocked)")
-    ax.figure.colorbar(im, ax=ax, label="share of runs")
+    ax.figure.colorbar(im, ax=ax, label="share of runs (0–1 scale)")
     ax.set_title(title or f"Who blocked the last offer, and over which clause ({n} runs)")
     return ax

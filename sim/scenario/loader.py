@@ -117,7 +117,7 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
 
 
 def _check_paths(tree: dict[str, Any]) -> list[Issue]:
-    """The paths of shocks and of the sweep section, and the sweep's SPECs, checked against the resolved
+    """The paths of shocks, of the sweep section and of ``labels``, and the sweep's SPECs, checked against the resolved
     ``tree`` (a partial one when fields are wrong: a path through a failed value is not checked)."""
 
     def why_not(p: str) -> str | None:
@@ -152,6 +152,11 @@ def _check_paths(tree: dict[str, Any]) -> list[Issue]:
                     why = exc.why
         if why:
             issues.append(Issue(why, ("sweep", "params", p)))
+    labels = tree.get("labels")
+    for p in labels if isinstance(labels, dict) else ():
+        why = why_not(p)
+        if why:
+            issues.append(Issue(why, ("labels", p)))
     return issues
 
 

@@ -283,6 +283,9 @@ class Scenario(Model):
     decision_rules: DecisionRules = DecisionRules()
     shocks: list[Shock] = []
     sweep: SweepSpec | None = None
+    labels: dict[str, Annotated[str, Field(min_length=1, max_length=200)]] = {}
+    """Human labels of paths (``actors.RU.reservation.expected_gain: "Russia's expected gain"``) for figures and
+    briefs; :func:`sim.scenario.labels.label_of` reads them. Never read by the engine."""
 
     _document: dict[str, Any] | None = PrivateAttr(default=None)
     _source: str | None = PrivateAttr(default=None)
