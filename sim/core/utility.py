@@ -115,11 +115,15 @@ def rule_passes(rule, accepts: BoolA) -> bool:
     """Whether an approval rule passes given which actors accept (``accepts`` is (A,) bool).
 
     Unanimity and contributors: every voter accepts. QMV: accepting voters hold ≥ member_share of the
-    member-state weight and ≥ population_share of the population (TEU art. 16(4)). Ratification rules are
+    member-state weight and ≥ population_share of the population (TEU art. 16(4)). k_of_n: at least k voters
+    accept, the vetoes among them. Ratification rules are
     probabilistic and decided elsewhere (always True here).
     """
     if rule.kind in ("unanimity", "contributors"):
         return bool(accepts[rule.voters].all())
+    if rule.kind == "k_of_n":
+        yes = accepts[rule.voters]
+        return bool(yes.sum() >= rule.k and yes[rule.veto].all())
     if rule.kind == "qmv":
         yes = accepts[rule.voters]
         m = rule.members[yes].sum() / max(rule.members.sum(), 1e-12)
