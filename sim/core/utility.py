@@ -132,6 +132,20 @@ def rule_passes(rule, accepts: BoolA) -> bool:
     return True
 
 
+def rule_passes_many(rule, accepts: BoolA) -> BoolA:
+    """:func:`rule_passes` for many packages at once: ``accepts`` is (A, N) bool, the result (N,) bool."""
+    yes = accepts[rule.voters]
+    if rule.kind in ("unanimity", "contributors"):
+        return yes.all(axis=0)
+    if rule.kind == "k_of_n":
+        return (yes.sum(axis=0) >= rule.k) & yes[rule.veto].all(axis=0)
+    if rule.kind == "qmv":
+        m = (rule.members[:, None] * yes).sum(axis=0) / max(rule.members.sum(), 1e-12)
+        pop = (rule.population[:, None] * yes).sum(axis=0) / max(rule.population.sum(), 1e-12)
+        return (m >= rule.member_share - 1e-12) & (pop >= rule.population_share - 1e-12)
+    return np.ones(accepts.shape[1], dtype=bool)
+
+
 def all_packages(n_options: NDArray[np.int64], start: int = 0, stop: int | None = None) -> NDArray[np.int64]:
     """Packages ``start … stop−1`` in ``itertools.product`` order (last clause fastest), as (N, C)."""
     total = int(np.prod(n_options))
