@@ -7,6 +7,7 @@ Each approval rule of a scenario is a simple game on its voters (:mod:`sim.analy
   exactly the test of :mod:`sim.search.enumeration` (the scenario language has no blocking-minority clause, so none is
   applied); a voter standing for several member states (``decision_rules.qmv.members``) weighs that many;
 - ``contributors``: every ``required`` actor must accept;
+- ``k_of_n``: at least ``k`` voters accept, every named veto among them;
 - ``ratification``: a body passes with probability ``p``: no voters, so no game (reported with ``p``).
 
 The approvers section evaluates each rule at the max–min package (the one ``analyze`` reports as ``egalitarian``;
@@ -24,7 +25,15 @@ from typing import Any
 
 import numpy as np
 
-from sim.analysis.power import Game, PowerError, contributors_game, indices, qmv_game, unanimity_game
+from sim.analysis.power import (
+    Game,
+    PowerError,
+    contributors_game,
+    indices,
+    k_of_n_game,
+    qmv_game,
+    unanimity_game,
+)
 from sim.core.compiled import Compiled, Rule
 from sim.core.tolerances import TOL
 from sim.core.utility import utilities, vetoes
@@ -47,6 +56,8 @@ def rule_game(rule: Rule) -> Game | None:
         return unanimity_game(n)
     if rule.kind == "contributors":
         return contributors_game(np.ones(n, dtype=bool))
+    if rule.kind == "k_of_n":
+        return k_of_n_game(rule.k, rule.veto)
     if rule.kind == "qmv":
         return qmv_game(rule.members, rule.population, rule.member_share, rule.population_share)
     return None

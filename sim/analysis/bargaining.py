@@ -13,6 +13,8 @@ every triggered approval rule passes (its voters accept: surplus ≥ 0, no hard 
 - Kalai–Smorodinsky (1975): ideal a_i = max U_i over IR packages; max_x min_i (U_i − R_i)/(a_i − R_i).
 - Pareto frontier of the signatories: the supported points (weighted-sum optima over a grid of weights) — exact
   points, but non-supported efficient packages between them are not listed (said in ``notes``).
+- ``n_signed``: how many packages would be signed under the decision rules, counted exactly
+  (:mod:`sim.analysis.signed`: enumeration up to ``ENUMERATION_LIMIT`` packages, else not counted).
 - If there is no ZOPA: for each signatory, how far its reservation value must fall (others unchanged), and which
   single hard red line, made soft, would open one.
 """
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from sim.analysis.approvers import power_section
+from sim.analysis.signed import n_signed
 from sim.core.compiled import Compiled, compile_scenario
 from sim.core.tolerances import TOL
 from sim.core.utility import utilities
@@ -153,6 +156,7 @@ def analyze(scenario: Scenario, pareto_grid: int = 6) -> dict[str, Any]:
         "zopa": bool(zopa),
         "max_min_surplus": round(z, 6) if math.isfinite(z) else None,
         "egalitarian": desc(ega) if zopa else None,
+        **n_signed(cp),
     }
     if zopa:
         ideal = np.zeros(cp.n_actors)

@@ -126,6 +126,13 @@ def qmv_game(
     return _weighted(len(m), np.vstack([m, p]), rule, "qmv")
 
 
+def k_of_n_game(k: int, veto: BoolA) -> Game:
+    """S wins iff |S| ≥ k and S holds every veto player (the ``k_of_n`` rule; ``veto`` is (n,) bool)."""
+    v = np.asarray(veto, dtype=float)
+    need = float(v.sum())
+    return _weighted(len(v), v[None, :], lambda size, vs: (size >= k - TOL) & (vs >= need - TOL), f"{k} of {len(v)}")
+
+
 def unanimity_game(n: int) -> Game:
     """S wins iff S = N: every player is a veto player and φ_i = β_i = 1/n."""
     return _weighted(n, np.zeros((0, n)), lambda size: size >= n - 0.5, "unanimity")

@@ -21,6 +21,10 @@ def _pkg_line(label: str, d: dict[str, Any] | None, sq: dict[str, str]) -> list[
 def report(a: dict[str, Any], sq: dict[str, str]) -> str:
     lines = [f"{a['scenario']}: signatories {', '.join(a['signatories'])}"]
     lines.append("reservation values R(0): " + ", ".join(f"{k} {v:.3f}" for k, v in a["reservation"].items()))
+    if a["n_signed"] is None:
+        lines.append(f"packages that would be signed: {a['n_signed_method']}")
+    else:
+        lines.append(f"packages that would be signed: {a['n_signed']:,} of {a['n_packages']:,}")
     if a["zopa"]:
         lines.append(f"ZOPA: yes (the best package leaves every signatory at least {a['max_min_surplus']:+.3f})")
         for key, label in (

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from importlib import import_module
 
 from sim import __version__
-from sim.cli import discover, sensitivity
+from sim.cli import discover, importing, sensitivity
 from sim.errors import NegsimError, ScenarioError
 
 EPILOG = "Paths name any number of a scenario, e.g. actors.RU.reservation.expected_gain (docs/scenario-format.md)."
@@ -177,15 +177,24 @@ COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...]
     ("discover", "CART: the boxes of parameter space where a deal is likely", discover.add_arguments),
     ("brief", "one self-contained HTML (or Markdown) brief of a sweep or a scenario (docs/brief.md)", _brief_args),
     ("dashboard", "serve the live dashboard of a scenario as a web page (docs/dashboard.md)", _dashboard_args),
+    (
+        "import",
+        "convert GENIUS XML or an LLM-Deliberation game into a scenario (docs/interop.md)",
+        importing.import_arguments,
+    ),
+    ("export", "write a scenario as a GENIUS domain and profiles (docs/interop.md)", importing.export_arguments),
 )
 """Each subcommand: its name, its help (also its description) and the function adding its arguments."""
+
+MODULES = {"import": "importing", "export": "importing"}
+"""Handler modules not named after their command (``import`` is a Python keyword)."""
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     try:
-        handler = import_module(f"sim.cli.{args.command}")
+        handler = import_module(f"sim.cli.{MODULES.get(args.command, args.command)}")
         return int(handler.main(args) or 0)
     except ScenarioError as exc:
         for issue in exc.issues:

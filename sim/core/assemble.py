@@ -120,15 +120,18 @@ class Dynamics:
     deadline_round: IntA
     credibility: FloatA
     extend_by: IntA
+    reservation_value: FloatA  # the base of R(t) where ``reservation.value`` is given, NaN (U(status quo)) elsewhere
 
 
 def dynamics(scenario: Scenario, actors: list[str]) -> Dynamics:
     """The actor's own concession and acceptance, else the protocol's; discount 1 and a zero reservation shift
-    when not given; deadline round −1 (none), credibility 0 and extend_by 0 without a deadline."""
+    when not given (the base of R(t) NaN: U(status quo)); deadline round −1 (none), credibility 0 and extend_by 0
+    without a deadline."""
     n, proto = len(actors), scenario.protocol
     beta, logit, lam, disc = np.ones(n), np.zeros(n, bool), np.zeros(n), np.ones(n)
     war, gain, drift = np.zeros(n), np.zeros(n), np.zeros(n)
     dl_round, cred, ext = -np.ones(n, np.int64), np.zeros(n), np.zeros(n, np.int64)
+    base = np.full(n, np.nan)
     for i, a in enumerate(actors):
         spec = scenario.actors[a]
         conc = spec.concession if spec.concession is not None else proto.concession
@@ -143,9 +146,11 @@ def dynamics(scenario: Scenario, actors: list[str]) -> Dynamics:
                 spec.reservation.expected_gain,
                 spec.reservation.drift_per_round,
             )
+            if spec.reservation.value is not None:
+                base[i] = spec.reservation.value
         if spec.deadline is not None:
             dl_round[i], cred[i], ext[i] = spec.deadline.round, spec.deadline.credibility, spec.deadline.extend_by
-    return Dynamics(beta, logit, lam, disc, war, gain, drift, dl_round, cred, ext)
+    return Dynamics(beta, logit, lam, disc, war, gain, drift, dl_round, cred, ext, base)
 
 
 def ratifications(scenario: Scenario, actors: list[str], clauses: list[str]) -> tuple[Ratification, ...]:
@@ -189,7 +194,7 @@ def approval_rule(scenario: Scenario, aidx: dict[str, int], clauses: list[str], 
         cond = condition(scenario, clauses, cid, r.when_not, negate=True)
     else:
         cond = condition(scenario, clauses, cid, [scenario.scenario.status_quo_package[cid]], negate=True)
-    people = scenario.expand((r.voters if r.rule in ("unanimity", "qmv") else r.required) or [])
+    people = scenario.expand((r.required if r.rule == "contributors" else r.voters) or [])
     vidx = np.array([aidx[v] for v in people], dtype=np.int64)
     qmv = scenario.decision_rules.qmv
     members, popul = np.ones(len(vidx)), np.ones(len(vidx))
@@ -208,6 +213,8 @@ def approval_rule(scenario: Scenario, aidx: dict[str, int], clauses: list[str], 
         qmv.population_share if qmv else 0.65,
         r.p if r.p is not None else 1.0,
         r.body or "",
+        r.k or 0,
+        np.isin(people, scenario.expand(r.vetoes or [])) if r.rule == "k_of_n" else np.zeros(len(people), bool),
     )
 
 

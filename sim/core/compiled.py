@@ -55,6 +55,8 @@ class Compiled:
         - ``interactions``: non-additive terms (:class:`~sim.core.parts.Interaction`).
     Walking away (reservation R_i(t), see :meth:`reservation`)
         - ``war_cost``, ``expected_gain`` (A,) float64 in [−1, 1]; ``drift`` (A,) float64: change per round.
+        - ``reservation_value`` (A,) float64: the base of R_i(t) stated by ``reservation.value``; NaN where the
+          base is U_i(status quo).
     Conceding and voting
         - ``beta`` (A,) float64 > 0: Faratin–Sierra–Jennings concession exponent; NaN for the ``rubinstein`` preset.
         - ``spe`` (A,) bool: ``isnan(beta)``, subgame-perfect (Rubinstein) aspirations instead of an FSJ curve.
@@ -107,6 +109,7 @@ class Compiled:
     war_cost: FloatA
     expected_gain: FloatA
     drift: FloatA
+    reservation_value: FloatA
     # conceding and voting
     beta: FloatA
     spe: BoolA
@@ -162,8 +165,10 @@ class Compiled:
         return int(np.prod(self.n_options.astype(object)))
 
     def reservation(self, t: float | FloatA) -> FloatA:
-        """R_i(t) = U_i(status quo) − war_cost_i + expected_gain_i + drift_i·t (REPORT §B.6)."""
-        return self.u_sq - self.war_cost + self.expected_gain + self.drift * t
+        """R_i(t) = B_i − war_cost_i + expected_gain_i + drift_i·t (REPORT §B.6), B_i = ``reservation.value`` where
+        given, else U_i(status quo)."""
+        base = np.where(np.isnan(self.reservation_value), self.u_sq, self.reservation_value)
+        return base - self.war_cost + self.expected_gain + self.drift * t
 
     def package(self, labels: dict[str, str]) -> IntA:
         """Local option indices of a package given as {clause: option}; missing clauses take the status quo."""
@@ -215,6 +220,7 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         war_cost=dyn.war_cost,
         expected_gain=dyn.expected_gain,
         drift=dyn.drift,
+        reservation_value=dyn.reservation_value,
         beta=dyn.beta,
         spe=spe,
         logit=dyn.logit,

@@ -8,7 +8,7 @@ clause ``c`` is ``Compiled.clauses[c]``; option masks are indexed by the clause'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,12 +40,14 @@ class Rule:
     - ``population``: (V,) float64, each voter's share of the EU-27 population (qmv; 1.0 for the other kinds).
     - ``member_share``, ``population_share``: the qmv thresholds, fractions in [0, 1] of the voters' totals.
     - ``p``: probability that a ``ratification`` rule passes (1.0 for the other kinds); ``body``: who ratifies.
+    - ``k``: for ``k_of_n``, how many voters must accept (0 for the other kinds); ``veto``: (V,) bool, the voters
+      that must be among them (``k_of_n``; empty for the other kinds).
     """
 
     label: str
     clause: int
     trigger: BoolA
-    kind: str  # unanimity | qmv | contributors | ratification
+    kind: str  # unanimity | qmv | contributors | ratification | k_of_n
     voters: IntA
     members: FloatA  # qmv weights (number of member states per voter)
     population: FloatA  # qmv population shares per voter
@@ -53,6 +55,8 @@ class Rule:
     population_share: float = 0.65
     p: float = 1.0
     body: str = ""
+    k: int = 0
+    veto: BoolA = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 @dataclass(frozen=True)

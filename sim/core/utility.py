@@ -115,17 +115,35 @@ def rule_passes(rule, accepts: BoolA) -> bool:
     """Whether an approval rule passes given which actors accept (``accepts`` is (A,) bool).
 
     Unanimity and contributors: every voter accepts. QMV: accepting voters hold ≥ member_share of the
-    member-state weight and ≥ population_share of the population (TEU art. 16(4)). Ratification rules are
+    member-state weight and ≥ population_share of the population (TEU art. 16(4)). k_of_n: at least k voters
+    accept, the vetoes among them. Ratification rules are
     probabilistic and decided elsewhere (always True here).
     """
     if rule.kind in ("unanimity", "contributors"):
         return bool(accepts[rule.voters].all())
+    if rule.kind == "k_of_n":
+        yes = accepts[rule.voters]
+        return bool(yes.sum() >= rule.k and yes[rule.veto].all())
     if rule.kind == "qmv":
         yes = accepts[rule.voters]
         m = rule.members[yes].sum() / max(rule.members.sum(), 1e-12)
         pop = rule.population[yes].sum() / max(rule.population.sum(), 1e-12)
         return bool(m >= rule.member_share - 1e-12 and pop >= rule.population_share - 1e-12)
     return True
+
+
+def rule_passes_many(rule, accepts: BoolA) -> BoolA:
+    """:func:`rule_passes` for many packages at once: ``accepts`` is (A, N) bool, the result (N,) bool."""
+    yes = accepts[rule.voters]
+    if rule.kind in ("unanimity", "contributors"):
+        return yes.all(axis=0)
+    if rule.kind == "k_of_n":
+        return (yes.sum(axis=0) >= rule.k) & yes[rule.veto].all(axis=0)
+    if rule.kind == "qmv":
+        m = (rule.members[:, None] * yes).sum(axis=0) / max(rule.members.sum(), 1e-12)
+        pop = (rule.population[:, None] * yes).sum(axis=0) / max(rule.population.sum(), 1e-12)
+        return (m >= rule.member_share - 1e-12) & (pop >= rule.population_share - 1e-12)
+    return np.ones(accepts.shape[1], dtype=bool)
 
 
 def all_packages(n_options: NDArray[np.int64], start: int = 0, stop: int | None = None) -> NDArray[np.int64]:

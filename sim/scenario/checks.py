@@ -50,6 +50,9 @@ def check_clauses(scenario: Scenario, checks: Checks) -> None:
                 if o in seen_options:
                     checks.bad(f"option {o!r} listed twice", "clauses", cid, "options", j)
                 seen_options.add(o)
+            for o in c.option_labels:
+                if o not in seen_options:
+                    checks.bad(hint(o, c.options, f"option of {cid}"), "clauses", cid, "option_labels", o)
 
 
 def check_status_quo(scenario: Scenario, checks: Checks) -> None:

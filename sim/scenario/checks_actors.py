@@ -186,8 +186,8 @@ def _check_rule(scenario: Scenario, cid: str, k: int, r: Any, checks: Checks) ->
                         bad(hint(o, clauses[cid].options, f"option of {cid}"), *rwhere, field, j)
     if r.when is not None and r.when_not is not None:
         bad("give when or when_not, not both", *rwhere)
-    people = r.voters if r.rule in ("unanimity", "qmv") else r.required if r.rule == "contributors" else []
-    field = "voters" if r.rule in ("unanimity", "qmv") else "required"
+    people = r.voters if r.rule in VOTED else r.required if r.rule == "contributors" else []
+    field = "voters" if r.rule in VOTED else "required"
     with GUARD:
         if r.rule != "ratification" and not people:
             bad(f"rule {r.rule!r} needs {field}", *rwhere)
@@ -197,11 +197,35 @@ def _check_rule(scenario: Scenario, cid: str, k: int, r: Any, checks: Checks) ->
     with GUARD:
         if r.rule == "ratification" and (r.p is None or r.body is None):
             bad("rule 'ratification' needs body and p (its probability of passing)", *rwhere)
+    with GUARD:
+        _check_k_of_n(scenario, r, rwhere, checks)
     if r.rule == "qmv":
         if scenario.decision_rules.qmv is None:
             bad("rule 'qmv' needs decision_rules.qmv (members and population shares)", *rwhere)
         else:
             _check_qmv_rule(scenario, r, scenario.decision_rules.qmv, rwhere, checks)
+
+
+VOTED = ("unanimity", "qmv", "k_of_n")
+"""Rules whose actors are given as ``voters`` (``contributors`` lists ``required``)."""
+
+
+def _check_k_of_n(scenario: Scenario, r: Any, rwhere: tuple[str | int, ...], checks: Checks) -> None:
+    """``k`` (1 … the number of voters, groups expanded) is given for a ``k_of_n`` rule and only there; its
+    ``vetoes`` are voters; ``vetoes`` belongs to ``k_of_n`` only."""
+    if r.rule != "k_of_n":
+        for f in ("k", "vetoes"):
+            if getattr(r, f) is not None:
+                checks.bad(f"{f} belongs to rule 'k_of_n' only (this rule is {r.rule!r})", *rwhere, f)
+        return
+    voters = scenario.expand(r.voters or [])
+    if r.k is None:
+        checks.bad("rule 'k_of_n' needs k (how many voters must accept)", *rwhere)
+    elif voters and r.k > len(voters):
+        checks.bad(f"k is {r.k} but the rule has {len(voters)} voter(s)", *rwhere, "k")
+    for j, v in enumerate(scenario.expand(r.vetoes or [])):
+        if v not in voters:
+            checks.bad(f"veto {v!r} is not one of the rule's voters", *rwhere, "vetoes", j)
 
 
 def _check_qmv_rule(scenario: Scenario, r: Any, qmv: QMV, rwhere: tuple[str | int, ...], checks: Checks) -> None:

@@ -22,12 +22,16 @@ from sim.scenario.checks import CrossCheckError, cross_check
 Id = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=80)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
+Label = Annotated[str, Field(min_length=1, max_length=200)]
+"""Display text of an actor, clause or option (any characters; the name stays the machine-safe ``Id``)."""
 Bool = Annotated[bool, Field(strict=True)]
 """Only ``true`` and ``false``: pydantic would otherwise also take the strings ``yes``, ``on``, ``1``..."""
 
 MAX_ACTORS = 200
 MAX_CLAUSES = 200
-MAX_OPTIONS = 1_000
+MAX_OPTIONS = 10_000
+"""Options per clause: GENIUS integer issues such as the 1,001-value pie domain fit; the option index, the MILP's
+one binary per option and the enumeration's (packages × clauses) table stay small at this size."""
 MAX_ROUNDS = 100_000
 
 CONCESSION_PRESETS: dict[str, float] = {"boulware": 0.2, "linear": 1.0, "conceder": 5.0, "rubinstein": float("nan")}
@@ -63,6 +67,8 @@ class Clause(Model):
     options: Annotated[list[Id], Field(min_length=1, max_length=MAX_OPTIONS)]
     ordered: Bool = False
     description: str | None = None
+    label: Label | None = None
+    option_labels: dict[Id, Label] = {}
 
 
 class Acceptance(Model):
@@ -87,8 +93,11 @@ class RedLine(Model):
 
 
 class Reservation(Model):
-    """Walk-away value R(t) = U(status quo) − war_cost + expected_gain + drift_per_round · t (+ shocks)."""
+    """Walk-away value R(t) = B − war_cost + expected_gain + drift_per_round · t (+ shocks), where the base B is
+    ``value`` when given (a reservation value stated directly, as GENIUS and LLM-Deliberation do), else
+    U(status quo)."""
 
+    value: Unit | None = None
     war_cost: Signed = 0.0
     expected_gain: Signed = 0.0
     drift_per_round: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.0
@@ -168,6 +177,7 @@ class Actor(ActorFields):
 
     role: Role = "party_signatory"
     name: str | None = None
+    label: Label | None = None
     eu_member: Bool | None = None
     represents_members: Annotated[int, Field(ge=1, le=1000)] = 1
 
@@ -176,12 +186,15 @@ class ApprovalRule(Model):
     """Who must approve a clause when one of its triggering options is in the package.
 
     ``unanimity``: every voter accepts; ``qmv``: accepting voters reach ``decision_rules.qmv`` shares;
-    ``contributors``: every ``required`` actor accepts; ``ratification``: ``body`` passes with probability ``p``.
+    ``contributors``: every ``required`` actor accepts; ``ratification``: ``body`` passes with probability ``p``;
+    ``k_of_n``: at least ``k`` of the ``voters`` accept, every one of ``vetoes`` (voters too) among them.
     Triggered when the option is in ``when``, or not in ``when_not``, or (neither given) differs from the status quo.
     """
 
-    rule: Literal["unanimity", "qmv", "contributors", "ratification"]
+    rule: Literal["unanimity", "qmv", "contributors", "ratification", "k_of_n"]
     voters: list[Id] | None = None
+    k: Annotated[int, Field(ge=1, le=MAX_ACTORS)] | None = None
+    vetoes: list[Id] | None = None
     required: list[Id] | None = None
     body: str | None = None
     p: Unit | None = None

@@ -138,7 +138,8 @@ def _passes(problem: SearchProblem, space: Space, surplus: NDArray[np.float64]) 
     """(N,) the packages every required actor and triggered rule can sign: constraints hold; no hard red line of a
     required actor, nor of a voter of a triggered unanimity rule; a triggered QMV rule passes, its voters v
     approving where s_v ≥ −TOL with no hard red line hit: Σ members_v ≥ share · Σ members − TOL and the same for
-    population; the proposer's floor s_p ≥ −TOL."""
+    population; a triggered k_of_n rule: at least k such voters, its vetoes among them; the proposer's floor
+    s_p ≥ −TOL."""
     cp, required = problem.compiled, problem.required
     ok = space.feasible.copy()
     ok &= ~space.vetoed[required].any(axis=0)
@@ -153,6 +154,9 @@ def _passes(problem: SearchProblem, space: Space, surplus: NDArray[np.float64]) 
             extra = voters[~required[voters]]
             if len(extra):
                 ok &= ~(t & space.vetoed[extra].any(axis=0))
+        elif rl.kind == "k_of_n":
+            yes = (surplus[voters] >= -TOL) & ~space.vetoed[voters]
+            ok &= ~t | ((yes.sum(axis=0) >= rl.k) & yes[rl.veto].all(axis=0))
         else:
             yes = (surplus[voters] >= -TOL) & ~space.vetoed[voters]
             m = (rl.members[:, None] * yes).sum(axis=0) >= rl.member_share * rl.members.sum() - TOL

@@ -139,7 +139,7 @@ def build_model(problem: SearchProblem) -> MaxMinModel:
     cp, aspiration, counted = problem.compiled, problem.aspiration, problem.counted
     m = PackageModel(cp, problem.values)
     # variables: q (one per voter of each QMV rule, in rule order), then z
-    qmv = [(r, int(v)) for r, rule in enumerate(cp.rules) if rule.kind == "qmv" for v in rule.voters]
+    qmv = [(r, int(v)) for r, rule in enumerate(cp.rules) if rule.kind in ("qmv", "k_of_n") for v in rule.voters]
     q_of = {key: m.add_var(0, 1, True) for key in qmv}
     z_lo, z_hi = _z_bounds(m, aspiration, counted)
     z = m.add_var(z_lo, z_hi)

@@ -20,6 +20,7 @@ Linear pieces, all exact on the integer points, in the order the builder adds th
    binds when triggered, x_j + τ_r ≤ 1 (:meth:`PackageModel.voter_red_lines`); QMV with one binary approval q_v per
    voter, U_v − M_v q_v ≥ ℓ_v − M_v (q_v = 1 ⇒ U_v ≥ ℓ_v), M_v = max(ℓ_v − u_lo_v, 0), and the thresholds
    Σ_v members_v q_v ≥ share · Σ members · τ_r − TOL, the same for population (:meth:`PackageModel.qmv_rows`);
+   k_of_n the same way, Σ_v q_v ≥ k · τ_r − TOL and q_v ≥ τ_r for each veto voter v;
    unanimity under the analysis' reading in :meth:`PackageModel.approvals`;
 7. the objective, given to :meth:`PackageModel.solve` (or as a dense vector to :meth:`PackageModel.arrays`).
 """
@@ -213,7 +214,10 @@ class PackageModel:
         """A triggered QMV rule passes: approvals q_v (variables ``q_vars``, one per voter) with q_v = 1 only if
         U_v ≥ ℓ_v and no hard red line of v is hit; the member and population thresholds (step 6). ``clipped``:
         ℓ_v is met by the clipped utility, so at ℓ_v ≤ 0 q_v needs no utility row."""
-        m_row: Terms = {j: -rule.member_share * rule.members.sum() for j in trig}
+        if rule.kind == "k_of_n":
+            m_row: Terms = {j: -float(rule.k) for j in trig}
+        else:
+            m_row = {j: -rule.member_share * rule.members.sum() for j in trig}
         p_row: Terms = {j: -rule.population_share * rule.population.sum() for j in trig}
         for k, v in enumerate(rule.voters):
             q = q_vars[k]
@@ -223,10 +227,13 @@ class PackageModel:
                 row[q] = -big
                 self.add_row(row, float(level[v]) - big, np.inf)
             self.voter_red_lines({q: 1.0}, int(v))
-            m_row[q] = float(rule.members[k])
+            m_row[q] = 1.0 if rule.kind == "k_of_n" else float(rule.members[k])
             p_row[q] = float(rule.population[k])
+            if rule.kind == "k_of_n" and rule.veto[k]:  # a veto voter approves whenever the rule is triggered
+                self.add_row({q: 1.0, **{j: -one for j, one in trig.items()}}, 0.0, np.inf)
         self.add_row(m_row, -TOL, np.inf)
-        self.add_row(p_row, -TOL, np.inf)
+        if rule.kind != "k_of_n":
+            self.add_row(p_row, -TOL, np.inf)
 
     def approvals(self, reservation: FloatA) -> None:
         """Every triggered approval rule passes with voters accepting iff clip(U_v, 0, 1) ≥ R_v and no hard red line
