@@ -56,7 +56,7 @@ def _genius_space(domain: Path, profile: Path):
 
     def u(bid: list[str]) -> float:
         total = 0.0
-        for (index, kind, _, lo), value in zip(issues, bid):
+        for (index, kind, _, lo), value in zip(issues, bid, strict=True):
             el = prof[index]
             if kind == "discrete":
                 ev = {i.get("value"): float(i.get("evaluation")) for i in el.findall("item")}
@@ -200,8 +200,8 @@ def _game_rule_count() -> int:
         parties.append((role, rows[:-1], rows[-1][0]))
     n = 0
     for deal in itertools.product(*[range(len(r)) for r in parties[0][1]]):
-        ok = [sum(r[k] for r, k in zip(rows, deal)) >= t for _, rows, t in parties]
-        vetoes_ok = all(o for (role, _, _), o in zip(parties, ok) if role in ("p1", "p2"))
+        ok = [sum(r[k] for r, k in zip(rows, deal, strict=True)) >= t for _, rows, t in parties]
+        vetoes_ok = all(o for (role, _, _), o in zip(parties, ok, strict=True) if role in ("p1", "p2"))
         n += sum(ok) >= len(parties) - 1 and vetoes_ok
     return n
 

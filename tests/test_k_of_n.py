@@ -69,7 +69,7 @@ def _brute_force(doc: dict[str, Any], aspiration: dict[str, float]) -> list[bool
     sig = doc["decision_rules"]["signatories"][0]
     out = []
     for combo in itertools.product(*clauses.values()):
-        pkg = dict(zip(clauses, combo))
+        pkg = dict(zip(clauses, combo, strict=True))
 
         def accepts(a: str, pkg: dict[str, str] = pkg) -> bool:
             spec = doc["actors"][a]
@@ -96,7 +96,7 @@ def test_brute_force_enumeration_and_milp_agree(doc, data):
     space = Space(cp, free, cp.sq)
     problem = SearchProblem(cp, cp.wvalues, asp, cp.signatory, free, cp.sq)
     keys = max_min_keys(problem, space)
-    brute = _brute_force(doc, dict(zip(cp.actors, asp)))
+    brute = _brute_force(doc, dict(zip(cp.actors, asp, strict=True)))
     assert list(np.isfinite(keys)) == brute
     milp = solve_maxmin(problem)
     if not any(brute):

@@ -206,18 +206,18 @@ def scenario_document(domain: str | Path, profiles: list[str | Path], max_rounds
     actor_ids = unique_ids([p.name for p in parties])
     notes: list[str] = []
     clauses: dict[str, Any] = {}
-    for cid, issue in zip(clause_ids, issues):
+    for cid, issue in zip(clause_ids, issues, strict=True):
         texts = issue.options()
         oids = unique_ids(texts)
         spec: dict[str, Any] = {"options": oids, "label": issue.name}
         if issue.kind == "integer":
             spec["ordered"] = True
-        labels = {o: t for o, t in zip(oids, texts) if o != t}
+        labels = {o: t for o, t in zip(oids, texts, strict=True) if o != t}
         if labels:
             spec["option_labels"] = labels
         clauses[cid] = spec
     actors = {}
-    for aid, prof in zip(actor_ids, parties):
+    for aid, prof in zip(actor_ids, parties, strict=True):
         actors[aid] = _actor(prof, issues, clause_ids, clauses, max_rounds, notes)
     return {
         "scenario": {
@@ -249,10 +249,10 @@ def _actor(
     if total > 1.0:
         notes.append(f"{prof.name}'s weights sum to {total!r} (> 1 by rounding): normalised.")
     salience, utilities = {}, {}
-    for cid, issue in zip(clause_ids, issues):
+    for cid, issue in zip(clause_ids, issues, strict=True):
         salience[cid] = prof.weights[issue.index]
         utilities[cid] = {
-            o: min(e * scale, 1.0) for o, e in zip(clauses[cid]["options"], prof.evaluations[issue.index])
+            o: min(e * scale, 1.0) for o, e in zip(clauses[cid]["options"], prof.evaluations[issue.index], strict=True)
         }
     actor: dict[str, Any] = {
         "label": prof.name,

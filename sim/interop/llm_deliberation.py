@@ -86,13 +86,13 @@ def scenario_document(game_dir: str | Path, max_rounds: int = 24) -> dict[str, A
                 f"from {parties[0][1]}'s {shape}"
             )
     letters = [chr(ord("A") + c) if c < 26 else f"I{c + 1}" for c in range(len(shape))]
-    clauses = {L: {"options": [f"{L}{k + 1}" for k in range(n)]} for L, n in zip(letters, shape)}
+    clauses = {L: {"options": [f"{L}{k + 1}" for k in range(n)]} for L, n in zip(letters, shape, strict=True)}
     ids = unique_ids([f for _, f, _ in parties])
     actors = {}
-    for aid, (full, f, role) in zip(ids, parties):
+    for aid, (full, f, role) in zip(ids, parties, strict=True):
         actors[aid] = _actor(full, role, scores[f], letters, clauses, game / "scores_files" / f"{f}.txt")
-    vetoes = [aid for aid, (_, _, role) in zip(ids, parties) if role in ("p1", "p2")]
-    p1 = next(aid for aid, (_, _, role) in zip(ids, parties) if role == "p1")
+    vetoes = [aid for aid, (_, _, role) in zip(ids, parties, strict=True) if role in ("p1", "p2")]
+    p1 = next(aid for aid, (_, _, role) in zip(ids, parties, strict=True) if role == "p1")
     rule = {"rule": "k_of_n", "voters": list(actors), "k": len(actors) - 1, "vetoes": vetoes, "when_not": []}
     rule["note"] = (
         "LLM-Deliberation: at least n - 1 parties at or above their minimum score, both veto parties among them"
@@ -125,10 +125,12 @@ def _actor(
     if minimum > hi:
         raise UsageError(f"{path}: the minimum score {minimum:g} is above the best deal's {hi:g}: never satisfiable")
     salience, utilities = {}, {}
-    for L, r in zip(letters, rows):
+    for L, r in zip(letters, rows, strict=True):
         span = max(r) - min(r)
         salience[L] = span
-        utilities[L] = {o: ((s - min(r)) / span if span > 0 else 0.0) for o, s in zip(clauses[L]["options"], r)}
+        utilities[L] = {
+            o: ((s - min(r)) / span if span > 0 else 0.0) for o, s in zip(clauses[L]["options"], r, strict=True)
+        }
     return {
         "label": full,
         "role": "party_signatory" if role in ("p1", "p2") else "approver",
