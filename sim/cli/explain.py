@@ -30,7 +30,7 @@ def report(e: dict[str, Any], indent: str = "") -> list[str]:
         for a, d in actors.items():
             top = next(iter(d["blame"].items()), None)
             cf = f"  change {top[0]} ({top[1]} runs)" if top else ""
-            lines.append(f"{indent}  {a:<10} {_pct(d['pivotal'])} {_pct(d['structural'])} {_pct(d['timing'])} "
+            lines.append(f"{indent}  {a:<12} {_pct(d['pivotal'])} {_pct(d['structural'])} {_pct(d['timing'])} "
                          f"{_pct(d['ratification_failed'])}{cf}")  # fmt: skip
     pk = e["packages"]
     if pk["modal"]:
