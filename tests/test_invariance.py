@@ -243,7 +243,10 @@ def canonical(o: Outcome, r: Renaming | None = None) -> dict[str, Any]:
         "surplus": {a(k): v for k, v in o.surplus.items()},
         "accepted": {a(k): v for k, v in o.accepted.items()},
         "rejected_by": sorted(a(x) for x in o.rejected_by),
-        "blocking_clause": {a(k): c(v) for k, v in o.blocking_clause.items()},
+        # the clauses of each counterfactual joined by "+" ("" when no change would do)
+        "blocking_clause": {a(k): "+".join(c(x) for x in v.split("+") if x) for k, v in o.blocking_clause.items()},
+        "failed_stage": o.failed_stage,
+        "rejection": {a(k): v for k, v in o.rejection.items()},
         "walked_away": sorted(a(x) for x in o.walked_away),
         "ratification": o.ratification,
         "shocks": o.shocks,

@@ -164,6 +164,16 @@ def _dashboard_args(command: argparse.ArgumentParser) -> None:
     command.add_argument("--master-seed", type=int, default=0)
 
 
+def _explain_args(command: argparse.ArgumentParser) -> None:
+    """A sweep folder or a scenario file (its sweep section, or ``--seeds`` runs at its point), ``--by``, ``--json``."""
+    command.add_argument("source", metavar="DIR|FILE")
+    command.add_argument("--by", metavar="PATH", help="break the decomposition down by a swept parameter")
+    command.add_argument("--seeds", type=int, help="for a FILE: this many seeds at its point, not its sweep section")
+    command.add_argument("--workers", type=int, default=1, help="for a FILE: worker processes")
+    command.add_argument("--out", metavar="DIR", help="for a FILE: keep the sweep in DIR (default: a temporary one)")
+    command.add_argument("--json", action="store_true")
+
+
 COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...] = (
     ("validate", "check scenario files; print every error as FILE:LINE:COL: path: message", _validate_args),
     ("show", "print a scenario's actors x clauses (saliences, red lines, reservation values)", _show_args),
@@ -176,6 +186,7 @@ COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...]
     ("sensitivity", "Sobol or Morris indices: which uncertain numbers drive the outcome", sensitivity.add_arguments),
     ("discover", "CART: the boxes of parameter space where a deal is likely", discover.add_arguments),
     ("brief", "one self-contained HTML (or Markdown) brief of a sweep or a scenario (docs/brief.md)", _brief_args),
+    ("explain", "why P(deal): stage decomposition, pivotal actors, modal package (docs/explain.md)", _explain_args),
     ("dashboard", "serve the live dashboard of a scenario as a web page (docs/dashboard.md)", _dashboard_args),
     (
         "import",

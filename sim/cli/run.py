@@ -44,13 +44,30 @@ def account(result, scenario) -> str:
     else:
         lines.append(f"No deal after {o.rounds_played} rounds ({o.reason}).")
         if o.rejected_by:
-            blame = ", ".join(f"{a} (costliest clause: {o.blocking_clause.get(a, '?')})" for a in o.rejected_by)
-            lines.append(f"Last offer rejected by {blame}.")
+            lines.append(f"Last offer rejected by {', '.join(_why(o, a) for a in o.rejected_by)}.")
+        if o.failed_stage:
+            lines.append(
+                f"Failed at stage: {o.failed_stage}" + (f"; pivotal: {', '.join(o.pivotal)}" if o.pivotal else "")
+            )
     if o.ratification:
         lines.append(
             "Ratification: " + ", ".join(f"{k} {'passed' if v else 'failed'}" for k, v in o.ratification.items())
         )
     return "\n".join(lines)
+
+
+def _why(o, actor: str) -> str:
+    """``RU (structural; it would accept at its reservation value with ceasefire=full)``, or timing / walked away."""
+    kind = o.rejection.get(actor, "")
+    if kind == "timing":
+        return f"{actor} (timing: the offer meets its reservation value; its aspiration was still higher)"
+    if kind == "absent":
+        return f"{actor} (walked away)"
+    change = o.blame.get(actor)
+    if change is None:
+        return f"{actor} (structural: no change to the offer would bring it to its reservation value)"
+    what = ", ".join(f"{c}={v}" for c, v in change.items())
+    return f"{actor} (structural; smallest change to reach its reservation value: {what})"
 
 
 def main(args: Namespace) -> int:

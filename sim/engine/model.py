@@ -24,8 +24,9 @@ import mesa
 import numpy as np
 
 from sim.core.curves import logit_accept
-from sim.core.utility import feasible, holds, raw_utilities, red_lines_hit, rule_passes, triggered, vetoes
+from sim.core.utility import feasible, holds, raw_utilities, rule_passes, triggered, vetoes
 from sim.engine.agents import ActorAgent
+from sim.engine.judge import judge
 from sim.engine.prepared import Prepared
 from sim.engine.records import Ballot, Outcome, RunResult, trace_vote
 from sim.scenario.edit import tweak
@@ -107,6 +108,7 @@ class NegotiationModel(mesa.Model):
         self.shock_log: list[str] = []
         self.walked_away: list[str] = []  # in the order they walked
         self.last: Ballot | None = None
+        self.last_reservation = compiled.reservation(0)  # R(t) of the round the last offer was voted in
         self.outcome: Outcome | None = None
         self.datacollector = mesa.DataCollector(model_reporters=OUTCOME_REPORTERS)
         self.running = True
@@ -144,6 +146,7 @@ class NegotiationModel(mesa.Model):
         ballot = self._vote(*self._propose(t, aspiration), aspiration)
         self._learn(ballot, aspiration)
         self.last = ballot
+        self.last_reservation = reservation
         if self.keep_trace:
             self._record(t, ballot, aspiration, reservation, events)
         self._close(t, ballot, reservation)
@@ -332,10 +335,8 @@ class NegotiationModel(mesa.Model):
         votes = last.votes if last else ("absent",) * compiled.n_actors
         required = last.required if last else compiled.signatory
         rejected = [a for i, a in enumerate(compiled.actors) if required[i] and votes[i] != "accept"]
-        blocking: dict[str, str] = {}
-        if last is not None:
-            for a in rejected:
-                blocking[a] = self._blocking_clause(compiled.actors.index(a), last.package, last.free)
+        cache = self.prepared.blame_cache.setdefault(self.fired, {})
+        verdict = judge(compiled, last, self.last_reservation, reason, ratification or {}, cache)
         labels = compiled.labels(last.package) if last is not None else None
         self.outcome = Outcome(
             scenario_id=compiled.scenario_id,
@@ -349,29 +350,19 @@ class NegotiationModel(mesa.Model):
             surplus={a: float(utility[i] - reservation[i]) for i, a in enumerate(compiled.actors)},
             accepted={a: votes[i] == "accept" for i, a in enumerate(compiled.actors)},
             rejected_by=[] if deal else rejected,
-            blocking_clause={} if deal else blocking,
+            blocking_clause=verdict.blocking_clause,
             rounds_played=rounds_played,
             walked_away=list(self.walked_away),
             ratification=ratification or {},
             shocks=list(self.shock_log),
+            failed_stage=verdict.failed_stage,
+            signed_package=verdict.signed_package,
+            rejection=verdict.rejection,
+            blame=verdict.blame,
+            pivotal=verdict.pivotal,
         )
         self.running = False
         self.datacollector.collect(self)
-
-    def _blocking_clause(self, i: int, package: np.ndarray, free: np.ndarray) -> str:
-        """The clause that costs actor i most in ``package``: a hard red line hit, else the largest weighted loss
-        w_ic (max_k v_ick − v_ic(x_c)) + penalty relative to its best option on that clause."""
-        compiled = self.compiled
-        hits = red_lines_hit(compiled, package, i)
-        if hits and compiled.hard[i, package + compiled.offsets].any():
-            c = int(np.flatnonzero(compiled.hard[i, package + compiled.offsets])[0])
-            return compiled.clauses[c]
-        loss = np.full(compiled.n_clauses, -np.inf)
-        for k in np.flatnonzero(free):
-            sl = slice(compiled.offsets[k], compiled.offsets[k] + compiled.n_options[k])
-            j = compiled.offsets[k] + package[k]
-            loss[k] = compiled.wvalues[i, sl].max() - compiled.wvalues[i, j] + compiled.penalty[i, j]
-        return compiled.clauses[int(np.argmax(loss))]
 
     def result(self) -> RunResult:
         assert self.outcome is not None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core.compiled import Compiled, compile_scenario
+from sim.engine.judge import BlameCache
 from sim.engine.records import RunResult
 from sim.scenario.loader import scenario_from_document
 from sim.scenario.models import Scenario
@@ -48,6 +49,7 @@ class Prepared:
         self.cp0 = compile_scenario(scenario)
         self.searcher0 = Searcher(self.cp0, self.cp0.search)
         self._variants: dict[frozenset[str], tuple[Compiled, Searcher]] = {frozenset(): (self.cp0, self.searcher0)}
+        self.blame_cache: dict[frozenset[str], BlameCache] = {}  # counterfactuals by variant (sim.engine.judge)
 
     @property
     def clauses(self) -> tuple[str, ...]:

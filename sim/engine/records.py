@@ -8,7 +8,14 @@ Column conventions shared by run folders, sweep tables and plots:
 - outcome row: ``deal`` (bool), ``round`` (int, −1 when no deal), ``reason`` (str), ``rounds_played``,
   ``package.<clause>`` (option or None), ``utility.<actor>``, ``surplus.<actor>``, ``accepted.<actor>`` (its vote on
   the last offer), ``blocked_by`` (comma-separated actors whose rejection or veto stopped the last offer, "" if none),
-  ``blocking_clause.<actor>`` (the clause that cost that actor most in the last offer, "" if it accepted);
+  ``blocking_clause.<actor>`` (the clauses, joined by ``+``, of the actor's counterfactual: the smallest change
+  to the last offer, over all clauses, that would bring it to its reservation value; "" if it accepted or no
+  change would), ``failed_stage`` (table | signing | approval | ratification, "" for a deal: see
+  :mod:`sim.engine.judge`), ``pivotal`` (comma-separated: the lone rejecter of an unsigned or unapproved last
+  offer, or the actors/bodies whose ratification failed), ``ratification_failed`` (the failed ratifications),
+  ``signed.<clause>`` (the package every signatory signed, kept when ratification then failed; None before
+  ratification), ``rejection.<actor>`` (structural | timing | absent, "" if it accepted or was not required),
+  ``blame.<actor>`` (``clause=option;…`` of its counterfactual, ``(none)`` when no change would do);
 - trace rows (one per round and actor): ``round``, ``stage``, ``proposer``, ``actor``, ``utility``, ``aspiration``,
   ``reservation``, ``vote`` (one of :data:`VOTES`: accept | reject | veto | absent; a trailing ``*`` marks the
   vote of an actor whose vote was not required that round), ``p_accept``, ``required``, ``events``,
@@ -77,6 +84,11 @@ class Outcome:
     walked_away: list[str] = field(default_factory=list)
     ratification: dict[str, bool] = field(default_factory=dict)
     shocks: list[str] = field(default_factory=list)
+    failed_stage: str = ""
+    signed_package: dict[str, str] | None = None
+    rejection: dict[str, str] = field(default_factory=dict)
+    blame: dict[str, dict[str, str] | None] = field(default_factory=dict)
+    pivotal: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict; floats rounded to 12 digits so the text is stable across platforms."""
@@ -94,15 +106,34 @@ class Outcome:
             "rounds_played": int(self.rounds_played),
             "blocked_by": ",".join(self.rejected_by),
             "walked_away": ",".join(self.walked_away),
+            "failed_stage": self.failed_stage,
+            "pivotal": ",".join(self.pivotal),
+            "ratification_failed": ",".join(k for k, ok in self.ratification.items() if not ok),
         }
         for c in clauses:
             row[f"package.{c}"] = self.package.get(c) if self.package else None
+            row[f"signed.{c}"] = self.signed_package.get(c) if self.signed_package else None
         for a in actors:
             row[f"utility.{a}"] = float(self.utilities.get(a, float("nan")))
             row[f"surplus.{a}"] = float(self.surplus.get(a, float("nan")))
             row[f"accepted.{a}"] = bool(self.accepted.get(a, False))
             row[f"blocking_clause.{a}"] = self.blocking_clause.get(a, "")
+            row[f"rejection.{a}"] = self.rejection.get(a, "")
+            row[f"blame.{a}"] = blame_cell(self.blame, a)
         return row
+
+
+def blame_cell(blame: dict[str, dict[str, str] | None], actor: str) -> str:
+    """The ``blame.<actor>`` cell: ``clause=option;…`` of its counterfactual, ``(none)`` when no change would
+    bring it to its reservation value, "" when it did not reject (or walked away).
+
+    >>> blame_cell({"RU": {"ceasefire": "full"}, "UA": None}, "RU"), blame_cell({"UA": None}, "UA")
+    ('ceasefire=full', '(none)')
+    """
+    if actor not in blame:
+        return ""
+    change = blame[actor]
+    return "(none)" if change is None else ";".join(f"{c}={o}" for c, o in change.items())
 
 
 @dataclass(frozen=True)

@@ -300,36 +300,47 @@ def _annotate(ax: Axes, values: np.ndarray, fmt: str, vmax: float = 1.0) -> None
 
 
 def blocking_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Share of runs in which each actor blocked the last offer (it is in ``blocked_by``), split by the clause
-    that cost it most (``blocking_clause.<actor>``; "(none)" when not recorded). Rows: actors that blocked."""
+    """Share of runs in which each actor blocked structurally (``rejection.<actor>`` is ``structural``: the last
+    offer was below its reservation value, or a veto), split by its counterfactual (``blocking_clause.<actor>``:
+    the clauses of the smallest change that would bring it to its reservation value; "(no change would)" when
+    none), plus a ``ratification`` column: the share of runs in which its ratification failed. Timing rejections
+    (an offer it would accept at its reservation value) and walk-aways are not blocks. Tables written before
+    ``rejection.<actor>`` existed count every rejection in ``blocked_by``, as before. Rows: actors that blocked."""
     runs = valid_runs(df)
     blockers = runs["blocked_by"].fillna("").astype(str).str.split(",")
+    tagged = any(c.startswith("rejection.") for c in runs.columns)
     counts: dict[tuple[str, str], int] = {}
     for idx, names in blockers.items():
         for a in (s.strip() for s in names):
-            if not a:
+            if not a or (tagged and runs.at[idx, f"rejection.{a}"] != "structural"):
                 continue
             clause = runs.at[idx, f"blocking_clause.{a}"] if f"blocking_clause.{a}" in runs else ""
-            key = (a, str(clause) if isinstance(clause, str) and clause else "(none)")
+            key = (a, str(clause) if isinstance(clause, str) and clause else "(no change would)")
             counts[key] = counts.get(key, 0) + 1
+    if "ratification_failed" in runs.columns:
+        for cell in runs["ratification_failed"].fillna("").astype(str):
+            for who in {k.split(":", 1)[0] for k in cell.split(",") if k}:
+                counts[(who, "ratification")] = counts.get((who, "ratification"), 0) + 1
     if not counts:
         return pd.DataFrame(dtype=float)
     s = pd.Series(counts) / max(len(runs), 1)
     table = s.unstack().fillna(0.0)
     order = [a for a in actors_of(runs) if a in table.index] + [a for a in table.index if a not in actors_of(runs)]
-    return table.loc[order, sorted(table.columns, key=lambda c: (c == "(none)", c))]
+    last = ("(no change would)", "ratification")
+    return table.loc[order, sorted(table.columns, key=lambda c: (c in last, last.index(c) if c in last else 0, c))]
 
 
 def blocking(df: pd.DataFrame, ax: Axes | None = None, title: str | None = None) -> Axes:
-    """Annotated heatmap: for each actor (rows) and clause (columns), the share of runs in which the actor
-    rejected or vetoed the last offer and that clause cost it most. Row labels give the actor's total."""
+    """Annotated heatmap on a fixed 0–1 scale: for each actor (rows) and counterfactual change (columns), the share
+    of runs it blocked structurally with that change as its counterfactual, and of runs its ratification failed
+    (:func:`blocking_table`). Row labels give the actor's total."""
     table = blocking_table(df)
     n = len(valid_runs(df))
     ax = _new_axes(ax, (max(6.5, 1.5 + 0.9 * max(table.shape[1], 1)), 2.6 + 0.45 * max(table.shape[0], 1)))
     if table.empty:
-        ax.text(0.5, 0.5, "no run was blocked", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, "no run was blocked structurally", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
-        ax.set_title(title or f"Who blocked the last offer ({n} runs)")
+        ax.set_title(title or f"Structural blocks and failed ratifications ({n} runs)")
         return ax
     values = table.to_numpy(float)
     im = ax.imshow(values, aspect="auto", cmap="Reds", vmin=0.0, vmax=1.0)  # fixed 0–1: 8 % stays pale
@@ -341,8 +352,8 @@ def blocking(df: pd.DataFrame, ax: Axes | None = None, title: str | None = None)
     ax.set_yticks(range(table.shape[0]), [f"{a} ({table.loc[a].sum():.0%})" for a in table.index])
     for label, a in zip(ax.get_yticklabels(), table.index, strict=True):
         label.set_color(actor_color(str(a), actors_of(df)))
-    ax.set_xlabel("clause that cost the actor most in the last offer")
-    ax.set_ylabel("actor (share of runs it blocked)")
+    ax.set_xlabel("smallest change that would bring the actor to its reservation value (or ratification failed)")
+    ax.set_ylabel("actor (share of runs it blocked structurally)")
     ax.figure.colorbar(im, ax=ax, label="share of runs (0–1 scale)")
-    ax.set_title(title or f"Who blocked the last offer, and over which clause ({n} runs)")
+    ax.set_title(title or f"Structural blocks and failed ratifications ({n} runs)")
     return ax
