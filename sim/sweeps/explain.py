@@ -53,7 +53,7 @@ def failed_stages(runs: pd.DataFrame) -> list[str]:
     it existed, from ``reason`` (an unsigned and an unapproved last offer are then both ``signing``)."""
     col = runs["failed_stage"] if "failed_stage" in runs.columns else None
     out = []
-    for k, (deal, reason) in enumerate(zip(runs["deal"], runs["reason"].astype(str))):
+    for k, (deal, reason) in enumerate(zip(runs["deal"], runs["reason"].astype(str), strict=True)):
         given = None if col is None else col.iloc[k]
         if isinstance(given, str) and (given or deal):
             out.append(given)
@@ -143,14 +143,14 @@ def _packages(runs: pd.DataFrame) -> dict[str, Any]:
         names = [c[len(prefix) :] for c in cols]
 
         def dist(p: tuple[str, ...], modal: tuple[str, ...] = modal) -> int:
-            return sum(a != b for a, b in zip(p, modal))
+            return sum(a != b for a, b in zip(p, modal, strict=True))
 
         near = sorted((p for p in counts if p != modal), key=lambda p: (dist(p), -counts[p], p))[:2]
         return {
             "source": source,
-            "modal": {"package": dict(zip(names, modal)), "n": k, "share": k / len(runs)},
-            "nearest": [{"package": dict(zip(names, p)), "n": counts[p], "distance": dist(p),
-                         "differs": {c: o for c, o, m in zip(names, p, modal) if o != m}} for p in near],
+            "modal": {"package": dict(zip(names, modal, strict=True)), "n": k, "share": k / len(runs)},
+            "nearest": [{"package": dict(zip(names, p, strict=True)), "n": counts[p], "distance": dist(p),
+                         "differs": {c: o for c, o, m in zip(names, p, modal, strict=True) if o != m}} for p in near],
         }  # fmt: skip
     return {"source": None, "modal": None, "nearest": []}
 
