@@ -177,12 +177,14 @@ def build(folder: str | Path, out: str = "brief.html", explain: Any = None) -> B
         " nothing is marked as sourced number by number.",
         f"Intervals are 95% Wilson intervals over {headline['n']} runs (seeds); they cover the seeds' randomness only,"
         " not the uncertainty of the assumed numbers.",
-        "Pivotal is the actor most often among those rejecting or vetoing the last offer of failed runs; it is not"
-        " counterfactual blame (that waits for negsim explain).",
     ]
     if headline.get("source", "").startswith("sweep table"):
-        caveats.append("The decomposition shows the share of each outcome reason, not stage probabilities: negsim"
-                       " explain's stage decomposition is not wired in yet.")  # fmt: skip
+        caveats.append("This table predates the stage columns: the decomposition shows the share of each outcome"
+                       " reason, not stage probabilities, and pivotal is the actor most often rejecting the last"
+                       " offer of failed runs, not counterfactual blame (re-run the sweep for explain's).")  # fmt: skip
+    else:
+        caveats.append("Pivotal: the actor whose rejection alone (every other required actor accepting), or whose"
+                       " failed ratification, stopped a run (docs/explain.md).")  # fmt: skip
     if n_err:
         caveats.append(f"{n_err} runs raised an error and are left out.")
     unit = scenario.scenario.round_unit

@@ -5,11 +5,11 @@
     {"p_deal": ..., "stages": [{"stage": ..., "p": ..., "ci": [lo, hi], "n": ...}, ...],
      "pivotal": ..., "modal_package": ..., "source": ...}
 
-EXPLAIN HOOK: until explain exists this module computes what today's sweep table allows (:func:`from_sweep_table`):
-P(deal) with its Wilson interval, the share of each outcome reason (``deal``, ``no_agreement``, ``walk_away:US``,
-``ratification_failed:...``) as the "stages", the actor most often blocking the last offer as "pivotal" (a proxy,
-not counterfactual blame) and the most frequent signed package. Pass explain's function as ``explain=`` (or set
-:data:`EXPLAIN`) and the brief shows its stage probabilities and counterfactual blame instead; ``source`` says which.
+By default it is :func:`from_explain`: ``negsim explain``'s stage decomposition (:func:`sim.sweeps.explain.explain`:
+P(deal) = Π_s P(pass s | reached s), each factor with its Wilson interval), the actor most often pivotal (its
+rejection alone, or its ratification, stopped a run) and the modal signed package. A table written before the
+stage columns existed falls back to :func:`from_sweep_table`: the share of each outcome reason and the most frequent
+blocker of the last offer (a proxy, said so in ``source``). ``explain=`` swaps in another function.
 """
 
 from __future__ import annotations
@@ -21,9 +21,7 @@ import pandas as pd
 
 from sim.core.stats import wilson_interval
 from sim.plots.sweep import valid_runs
-
-#: EXPLAIN HOOK: explain's ``(table, scenario) -> dict`` once it exists (issue #14 parts 1-3); None: the adapter.
-EXPLAIN: Callable[[pd.DataFrame, Any], dict[str, Any]] | None = None
+from sim.sweeps.explain import explain as explain_table
 
 
 def _share(k: int, n: int) -> tuple[float, list[float]]:
@@ -70,17 +68,40 @@ def from_sweep_table(df: pd.DataFrame) -> dict[str, Any]:
             "n": len(signed),
         }
     return {"p_deal": p, "ci": ci, "n": n, "stages": stages, "pivotal": pivotal, "modal_package": modal,
-            "source": "sweep table (outcome reasons; explain's stage decomposition not wired yet)"}  # fmt: skip
+            "source": "sweep table (outcome reasons: a table without the stage columns)"}  # fmt: skip
+
+
+def from_explain(df: pd.DataFrame, scenario: Any = None) -> dict[str, Any]:
+    """:func:`sim.sweeps.explain.explain` in the brief's shape; :func:`from_sweep_table` for a table without the
+    stage columns (written before they existed)."""
+    if "failed_stage" not in df.columns:
+        return from_sweep_table(df)
+    ex = explain_table(df)
+    stages = [{"stage": s["label"], "p": s["p"], "ci": s["ci"], "n": s["n"], "k": s["passed"]}
+              for s in ex["stages"] if s["n"]]  # fmt: skip
+    failed = ex["n"] - ex["deals"]
+    pivotal = None
+    actors = {a: v for a, v in ex["actors"].items() if v["pivotal"] > 0}
+    if actors and failed:
+        who = max(actors, key=lambda a: (actors[a]["pivotal"], a))
+        k = round(actors[who]["pivotal"] * ex["n"])
+        share, ci = _share(k, failed)
+        pivotal = {"actor": who, "share_of_failed_runs": share, "ci": ci, "n": failed,
+                   "kind": "pivotal: its rejection alone, or its failed ratification, stopped the run"}  # fmt: skip
+    modal = None
+    m = (ex.get("packages") or {}).get("modal")
+    if m and ex["deals"] and ex["packages"].get("source") == "deal":
+        share, ci = _share(int(m["n"]), ex["deals"])
+        modal = {"package": m["package"], "share_of_deals": share, "ci": ci, "n": ex["deals"]}
+    return {"p_deal": ex["p_deal"], "ci": ex["ci"], "n": ex["n"], "stages": stages, "pivotal": pivotal,
+            "modal_package": modal, "source": "negsim explain (stage decomposition; docs/explain.md)"}  # fmt: skip
 
 
 def decompose(
     df: pd.DataFrame, scenario: Any, explain: Callable[[pd.DataFrame, Any], dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    """explain's decomposition when given (or set in :data:`EXPLAIN`), else :func:`from_sweep_table`'s."""
-    fn = explain or EXPLAIN
-    if fn is None:
-        return from_sweep_table(df)
-    out = dict(fn(df, scenario))
+    """The decomposition by ``explain`` (default :func:`from_explain`)."""
+    out = dict((explain or from_explain)(df, scenario))
     out.setdefault("source", "negsim explain")
     out.setdefault("n", len(valid_runs(df)))
     return out
