@@ -138,8 +138,11 @@ def _figures(df: pd.DataFrame, scenario: Scenario, paths: list[str], unit: str |
     figs.append(("rounds", f"Cumulative share of runs with a deal by round. {note}.", _png(ax)))
     ax = plots.blocking(df)
     note = subtitle(runs, [], paths, {}, lab)
-    ax.set_title(f"Who blocked the last offer, over which clause\n{note}", fontsize="medium")
-    what = "Share of runs in which each actor rejected or vetoed the last offer (0–1 scale)"
+    ax.set_title(f"Structural blocks and failed ratifications\n{note}", fontsize="medium")
+    what = (
+        "Share of runs in which each actor rejected the last offer structurally (below its reservation value),"
+        " by the smallest change that would bring it there, or failed to ratify (0–1 scale)"
+    )
     figs.append(("blocking", f"{what}. {note}.", _png(ax)))
     return figs
 
