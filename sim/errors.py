@@ -9,8 +9,17 @@ rows are in its table; ``negsim sweep`` exits 1). Anything else escaping is a bu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape(text: str) -> str:
+    """``text`` with control characters and line breaks written as escapes (``\\n``, ``\\x1b``), so that a key
+    or value holding them cannot split a one-line error or forge a second one."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +40,7 @@ class Issue:
         where = self.file or "<scenario>"
         if self.line is not None:
             where += f":{self.line}:{self.col or 1}"
-        return f"{where}: {self.dotted}: {self.message}"
+        return escape(f"{where}: {self.dotted}: {self.message}")
 
 
 class NegsimError(Exception):

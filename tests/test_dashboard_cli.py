@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
     [
         (["--port", "0"], "--port must be a TCP port from 1 to 65535, not 0"),
         (["--port", "70000"], "--port must be a TCP port from 1 to 65535, not 70000"),
-        (["--seeds", "0"], "--seeds must be at least 1, not 0"),
+        (["--seeds", "0"], "--seeds must be a count of seeds from 1 to 10,000,000, not 0"),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(args, says):

@@ -173,10 +173,16 @@ def analyze(scenario: Scenario, pareto_grid: int = 6) -> dict[str, Any]:
         out["ideal"] = {cp.actors[i]: round(float(ideal[i]), 6) for i in sig}
         out["utilitarian"] = desc(_best(cp, R, cp.signatory.astype(float)))
         out["pareto"] = _pareto(cp, R, sig, pareto_grid, desc)
-        notes.append(
-            f"pareto lists the supported efficient packages (weighted-sum optima over {len(out['pareto'])} "
-            "weight vectors); efficient packages off the convex hull are not listed"
-        )
+        if len(sig) > MAX_PARETO_SIGNATORIES:
+            notes.append(
+                f"pareto is not computed for {len(sig)} signatories (at most {MAX_PARETO_SIGNATORIES}: one "
+                "optimisation per weight vector of a grid that grows exponentially with them)"
+            )
+        else:
+            notes.append(
+                f"pareto lists the supported efficient packages (weighted-sum optima over {len(out['pareto'])} "
+                "weight vectors); efficient packages off the convex hull are not listed"
+            )
     else:
         out.update(nash=None, kalai_smorodinsky=None, utilitarian=None, pareto=[], ideal=None, nash_log_product=None)
         out["to_open_a_zopa"] = _openings(cp, R, sig)
@@ -198,10 +204,17 @@ def analyze(scenario: Scenario, pareto_grid: int = 6) -> dict[str, Any]:
     return out
 
 
+MAX_PARETO_SIGNATORIES = 4
+"""The supported frontier is searched over a weight grid only up to this many signatories (the grid has
+C(grid + n - 1, n - 1) points, one MILP each); above it ``pareto`` is empty and ``notes`` says so."""
+
+
 def _pareto(cp, R, sig, grid, desc) -> list[dict[str, Any]]:
     seen: dict[tuple, dict[str, Any]] = {}
+    if len(sig) > MAX_PARETO_SIGNATORIES:  # was skipped inside a loop over all (grid + 1)^n weight tuples: 7^12
+        return []
     for combo in itertools.product(range(grid + 1), repeat=len(sig)):
-        if sum(combo) != grid or len(sig) > 4:
+        if sum(combo) != grid:
             continue
         w = np.zeros(cp.n_actors)
         for i, c in zip(sig, combo, strict=True):

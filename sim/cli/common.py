@@ -6,7 +6,7 @@ from sim.errors import UsageError
 from sim.scenario.edit import tweak
 from sim.scenario.loader import load_scenario
 from sim.scenario.models import Scenario
-from sim.scenario.paths import parse_value
+from sim.scenario.paths import parse_path, parse_value
 
 
 def load_with_sets(path: str, sets: list[str]) -> Scenario:
@@ -19,5 +19,9 @@ def load_with_sets(path: str, sets: list[str]) -> Scenario:
         if "=" not in item:
             raise UsageError(f"--set {item!r}: expected PATH=VALUE, e.g. actors.RU.discount=0.9")
         key, value = item.split("=", 1)
-        changes[key.strip()] = parse_value(value)
+        key = key.strip()
+        parse_path(key)  # one spelling of a path (constraints.0, never constraints.00)
+        if key in changes:
+            raise UsageError(f"--set {key} is given twice")
+        changes[key] = parse_value(value)
     return tweak(scenario, changes)

@@ -15,10 +15,7 @@ from sim.errors import UsageError
 
 
 def main(args: Namespace) -> int:
-    if args.seeds < 1:
-        raise UsageError(f"--seeds must be at least 1, not {args.seeds}")
-    if not 1 <= args.port <= 65535:
-        raise UsageError(f"--port must be a TCP port from 1 to 65535, not {args.port}")
+    # --seeds, --master-seed and --port are range-checked for every command by sim.cli.ranges.check_ranges
     load_with_sets(args.file, [])
     try:
         # lazy: solara is the optional `dashboard` extra, and costs seconds to import

@@ -14,7 +14,8 @@ from importlib import import_module
 
 from sim import __version__
 from sim.cli import discover, importing, sensitivity
-from sim.errors import NegsimError, ScenarioError
+from sim.cli.ranges import check_ranges
+from sim.errors import NegsimError, ScenarioError, escape
 
 EPILOG = "Paths name any number of a scenario, e.g. actors.RU.reservation.expected_gain (docs/scenario-format.md)."
 
@@ -205,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     try:
+        check_ranges(args)
         handler = import_module(f"sim.cli.{MODULES.get(args.command, args.command)}")
         return int(handler.main(args) or 0)
     except ScenarioError as exc:
@@ -212,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             print(issue.format(), file=sys.stderr)
         return 2
     except NegsimError as exc:
-        print(f"negsim: error: {exc}", file=sys.stderr)
+        print(f"negsim: error: {escape(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("negsim: interrupted", file=sys.stderr)
@@ -227,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"negsim: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            f"negsim: internal error: {type(exc).__name__}: {escape(str(exc))} (run with --debug for the traceback)",
             file=sys.stderr,
         )
         return 1

@@ -19,7 +19,11 @@ from sim.scenario.partial import GUARD
 if TYPE_CHECKING:
     from sim.scenario.models import Scenario
 
-__all__ = ["CrossCheckError", "cross_check", "hint"]
+__all__ = ["MAX_ACTOR_ROUNDS", "CrossCheckError", "cross_check", "hint"]
+
+MAX_ACTOR_ROUNDS = 1_000_000
+"""Actors x max_rounds of one scenario: the work (and the trace) of one run grows with it (200 actors x 5,000
+rounds, or 20 actors x 50,000)."""
 
 
 class CrossCheckError(ValueError):
@@ -124,10 +128,29 @@ def check_constraints(scenario: Scenario, checks: Checks) -> None:
 
 def check_shocks(scenario: Scenario, checks: Checks) -> None:
     """Each shock has exactly one of ``round`` (a reachable one) or ``p_per_round``, known actors and profiles, and
-    changes something."""
+    changes something; no two shocks share an id (the run fires shocks by id). Their values are checked against
+    the fields' bounds by :mod:`sim.scenario.shock_values`."""
+    seen: dict[str, int] = {}
     for j, sh in enumerate(scenario.shocks):
         with GUARD:
             _check_shock(scenario, j, sh, checks)
+        with GUARD:
+            if sh.id in seen:
+                checks.bad(f"shock id {sh.id!r} is already used by shock {seen[sh.id]}", "shocks", j, "id")
+            seen.setdefault(sh.id, j)
+
+
+def check_work(scenario: Scenario, checks: Checks) -> None:
+    """A run's work grows with actors x rounds: refused up front above :data:`MAX_ACTOR_ROUNDS`."""
+    with GUARD:
+        n, rounds = len(checks.actors), scenario.scenario.max_rounds
+        if n * rounds > MAX_ACTOR_ROUNDS:
+            checks.bad(
+                f"{n} actors x {rounds:,} rounds = {n * rounds:,} actor-rounds: at most {MAX_ACTOR_ROUNDS:,} are "
+                "allowed (fewer rounds or fewer actors)",
+                "scenario",
+                "max_rounds",
+            )
 
 
 def _check_shock(scenario: Scenario, j: int, sh: Any, checks: Checks) -> None:
@@ -166,5 +189,6 @@ STEPS: tuple[Callable[[Scenario, Checks], None], ...] = (
     check_decision_rules,
     check_constraints,
     check_shocks,
+    check_work,
 )
 """The checks in the order their problems are reported."""

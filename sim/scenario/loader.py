@@ -18,6 +18,7 @@ from sim.scenario.models import MAX_ACTORS, MAX_CLAUSES, MAX_OPTIONS, Scenario
 from sim.scenario.partial import FAILED, GUARD, has_failed, partial, plain
 from sim.scenario.paths import check_path, lookup, parse_path, resolved_tree
 from sim.scenario.resolve import inherit, normalise
+from sim.scenario.shock_values import check_shock_values, spec_refusal
 from sim.scenario.specs import SpecError, parse_spec
 from sim.scenario.yamlio import Loc, read_yaml_file
 
@@ -147,7 +148,7 @@ def _check_paths(tree: dict[str, Any]) -> list[Issue]:
                 why = "names a whole section; sweep one of its numbers instead"
             else:
                 try:
-                    parse_spec(p, spec, current)
+                    why = spec_refusal(parse_spec(p, spec, current))
                 except SpecError as exc:
                     why = exc.why
         if why:
@@ -157,7 +158,8 @@ def _check_paths(tree: dict[str, Any]) -> list[Issue]:
         why = why_not(p)
         if why:
             issues.append(Issue(why, ("labels", p)))
-    return issues
+    named_nothing = {i.path for i in issues}
+    return issues + [i for i in check_shock_values(tree) if i.path not in named_nothing]
 
 
 def _doc_prefix(tree: Any, loc: tuple[Any, ...]) -> PathT:

@@ -15,17 +15,18 @@ from __future__ import annotations
 import copy
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, model_validator
 
 from sim.scenario.checks import CrossCheckError, cross_check
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=80)]
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
+Unit = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
+Signed = Annotated[float, Strict(), Field(ge=-1.0, le=1.0)]
 Label = Annotated[str, Field(min_length=1, max_length=200)]
 """Display text of an actor, clause or option (any characters; the name stays the machine-safe ``Id``)."""
 Bool = Annotated[bool, Field(strict=True)]
 """Only ``true`` and ``false``: pydantic would otherwise also take the strings ``yes``, ``on``, ``1``..."""
+# Every number is Strict(): ``true`` is not the number 1 (nor ``"0.5"`` a number); an int is still a float.
 
 MAX_ACTORS = 200
 MAX_CLAUSES = 200
@@ -43,7 +44,9 @@ with T = max_rounds, the proposer schedule and both actors' ``discount``: as pro
 as responder, what the SPE package of round t gives it. Two actors and ``alternating_offers`` only
 (:class:`sim.engine.policies.SubgamePerfect`)."""
 
-Concession = Literal["boulware", "linear", "conceder", "rubinstein"] | Annotated[float, Field(gt=0.0, le=100.0)]
+Concession = (
+    Literal["boulware", "linear", "conceder", "rubinstein"] | Annotated[float, Strict(), Field(gt=0.0, le=100.0)]
+)
 Role = Literal[
     "mediator_signatory",
     "party_signatory",
@@ -78,14 +81,14 @@ class Acceptance(Model):
     """
 
     model: Literal["threshold", "logit"] = "threshold"
-    lambda_: Annotated[float, Field(alias="lambda", ge=0.0, le=1e6)] = 20.0
+    lambda_: Annotated[float, Strict(), Field(alias="lambda", ge=0.0, le=1e6)] = 20.0
 
 
 class RedLine(Model):
     """Options an actor will not sign. ``penalty: hard`` is a veto; a number is subtracted from its utility."""
 
     options: list[Id]
-    penalty: Literal["hard"] | Annotated[float, Field(ge=0.0, le=10.0)] = "hard"
+    penalty: Literal["hard"] | Annotated[float, Strict(), Field(ge=0.0, le=10.0)] = "hard"
 
     @property
     def hard(self) -> bool:
@@ -100,23 +103,23 @@ class Reservation(Model):
     value: Unit | None = None
     war_cost: Signed = 0.0
     expected_gain: Signed = 0.0
-    drift_per_round: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.0
+    drift_per_round: Annotated[float, Strict(), Field(ge=-0.5, le=0.5)] = 0.0
 
 
 class Deadline(Model):
     """At ``round`` the actor walks away with probability ``credibility``; else the deadline slips by ``extend_by``."""
 
-    round: Annotated[int, Field(ge=0, le=MAX_ROUNDS)]
+    round: Annotated[int, Strict(), Field(ge=0, le=MAX_ROUNDS)]
     action: Literal["walk_away"] = "walk_away"
     credibility: Unit = 1.0
-    extend_by: Annotated[int, Field(ge=0, le=MAX_ROUNDS)] = 0
+    extend_by: Annotated[int, Strict(), Field(ge=0, le=MAX_ROUNDS)] = 0
 
 
 class RatificationModel(Model):
     """P(pass) = 1 / (1 + exp(−λ (U_actor(package) − threshold))): the actor's utility stands in for support."""
 
     type: Literal["logit"] = "logit"
-    lambda_: Annotated[float, Field(alias="lambda", ge=0.0, le=1e6)] = 10.0
+    lambda_: Annotated[float, Strict(), Field(alias="lambda", ge=0.0, le=1e6)] = 10.0
     threshold: Unit = 0.5
 
 
@@ -127,7 +130,7 @@ class Preconditions(Model):
     ceasefire clause. ``ceasefire_held_rounds`` is recorded but not simulated: the vote is taken at signature.
     """
 
-    ceasefire_held_rounds: Annotated[int, Field(ge=0, le=MAX_ROUNDS)] = 0
+    ceasefire_held_rounds: Annotated[int, Strict(), Field(ge=0, le=MAX_ROUNDS)] = 0
     martial_law_lifted: Bool = False
 
 
@@ -154,11 +157,11 @@ class ActorFields(Model):
     """Preference fields shared by profiles and actors (every one optional until inheritance is resolved)."""
 
     inherits: Id | list[Id] | None = None
-    salience: dict[Id, Annotated[float, Field(ge=0.0, le=1e6)]] | None = None
+    salience: dict[Id, Annotated[float, Strict(), Field(ge=0.0, le=1e6)]] | None = None
     utilities: dict[Id, dict[Id, Unit]] | None = None
     red_lines: dict[Id, RedLine] | None = None
     reservation: Reservation | None = None
-    discount: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
+    discount: Annotated[float, Strict(), Field(gt=0.0, le=1.0)] | None = None
     concession: Concession | None = None
     acceptance: Acceptance | None = None
     deadline: Deadline | None = None
@@ -179,7 +182,7 @@ class Actor(ActorFields):
     name: str | None = None
     label: Label | None = None
     eu_member: Bool | None = None
-    represents_members: Annotated[int, Field(ge=1, le=1000)] = 1
+    represents_members: Annotated[int, Strict(), Field(ge=1, le=1000)] = 1
 
 
 class ApprovalRule(Model):
@@ -210,7 +213,7 @@ class QMV(Model):
 
     member_share: Unit = 0.55
     population_share: Unit = 0.65
-    members: dict[Id, Annotated[int, Field(ge=0, le=1000)]] = {}
+    members: dict[Id, Annotated[int, Strict(), Field(ge=0, le=1000)]] = {}
     population_share_of_eu27: dict[Id, Unit]
 
 
@@ -236,11 +239,11 @@ class Shock(Model):
     """
 
     id: Id
-    round: Annotated[int, Field(ge=0, le=MAX_ROUNDS)] | None = None
+    round: Annotated[int, Strict(), Field(ge=0, le=MAX_ROUNDS)] | None = None
     p: Unit = 1.0
     p_per_round: Unit | None = None
     set: dict[str, Any] = {}
-    add: dict[str, float] = {}
+    add: dict[str, Annotated[float, Strict(), Field(allow_inf_nan=False)]] = {}
     profile: dict[Id, Id] = {}
     note: str | None = None
 
@@ -250,10 +253,10 @@ class SweepSpec(Model):
     ``{dist: uniform, low: 0, high: 0.4}``: :mod:`sim.scenario.specs`), seeds, design."""
 
     params: dict[str, str | list[Any] | dict[str, Any]] = {}
-    seeds: Annotated[int, Field(ge=1, le=10_000_000)] = 10
+    seeds: Annotated[int, Strict(), Field(ge=1, le=10_000_000)] = 10
     design: Literal["grid", "lhs", "sobol", "random"] = "grid"
-    samples: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
-    master_seed: Annotated[int, Field(ge=0)] = 0
+    samples: Annotated[int, Strict(), Field(ge=1, le=10_000_000)] | None = None
+    master_seed: Annotated[int, Strict(), Field(ge=0, le=2**63 - 1)] = 0
 
 
 class Meta(Model):
@@ -261,7 +264,7 @@ class Meta(Model):
     title: str | None = None
     as_of: str | None = None
     round_unit: str = "round"
-    max_rounds: Annotated[int, Field(ge=1, le=MAX_ROUNDS)]
+    max_rounds: Annotated[int, Strict(), Field(ge=1, le=MAX_ROUNDS)]
     status_quo_package: dict[Id, Id]
     description: str | None = None
 
@@ -278,8 +281,8 @@ class Protocol(Model):
     offer_rule: Literal["max_min_surplus", "max_product"] = "max_min_surplus"
     acceptance: Acceptance = Acceptance()
     concession: Concession = "linear"
-    mediator_belief_noise: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
-    mediator_learning_step: Annotated[float, Field(ge=0.0, le=1.0)] = 0.02
+    mediator_belief_noise: Annotated[float, Strict(), Field(ge=0.0, le=1.0)] = 0.0
+    mediator_learning_step: Annotated[float, Strict(), Field(ge=0.0, le=1.0)] = 0.02
     search: Literal["auto", "enumerate", "milp"] = "auto"
 
 

@@ -25,9 +25,13 @@ Parts = tuple[str | int, ...]
 
 
 def parse_path(path: str) -> Parts:
-    """``"constraints.0.id"`` -> ``("constraints", 0, "id")``."""
+    """``"constraints.0.id"`` -> ``("constraints", 0, "id")``. A path has one spelling: a list index is written
+    without leading zeros (``protocol.proposers.00`` is refused, not read as ``protocol.proposers.0``)."""
     if not isinstance(path, str) or not path or any(not seg for seg in path.split(".")):
         raise UsageError(f"bad path {path!r}: expected dot-separated names such as actors.RU.discount")
+    for seg in path.split("."):
+        if len(seg) > 1 and seg.isascii() and seg.isdigit() and seg.startswith("0"):
+            raise UsageError(f"bad path {path!r}: write the index {seg} as {int(seg)} (no leading zeros)")
     return tuple(int(seg) if seg.isascii() and seg.isdigit() else seg for seg in path.split("."))
 
 

@@ -183,20 +183,32 @@ def _parents(spec: Any, where: PathT) -> list[tuple[Any, PathT]]:
     return [(parents, (*where, "inherits"))]  # a wrong type is reported by the models
 
 
-def profile_chain(name: str, profiles: dict[str, Any], seen: tuple[str, ...] = (), where: PathT = ()) -> list[str]:
+def profile_chain(
+    name: str,
+    profiles: dict[str, Any],
+    seen: tuple[str, ...] = (),
+    where: PathT = (),
+    memo: dict[str, list[str]] | None = None,
+) -> list[str]:
     """Profiles merged into ``name``, ancestors first. ValueError on a cycle, :class:`UnknownProfile` (a
-    KeyError) naming the reference ``where`` an unknown profile is named."""
+    KeyError) naming the reference ``where`` an unknown profile is named.
+
+    Each profile's chain is resolved once (``memo``, shared by the caller across calls): a diamond of 30 levels
+    would otherwise be walked 2^30 times."""
+    memo = {} if memo is None else memo
+    if name in memo:
+        return memo[name]
     if name in seen:
         raise ValueError("profile inheritance cycle: " + " -> ".join((*seen, name)))
     if name not in profiles:
         raise UnknownProfile(name, where)
-    chain: list[str] = []
+    chain: dict[str, None] = {}
     for parent, at in _parents(profiles[name], ("profiles", name)):
-        for p in profile_chain(str(parent), profiles, (*seen, name), at):
-            if p not in chain:
-                chain.append(p)
-    chain.append(name)
-    return chain
+        chain.update(dict.fromkeys(profile_chain(str(parent), profiles, (*seen, name), at, memo)))
+    chain.pop(name, None)
+    chain[name] = None
+    memo[name] = list(chain)
+    return memo[name]
 
 
 def _unknown(exc: UnknownProfile, profiles: dict[str, Any]) -> Issue:
@@ -220,9 +232,10 @@ def inherit(doc: Any) -> tuple[Any, list[Issue], dict[str, list[str]], set[str]]
         return doc, issues, chains, broken
     profiles = doc.get("profiles") if isinstance(doc.get("profiles"), dict) else {}
     assert isinstance(profiles, dict)
+    memo: dict[str, list[str]] = {}
     for pid in profiles:  # an unknown parent is wrong even when no actor inherits the profile
         try:
-            profile_chain(str(pid), profiles)
+            profile_chain(str(pid), profiles, memo=memo)
         except UnknownProfile as exc:
             issues.append(_unknown(exc, profiles))
         except ValueError:
@@ -237,7 +250,7 @@ def inherit(doc: Any) -> tuple[Any, list[Issue], dict[str, list[str]], set[str]]
         chain: list[str] = []
         for name, at in _parents(spec, ("actors", aid)):
             try:
-                for p in profile_chain(str(name), profiles, where=at):
+                for p in profile_chain(str(name), profiles, where=at, memo=memo):
                     if p not in chain:
                         chain.append(p)
             except UnknownProfile as exc:

@@ -177,9 +177,22 @@ def _quiet(text: str) -> Any:
         return None
 
 
+def _kind(v: Any) -> str:
+    if _is_number(v):
+        return "numbers"
+    return {bool: "booleans", str: "strings", type(None): "nulls", list: "lists", dict: "mappings"}.get(
+        type(v), type(v).__name__
+    )
+
+
 def _values_spec(path: str, values: list[Any], integer: bool) -> ParamSpec:
     if not values:
         raise SpecError(path, values, "no values given")
+    kinds = list(dict.fromkeys(_kind(v) for v in values))
+    if len(kinds) > 1:  # a column of the results table holds one type (and is read back as one)
+        raise SpecError(
+            path, ",".join(map(str, values)), f"the values mix {' and '.join(kinds)}: give values of one type"
+        )
     if len(values) > MAX_VALUES:
         raise UsageError(f"--param {path}: more than {MAX_VALUES:,} values")
     if all(_is_number(v) for v in values) and not integer and any(isinstance(v, float) for v in values):

@@ -14,6 +14,7 @@ with the same rules, so that a value means the same thing in a file and on the c
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,6 +28,11 @@ Path_ = tuple[str | int, ...]
 
 MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 200_000  # after alias expansion
+MAX_DEPTH = 64
+"""Nesting depth (mappings and lists inside each other) of any YAML read: a scenario needs about 8."""
+_NOT_ALLOWED = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters YAML does not allow in a document (PyYAML's ``Reader.NON_PRINTABLE``, less the BOM)."""
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
 
@@ -136,10 +142,9 @@ def _compose(text: str, file: str | None) -> yaml.Node | None:
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise ScenarioError([Issue(f"YAML syntax error: {msg}", (), line, col, file)], file) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters, NUL)
-        line = text.count("\n", 0, exc.position) + 1
-        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        what = f"character #x{exc.character:04x}" if isinstance(exc.character, int) else "character"
-        raise ScenarioError([Issue(f"YAML error: {what} is not allowed", (), line, col, file)], file) from None
+        raise ScenarioError([_bad_character(text, exc, file)], file) from None
+    except RecursionError:  # the pure-Python composer only (libyaml's is not recursive in Python)
+        raise ScenarioError([Issue(f"nested more than {MAX_DEPTH} levels deep", (), 1, 1, file)], file) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Issue(f"YAML error: {exc}", (), 1, 1, file)], file) from None
     if root is None:
@@ -158,7 +163,38 @@ def _compose(text: str, file: str | None) -> yaml.Node | None:
             ],
             file,
         )
+    deep = _too_deep(root)
+    if deep is not None:
+        line, col = _at(deep)
+        raise ScenarioError([Issue(f"nested more than {MAX_DEPTH} levels deep", (), line, col, file)], file)
     return root
+
+
+def _bad_character(text: str, exc: yaml.reader.ReaderError, file: str | None) -> Issue:
+    """Where the first character YAML does not allow is, counted in characters (libyaml reports a byte offset,
+    which is wrong after any non-ASCII text)."""
+    found = _NOT_ALLOWED.search(text)
+    pos = found.start() if found else min(max(exc.position, 0), len(text))
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    char = ord(text[pos]) if found else exc.character
+    what = f"character #x{char:04x}" if isinstance(char, int) else "character"
+    return Issue(f"YAML error: {what} is not allowed", (), line, col, file)
+
+
+def _too_deep(root: yaml.Node) -> yaml.Node | None:
+    """The first node nested deeper than :data:`MAX_DEPTH`, or None. Walked top-down without recursion; the walk
+    visits at most the expanded size, already checked to be at most :data:`MAX_NODES`."""
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        if depth > MAX_DEPTH:
+            return node
+        children = [n for kv in node.value for n in kv] if isinstance(node, yaml.MappingNode) else node.value
+        stack.extend((c, depth + 1) for c in children)
+    return None
 
 
 def parse_yaml(text: str, file: str | None = None) -> tuple[Any, dict[Path_, Loc]]:
@@ -248,17 +284,17 @@ class _Builder:
         return self.mapping(node, path)
 
     def mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
-        """Merge keys (``<<``) flattened first; keys must be scalars and unique (a repeat is reported with the
-        line of the first and skipped)."""
-        try:
-            self.constructor.flatten_mapping(node)  # YAML merge keys (<<)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark
-            where = (mark.line + 1, mark.column + 1) if mark else self.locs[path]
-            self.bad(f"bad merge key: {exc.problem}", path, where)
-            return {}
+        """Keys must be scalars and unique (a repeated explicit key is reported with the line of the first and
+        skipped). Merge keys (``<<: *base`` or ``<<: [*a, *b]``) follow the YAML merge spec: an explicit key
+        overrides a merged one, and in a list the earlier mapping wins; merged keys come first in the order."""
         out: dict[Any, Any] = {}
+        merges: list[yaml.Node] = []
         for knode, vnode in node.value:
+            if knode.tag == _MERGE_TAG:
+                if merges:
+                    self.bad("duplicate key '<<' (give one merge key, with a list: <<: [*a, *b])", path, _at(knode))
+                merges.append(vnode)
+                continue
             if not isinstance(knode, yaml.ScalarNode):
                 self.bad("mapping keys must be plain names", path, _at(knode))
                 continue
@@ -270,7 +306,35 @@ class _Builder:
                 continue
             self.locs[kpath] = _at(knode)
             out[key] = self.build(vnode, kpath)
-        return out
+        if not merges:
+            return out
+        result = self.merged(merges, path, set(out))
+        result.update(out)  # an explicit key overrides (and keeps the merged key's place in the order)
+        return result
+
+    def merged(self, merges: list[yaml.Node], path: Path_, explicit: set[Any]) -> dict[Any, Any]:
+        """The keys the merge values give (earlier mappings first), their places recorded unless ``explicit``."""
+        sources: list[yaml.MappingNode] = []
+        for vnode in merges:
+            items = vnode.value if isinstance(vnode, yaml.SequenceNode) else [vnode]
+            for item in items:
+                if isinstance(item, yaml.MappingNode):
+                    sources.append(item)
+                else:
+                    self.bad("bad merge key: << takes a mapping (*alias) or a list of them", path, _at(item))
+        merged: dict[Any, Any] = {}
+        for src in sources:
+            locs: dict[Path_, Loc] = {}
+            sub = _Builder(locs, self.issues, self.constructor, self.file).mapping(src, path)
+            new = [k for k in sub if k not in merged]
+            for k in new:
+                merged[k] = sub[k]
+            keep = {(*path, k if isinstance(k, (str, int)) else str(k)) for k in new if k not in explicit}
+            n = len(path) + 1
+            for p, loc in locs.items():
+                if p[:n] in keep:
+                    self.locs.setdefault(p, loc)
+        return merged
 
     def key(self, knode: yaml.ScalarNode) -> Any:
         """A key as the constructor reads it, or its text when that is unreadable, unhashable, a boolean or null;
@@ -287,15 +351,22 @@ class _Builder:
 
 
 def read_yaml_file(path: str | Path) -> tuple[Any, dict[Path_, Loc], str]:
-    """Read and parse a YAML file; return (data, locations, text). Errors name the file."""
+    """Read and parse a YAML file; return (data, locations, text). Errors name the file.
+
+    Only a regular file is read (a folder, FIFO, socket or device such as ``/dev/zero``, which reports size 0 and
+    never ends, is refused before it is opened), and never more than :data:`MAX_FILE_BYTES` of it."""
     p = Path(path)
     name = str(path)
     try:
-        if p.is_dir():
+        mode = p.stat().st_mode
+        if stat.S_ISDIR(mode):
             raise ScenarioError([Issue("is a folder, not a scenario file", file=name)], name)
-        if p.stat().st_size > MAX_FILE_BYTES:
+        if not stat.S_ISREG(mode):
+            raise ScenarioError([Issue("is not a regular file (a device, FIFO or socket): not read", file=name)], name)
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
             raise ScenarioError([Issue(f"file is larger than {MAX_FILE_BYTES:,} bytes", file=name)], name)
-        raw = p.read_bytes()
     except FileNotFoundError:
         raise ScenarioError([Issue("no such file", file=name)], name) from None
     except PermissionError:
