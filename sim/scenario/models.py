@@ -196,7 +196,7 @@ class ApprovalRule(Model):
 
     rule: Literal["unanimity", "qmv", "contributors", "ratification", "k_of_n"]
     voters: list[Id] | None = None
-    k: Annotated[int, Field(ge=1, le=MAX_ACTORS)] | None = None
+    k: Annotated[int, Strict(), Field(ge=1, le=MAX_ACTORS)] | None = None
     vetoes: list[Id] | None = None
     required: list[Id] | None = None
     body: str | None = None
