@@ -158,7 +158,10 @@ def Results(s: Summary):
     if no_deal:
         lines = [
             f"- **{a}** rejected the last offer in {k}/{no_deal} runs without a deal"
-            + (f"; smallest change that would bring it to its reservation value: {', '.join(f'{c} ({m})' for c, m in s.blocking_clause[a].items())}")
+            + (
+                "; smallest change that would bring it to its reservation value: "
+                + ", ".join(f"{c} ({m})" for c, m in s.blocking_clause.get(a, {}).items())
+            )
             * (a in s.blocking_clause)
             for a, k in s.rejected_by.items()
         ]
