@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -69,3 +70,19 @@ def test_caches_are_safe_from_threads(model):
         got = list(pool.map(lambda ch: model.summary(ch, n=2), changes * 2))
     assert [s.n for s in got] == [2] * 16
     assert got[:8] == [model.summary(ch, n=2) for ch in changes]  # the same summaries, whichever thread ran them
+
+
+def test_the_decomposition_multiplies_to_p_deal(model):
+    """The dashboard's stage table is negsim explain's: the product of the stage shares is the share of deals, and
+    each stage is reached by the runs that passed the one before."""
+    s = model.summary(model.set({}, "protocol.agenda", "single_package"))
+    reached = [st for st in s.stages if st["n"]]
+    assert reached and reached[0]["n"] == s.n
+    product = 1.0
+    for before, after in itertools.pairwise(reached):
+        assert after["n"] == before["passed"]
+    for st in reached:
+        assert st["ci"][0] <= st["p"] <= st["ci"][1]
+        product *= st["p"]
+    assert product == pytest.approx(s.p, abs=1e-12)
+    assert s.deals == (reached[-1]["passed"] if len(reached) == 4 else 0)

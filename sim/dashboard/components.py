@@ -150,6 +150,15 @@ def Results(s: Summary):
     solara.Text(p_deal_text(s), classes=["negsim-p-deal"], style={"font-size": "1.6em", "font-weight": "500"})
     solara.Text(f"{s.deals} deals in {s.n} runs (95 % Wilson interval); mean rounds played {s.mean_rounds:.1f}")
     solara.Markdown(f"**How the runs ended:** {_counts(s.reasons, s.n)}")
+    solara.Markdown(
+        "**Decomposition** (P(deal) = product of the stages; 95 % Wilson intervals):\n\n"
+        "| stage | passed | P(pass) | interval |\n|---|---|---|---|\n"
+        + "\n".join(
+            f"| {st['label']} | {st['passed']}/{st['n']} | {st['p']:.2f} | [{st['ci'][0]:.2f}, {st['ci'][1]:.2f}] |"
+            for st in s.stages
+            if st["n"]
+        )
+    )
     if s.package:
         what = "Most frequent package signed" if s.package_signed else "No deal; most frequent last offer"
         rows = "\n".join(f"| {k} | {v} |" for k, v in s.package.items())
@@ -166,10 +175,6 @@ def Results(s: Summary):
             for a, k in s.rejected_by.items()
         ]
         solara.Markdown("**Who blocks and why** (runs without a deal):\n\n" + ("\n".join(lines) or "nobody rejected"))
-    solara.Markdown(
-        "_The decomposition of P(deal) into its causes comes with `negsim explain` (docs/dashboard.md)._",
-        style={"font-size": "0.85em"},
-    )
 
 
 @solara.component

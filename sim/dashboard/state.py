@@ -39,6 +39,7 @@ from sim.scenario.edit import tweak
 from sim.scenario.loader import load_scenario
 from sim.scenario.models import Scenario
 from sim.scenario.paths import get
+from sim.sweeps.explain import decomposition
 from sim.sweeps.plan import replicate_seeds
 
 DEFAULT_SEEDS = 100
@@ -69,6 +70,9 @@ class Summary:
     blocking_clause: dict[str, dict[str, int]]
     """Per rejecting actor: the clause of the last offer that cost it most, and in how many runs."""
     mean_rounds: float
+    stages: list[dict[str, Any]]
+    """P(deal) as Π_s P(pass s | reached s) over the stages (table, signing, approval, ratification), each with
+    its Wilson interval: :func:`sim.sweeps.explain.decomposition`, the same as ``negsim explain``."""
 
     def line(self) -> str:
         return f"P(deal) = {self.p:.2f}  [{self.lo:.2f}, {self.hi:.2f}]  ({self.deals} deals in {self.n} runs)"
@@ -105,6 +109,7 @@ def summarise(outcomes: Sequence[Outcome]) -> Summary:
         rejected_by=dict(rejected.most_common()),
         blocking_clause={a: dict(c.most_common()) for a, c in blocking.items()},
         mean_rounds=float(np.mean([o.rounds_played for o in outcomes])) if n else float("nan"),
+        stages=decomposition([o.failed_stage for o in outcomes])[0],
     )
 
 
