@@ -144,6 +144,8 @@ def rename_document(doc: dict[str, Any], r: Renaming) -> dict[str, Any]:
     if "profiles" in d:
         d["profiles"] = {p: _fields(r, f) for p, f in d["profiles"].items()}
     d["actors"] = {r.a(a): _fields(r, f) for a, f in d["actors"].items()}
+    if "labels" in d:  # display text of paths: the paths follow the renaming
+        d["labels"] = {_path(r, k): v for k, v in d["labels"].items()}
     if "groups" in d:
         d["groups"] = {g: [r.a(m) for m in members] for g, members in d["groups"].items()}
     proto = d.setdefault("protocol", {})

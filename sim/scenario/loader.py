@@ -16,7 +16,7 @@ from sim.scenario.checks import CrossCheckError, cross_check, hint
 from sim.scenario.keys import allowed_keys
 from sim.scenario.models import MAX_ACTORS, MAX_CLAUSES, MAX_OPTIONS, Scenario
 from sim.scenario.partial import FAILED, GUARD, has_failed, partial, plain
-from sim.scenario.paths import check_path, lookup, parse_path, resolved_tree
+from sim.scenario.paths import check_path, lookup, parse_path, resolved_tree, unset_optional
 from sim.scenario.resolve import inherit, normalise
 from sim.scenario.shock_values import check_shock_values, spec_refusal
 from sim.scenario.specs import SpecError, parse_spec
@@ -155,7 +155,9 @@ def _check_paths(tree: dict[str, Any]) -> list[Issue]:
             issues.append(Issue(why, ("sweep", "params", p)))
     labels = tree.get("labels")
     for p in labels if isinstance(labels, dict) else ():
-        why = why_not(p)
+        # a label may name a value under an optional section that is unset (actors.US.deadline.credibility with no
+        # deadline): the label waits for the value, so edits that unset the section stay valid
+        why = None if unset_optional(tree, p) else why_not(p)
         if why:
             issues.append(Issue(why, ("labels", p)))
     named_nothing = {i.path for i in issues}

@@ -87,6 +87,22 @@ def _names_nothing(path: str, missing: str) -> str:
     return f"path {path!r} names nothing in this scenario ({missing!r} does not exist)"
 
 
+def unset_optional(tree: dict[str, Any], path: str) -> bool:
+    """True when ``path`` runs through an optional section that is unset (``None``) in ``tree``."""
+    try:
+        parts = parse_path(path)
+    except UsageError:
+        return False
+    node: Any = tree
+    for key in parts:
+        found, node = _step(node, key)
+        if not found:
+            return False
+        if node is None:
+            return True
+    return False
+
+
 def check_path(tree: dict[str, Any], path: str) -> str | None:
     """None when ``path`` names a value of the resolved ``tree``; else the reason it does not."""
     try:
