@@ -109,3 +109,19 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return CliResult(code, out.out, out.err)
 
     return call
+
+
+@pytest.fixture(scope="session")
+def a2025(paris2025):
+    """``analyze`` of Paris 2025, computed once per session (a few seconds)."""
+    from sim.analysis.bargaining import analyze
+
+    return analyze(paris2025)
+
+
+@pytest.fixture(scope="session")
+def a2026(paris2026):
+    """``analyze`` of Paris 2026, computed once per session."""
+    from sim.analysis.bargaining import analyze
+
+    return analyze(paris2026)

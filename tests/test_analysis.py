@@ -18,16 +18,6 @@ from sim.core.compiled import compile_scenario
 from sim.core.utility import all_packages, utilities
 
 
-@pytest.fixture(scope="module")
-def a2025(paris2025):
-    return analyze(paris2025)
-
-
-@pytest.fixture(scope="module")
-def a2026(paris2026):
-    return analyze(paris2026)
-
-
 def test_paris_2025_nash_package_is_the_reports_paper_zopa(a2025):
     """REPORT §D.4: permanent ceasefire, frozen line, US de facto recognition, Kharkiv/Kinburn, US-run ZNPP, NATO ban,
     no foreign forces, Article-5-like guarantee, aid with limits, full relief, reconstruction vehicle, normalisation;

@@ -203,16 +203,6 @@ def test_council_rounding_of_populations(council):
 # -- analyze's sections ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def a2025(paris2025):
-    return analyze(paris2025)
-
-
-@pytest.fixture(scope="module")
-def a2026(paris2026):
-    return analyze(paris2026)
-
-
 def test_analyze_power_2025(a2025):
     rules = {e["rule"]: e for e in a2025["power"]}
     assert list(rules) == [
