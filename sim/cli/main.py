@@ -103,7 +103,8 @@ def _sweep_args(command: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PATH=SPEC",
-        help="swept parameter: start:stop:count or v1,v2,... (repeatable)",
+        help="swept parameter: start:stop:count, v1,v2,... or a distribution (uniform:LO:HI, normal:MU:SIGMA, ...;"
+        " docs/sweeps.md) (repeatable)",
     )
     _sets(command)
     command.add_argument("--seeds", type=int, help="seeds per parameter point")
