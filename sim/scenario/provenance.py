@@ -25,8 +25,9 @@ the end of the file merge with edits of the numbers and with new fields under a 
 :meth:`Scenario.document` (sweep metadata, the dashboard's YAML, ``tweak``), is in the JSON schema, and its paths are
 checked like every other path.
 
-:func:`provenance_of` gives the provenance of any resolved path (the brief's assumptions table): the entry of the path
-itself, or of the profile the actor inherits the number from when that entry is more specific, or ``None``.
+:func:`provenance_of` gives the provenance of any resolved path (the brief's assumptions table): for a number an actor
+inherits, the entry of the profile it is written in unless an entry on the actor's path is more specific; else the
+entry of the path itself; ``entry`` None when none tags it.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ UNTRACKED = ("sweep", "labels", "provenance")
 
 @dataclass(frozen=True)
 class Number:
-    """One number and the entry that tags it (``entry`` None: untagged)."""
+    """One number and the entry that tags it (``entry`` None: untagged); ``origin``: where it is written (an actor's
+    inherited number: in its profile; None: nowhere, a default of the models)."""
 
     path: str
     parts: PathT
@@ -59,6 +61,7 @@ class Number:
     tag: str | None = None
     ref: str | None = None
     note: str | None = None
+    origin: str | None = None
 
 
 @dataclass
@@ -161,9 +164,9 @@ def tagged(provenance: Mapping[str, Provenance], parts: PathT, value: int | floa
     path = dotted(parts)
     entry = covering(provenance, path)
     if entry is None:
-        return Number(path, parts, value)
+        return Number(path, parts, value, origin=path)
     p = provenance[entry]
-    return Number(path, parts, value, entry, p.tag, p.ref, p.note)
+    return Number(path, parts, value, entry, p.tag, p.ref, p.note, path)
 
 
 def audit(scenario: Scenario) -> Audit:
@@ -201,21 +204,22 @@ def _origin(scenario: Scenario, parts: PathT) -> PathT | None:
     return None
 
 
-def provenance_of(scenario: Scenario, path: str) -> Number | None:
-    """The provenance of the value at a resolved ``path`` (None when no entry tags it).
+def provenance_of(scenario: Scenario, path: str) -> Number:
+    """The provenance of the value at a resolved ``path`` (``entry`` None when no entry tags it).
 
     An actor's inherited number takes the entry of the profile it is written in, unless an entry on the actor's own
-    path is at least as specific (``actors.FR.discount`` over ``profiles.E3_base``; ``profiles.E3_base.discount``
-    over ``actors.FR``)."""
+    path is more specific (``actors.FR.discount`` over ``profiles.E3_base``; ``profiles.E3_base`` over
+    ``actors.FR``: that entry tags what FR writes itself)."""
     parts = parse_path(path)
     prov = scenario.provenance
     own = covering(prov, path)
     origin = _origin(scenario, parts)
     inherited = covering(prov, dotted(origin)) if origin and origin[0] == "profiles" else None
     entry = own
-    if inherited is not None and (own is None or inherited.count(".") > own.count(".")):
+    if inherited is not None and (own is None or inherited.count(".") >= own.count(".")):
         entry = inherited
+    where = dotted(origin) if origin else None
     if entry is None:
-        return None
+        return Number(path, parts, None, origin=where)
     p = prov[entry]
-    return Number(path, parts, None, entry, p.tag, p.ref, p.note)
+    return Number(path, parts, None, entry, p.tag, p.ref, p.note, where)
