@@ -19,13 +19,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from sim import load_scenario, tweak
+from sim import load_scenario, scenario_from_document, tweak
 from sim.brief.content import _assumed, _assumptions, _sourced
 from sim.errors import ScenarioError
 from sim.scenario.loader import audit_file
 from sim.scenario.provenance import audit, covering, provenance_of
 from sim.scenario.schema import written_schema
-from sim.scenario.yamlio import read_yaml_file
+from sim.scenario.yamlio import parse_yaml, read_yaml_file
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 UNTAGGED = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<path>\S+): untagged number (?P<value>\S+):")
@@ -285,3 +285,15 @@ SEGMENTS = st.sampled_from(["a", "b", "ab", "0", "1", "a.b"])
        st.lists(SEGMENTS, min_size=1, max_size=5).map(".".join))  # fmt: skip
 def test_the_longest_matching_path_wins(keys, path):
     assert covering(dict.fromkeys(keys), path) == _naive(keys, path)
+
+
+def test_the_documented_example_tags_every_number():
+    text = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"^```yaml\n(.*?)^```", text, flags=re.M | re.S) if "provenance_demo" in b]
+    data, locs = parse_yaml(block, "example.yaml")
+    found = audit(scenario_from_document(data, file="example.yaml", locs=locs))
+    assert found.untagged == [] and found.unused == []
+    c = found.counts()
+    assert (c["sourced"], c["inferred"]) == (1, 1) and c["assumption"] == len(found.numbers) - 2
+    tags = {n.path: n.tag for n in found.numbers}
+    assert tags["actors.buyer.utilities.price.low"] == "assumption"  # the list shorthand, by option
