@@ -20,8 +20,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SECTIONS = ("Question", "Assumptions", "Headline", "Decomposition", "Drivers", "Figures", "Modal package",
-            "Who is pivotal", "Caveats", "Reproduce")  # fmt: skip
+SECTIONS = ("Question", "Sourced numbers", "Assumptions", "Headline", "Decomposition", "Drivers", "Figures",
+            "Modal package", "Who is pivotal", "Caveats", "Reproduce")  # fmt: skip
 pytestmark = pytest.mark.slow
 
 
@@ -53,7 +53,14 @@ def test_the_brief_has_every_section_and_is_self_contained(brief_html):
     assert len(imgs) >= 2 and all(src.startswith("data:image/png;base64,") for src in imgs)
     assert re.search(r"P\(deal\) = \d+%, 95% interval \[\d+%, \d+%\], over \d+ runs", page)
     assert f"negsim brief scenarios/{scenario}.yaml" in page  # the command that reproduces it
-    assert "assumption" in page and "issue #16" in page  # provenance stated honestly
+    # provenance from the scenario's tags: the sourced numbers apart, each key number with its tag and reference
+    sourced, assumptions = page.split("<h2>Sourced numbers</h2>")[1].split("<h2>Assumptions</h2>")
+    assumptions = assumptions.split("<h2>Headline</h2>")[0]
+    assert "<td>assumption</td>" in assumptions and "<td>sourced</td>" not in assumptions
+    assert "<td>assumption</td>" not in sourced
+    if scenario == "paris_2026":
+        assert "<td>decision_rules.qmv.member_share</td><td>0.55</td><td>sourced</td><td>TEU art. 16(4)" in sourced
+    assert "<td>actors.RU.reservation.expected_gain</td>" in assumptions
 
 
 def test_paris_2025_brief_facets_its_sweep_and_says_what_is_pooled(brief_html):

@@ -129,6 +129,11 @@ def _path(r: Renaming, path: str) -> str:
         parts[3] = r.c(clause)
         if parts[2] == "utilities" and len(parts) > 4:
             parts[4] = r.o(clause, parts[4])
+    if parts[:2] == ["decision_rules", "clause_approvals"] and len(parts) > 2:
+        parts[2] = r.c(parts[2])
+    qmv_by_actor = ("members", "population_share_of_eu27")
+    if parts[:2] == ["decision_rules", "qmv"] and len(parts) > 3 and parts[2] in qmv_by_actor:
+        parts[3] = r.a(parts[3])
     return ".".join(parts)
 
 
@@ -146,6 +151,8 @@ def rename_document(doc: dict[str, Any], r: Renaming) -> dict[str, Any]:
     d["actors"] = {r.a(a): _fields(r, f) for a, f in d["actors"].items()}
     if "labels" in d:  # display text of paths: the paths follow the renaming
         d["labels"] = {_path(r, k): v for k, v in d["labels"].items()}
+    if "provenance" in d:  # tags of paths: the paths follow the renaming
+        d["provenance"] = {_path(r, k): v for k, v in d["provenance"].items()}
     if "groups" in d:
         d["groups"] = {g: [r.a(m) for m in members] for g, members in d["groups"].items()}
     proto = d.setdefault("protocol", {})

@@ -1,8 +1,10 @@
 """What a brief says, computed from a sweep folder: every number of the page, and its figures as PNG bytes.
 
-The assumptions table is honest about provenance: until issue #16 adds a provenance field, every number is marked
-"assumption" (the shipped scenarios' header comments say so: only clauses, options, red lines, constraints and
-decision rules are sourced, docs/sources.md "Assumed, not sourced"); the header's SOURCED/ASSUMPTIONS lines are quoted.
+Provenance comes from the scenario's ``provenance:`` section (:mod:`sim.scenario.provenance`): the sourced and inferred
+numbers are listed one by one, apart from the assumptions; the key numbers (the swept parameters, each signatory's
+reservation, discount and deadline) show their value, tag and reference; every other assumed number is counted under
+the entry that tags it. A number no entry tags is shown as "untagged" (read it as an assumption). The header's
+SOURCED/ASSUMPTIONS lines are quoted.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sim.plots.pooling import subtitle
 from sim.scenario.labels import label_of, value_label
 from sim.scenario.models import Scenario
 from sim.scenario.paths import lookup, parse_path, resolved_tree
+from sim.scenario.provenance import Audit, Number, audit, provenance_of
 from sim.store.results import load_sweep, read_sweep_metadata, scenario_from_metadata
 
 
@@ -40,6 +43,9 @@ class Brief:
     caveats: list[str]
     command: str
     figures: list[tuple[str, str, bytes]] = field(default_factory=list)  # (name, caption, PNG)
+    sourced: list[dict[str, str]] = field(default_factory=list)  # every sourced or inferred number
+    assumed: list[dict[str, str]] = field(default_factory=list)  # every assumed number, by the entry that tags it
+    tag_counts: dict[str, int] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -66,16 +72,33 @@ def header_comments(source: str | None) -> dict[str, str]:
     return out
 
 
+def _reference(n: Number) -> str:
+    """The reference and note of a tag as one text (where an inherited number is written, when it is elsewhere)."""
+    parts = [t for t in (n.ref, n.note) if t]
+    if n.origin and n.origin != n.path:
+        parts.append(f"written in {n.origin}")
+    elif n.origin is None:
+        parts.append("not in the file: the model's default")
+    return "; ".join(parts)
+
+
+def _tag(n: Number) -> str:
+    if n.tag:
+        return n.tag
+    return "untagged" if n.origin else "untagged (default of the model)"
+
+
 def _assumptions(scenario: Scenario, params: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """The swept parameters, then each signatory's reservation, discount and deadline: value and provenance."""
+    """The swept parameters, then each signatory's reservation, discount and deadline: value, tag and reference."""
     tree = resolved_tree(scenario)
     rows = []
     for p in params:
         path = p["path"]
         values = p.get("values") or [p.get("start"), p.get("stop")]
         shown = ", ".join(value_label(v) for v in values) if "values" in p else f"{p['start']:g} to {p['stop']:g}"
+        n = provenance_of(scenario, path)
         rows.append({"path": path, "label": label_of(scenario, path), "value": f"swept: {shown}",
-                     "provenance": "assumption (swept)"})  # fmt: skip
+                     "provenance": f"{_tag(n)} (swept)", "ref": _reference(n)})  # fmt: skip
     swept = {r["path"] for r in rows}
     for a in scenario.signatories:
         for leaf in ("reservation.war_cost", "reservation.expected_gain", "discount", "deadline.round",
@@ -89,9 +112,45 @@ def _assumptions(scenario: Scenario, params: list[dict[str, Any]]) -> list[dict[
                 continue
             if value is None or isinstance(value, dict | list):
                 continue
+            n = provenance_of(scenario, path)
             rows.append({"path": path, "label": label_of(scenario, path), "value": value_label(value),
-                         "provenance": "assumption"})  # fmt: skip
+                         "provenance": _tag(n), "ref": _reference(n)})  # fmt: skip
     return rows
+
+
+def _sourced(scenario: Scenario, found: Audit) -> list[dict[str, str]]:
+    """Every number of the file tagged sourced or inferred, one row each."""
+    return [{"path": n.path, "label": label_of(scenario, n.path), "value": value_label(n.value),
+             "provenance": str(n.tag), "ref": _reference(n)}
+            for n in found.numbers if n.tag in ("sourced", "inferred")]  # fmt: skip
+
+
+def _assumed(scenario: Scenario, found: Audit) -> list[dict[str, str]]:
+    """The assumed (and untagged) numbers of the file, one row per entry that tags them: how many, their range."""
+    groups: dict[str | None, list[Number]] = {}
+    for n in found.numbers:
+        if n.tag not in ("sourced", "inferred"):
+            groups.setdefault(n.entry, []).append(n)
+    rows = []
+    for entry, ns in groups.items():
+        values = sorted(float(n.value) for n in ns if n.value is not None)
+        shown = value_label(ns[0].value) if len(ns) == 1 else f"{len(ns)} numbers, {values[0]:g} to {values[-1]:g}"
+        rows.append({"path": entry or "(no entry)", "label": label_of(scenario, entry) if entry else "untagged",
+                     "value": shown, "provenance": ns[0].tag or "untagged", "ref": _reference(ns[0]) if entry
+                     else "no provenance entry tags these numbers: read them as assumptions"})  # fmt: skip
+    return rows
+
+
+def _provenance_caveat(counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    text = (
+        f"Of the {total} numbers of the scenario file, {counts['sourced']} are sourced and {counts['inferred']}"
+        f" inferred from sourced facts (listed under Sourced numbers); {counts['assumption']} are analyst's"
+        ' assumptions, as its provenance section tags them (docs/sources.md, "Assumed, not sourced").'
+    )
+    if counts["untagged"]:
+        text += f" {counts['untagged']} carry no tag: read them as assumptions."
+    return text
 
 
 def _png(ax: Any) -> bytes:
@@ -174,10 +233,9 @@ def build(folder: str | Path, out: str = "brief.html", explain: Any = None) -> B
     )  # fmt: skip
     headline = decompose(df, scenario, explain)
     n_err = len(df) - headline["n"]
+    found = audit(scenario)
     caveats = [
-        "Every number in the assumptions table is an analyst's assumption: only the clauses, their options, red lines,"
-        " constraints and decision rules are sourced (docs/sources.md). No provenance field exists yet (issue #16), so"
-        " nothing is marked as sourced number by number.",
+        _provenance_caveat(found.counts()),
         f"Intervals are 95% Wilson intervals over {headline['n']} runs (seeds); they cover the seeds' randomness only,"
         " not the uncertainty of the assumed numbers.",
     ]
@@ -194,4 +252,6 @@ def build(folder: str | Path, out: str = "brief.html", explain: Any = None) -> B
     return Brief(title=title, question=question, header=header, assumptions=_assumptions(scenario, params),
                  headline=headline, drivers=_drivers(df, scenario, paths), caveats=caveats,
                  command=reproduce_command(meta, folder, out), figures=_figures(df, scenario, paths, unit),
-                 labels={a: label_of(scenario, a) for a in [*scenario.actors, *scenario.clauses]})  # fmt: skip
+                 labels={a: label_of(scenario, a) for a in [*scenario.actors, *scenario.clauses]},
+                 sourced=_sourced(scenario, found), assumed=_assumed(scenario, found),
+                 tag_counts=found.counts())  # fmt: skip

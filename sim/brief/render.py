@@ -42,17 +42,36 @@ def sections(b: Brief) -> list[tuple[str, list[str], list[list[str]]]]:
     """The tables of the brief, shared by both formats: (title, header, rows)."""
     h = b.headline
     stages = [[s["stage"], pct(s["p"]), ci(s["ci"]), f"{s.get('k', '')}/{s['n']}"] for s in h["stages"]]
-    assumptions = [[r["label"], r["path"], r["value"], r["provenance"]] for r in b.assumptions]
+    tagged = lambda rows: [[r["label"], r["path"], r["value"], r["provenance"], r.get("ref", "")] for r in rows]  # noqa: E731
     drivers = [[d["label"], f"{d['spread']:.0%}", "; ".join(f"{lv['level']}: {pct(lv['p'])} {ci(lv['ci'])}"
                 for lv in d["levels"]), ", ".join(d["pooled"]) or "none"] for d in b.drivers]  # fmt: skip
     modal = h.get("modal_package") or {}
     package = [[b.labels.get(k, k), v.replace("_", " ")] for k, v in (modal.get("package") or {}).items()]
     return [
-        ("Assumptions", ["number", "path", "value", "provenance"], assumptions),
+        ("Sourced numbers", ["number", "path", "value", "tag", "reference"], tagged(b.sourced)),
+        ("Assumptions", ["number", "path", "value", "tag", "reference"], tagged(b.assumptions)),
+        ("Assumed numbers", ["provenance entry", "path", "value(s)", "tag", "reference"], tagged(b.assumed)),
         ("Decomposition", ["stage / outcome", "share of runs", "95% interval", "runs"], stages),
         ("Drivers", ["swept parameter", "spread of P(deal)", "P(deal) by level", "pooled over"], drivers),
         ("Modal package", ["clause", "option"], package),
     ]
+
+
+NONE = {
+    "Drivers": "(none: no parameter swept)",
+    "Sourced numbers": "(none: no number of this scenario is tagged sourced or inferred)",
+}
+
+
+def provenance_text(b: Brief) -> str:
+    c = b.tag_counts
+    if not c:
+        return "Provenance: not recorded."
+    text = (
+        f"Tags of the scenario file's provenance section: {c['sourced']} numbers sourced, {c['inferred']} inferred,"
+        f" {c['assumption']} assumptions"
+    )
+    return text + (f", {c['untagged']} untagged (read them as assumptions)." if c["untagged"] else ".")
 
 
 def headline_text(b: Brief) -> str:
@@ -79,8 +98,8 @@ def modal_text(b: Brief) -> str:
 
 
 def to_html(b: Brief) -> str:
-    tabs = {t: _rows(head, rows, {1, 2} if t == "Decomposition" else set()) if rows else "<p>(none: no parameter"
-            " swept)</p>" if t == "Drivers" else _rows(head, rows) for t, head, rows in sections(b)}  # fmt: skip
+    tabs = {t: _rows(head, rows, {1, 2} if t == "Decomposition" else set()) if rows or t not in NONE
+            else f"<p>{escape(NONE[t])}</p>" for t, head, rows in sections(b)}  # fmt: skip
     hdr = "".join(f"<p><b>{escape(k.capitalize())}</b>: {escape(v)}</p>" for k, v in b.header.items())
     figs = "".join(
         f'<figure><img alt="{escape(name)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
@@ -93,8 +112,11 @@ def to_html(b: Brief) -> str:
 <body>
 <h1>{escape(b.title)}</h1>
 <h2>Question</h2><p>{escape(b.question)}</p>{hdr}
-<h2>Assumptions</h2><p class="note">Provenance: every number is marked as an assumption until the scenario format
-records sources per number (issue #16).</p>{tabs["Assumptions"]}
+<h2>Sourced numbers</h2><p class="note">{escape(provenance_text(b))} Sourced and inferred numbers, one by one:</p>
+{tabs["Sourced numbers"]}
+<h2>Assumptions</h2><p class="note">The swept parameters and each signatory's reservation, discount and deadline, with
+their tags:</p>{tabs["Assumptions"]}
+<p class="note">Every assumed number of the file, by the provenance entry that tags it:</p>{tabs["Assumed numbers"]}
 <h2>Headline</h2><p class="headline">{escape(headline_text(b))}</p>
 <h2>Decomposition</h2><p class="note">Source: {escape(b.headline.get("source", ""))}.</p>{tabs["Decomposition"]}
 <h2>Drivers</h2>{tabs["Drivers"]}
@@ -115,10 +137,7 @@ def _md_table(head: list[str], rows: list[list[str]]) -> str:
 
 def to_markdown(b: Brief, out: Path) -> str:
     """The brief as Markdown; writes its figures as ``<out stem>-<name>.png`` beside ``out``."""
-    tabs = {
-        t: _md_table(head, rows) if rows else "(none: no parameter swept)" if t == "Drivers" else "(none)"
-        for t, head, rows in sections(b)
-    }
+    tabs = {t: _md_table(head, rows) if rows else NONE.get(t, "(none)") for t, head, rows in sections(b)}
     figs = []
     for name, cap, png in b.figures:
         path = out.with_name(f"{out.stem}-{name}.png")
@@ -127,7 +146,9 @@ def to_markdown(b: Brief, out: Path) -> str:
     hdr = "\n\n".join(f"**{k.capitalize()}**: {v}" for k, v in b.header.items())
     caveats = "\n".join(f"- {c}" for c in b.caveats)
     return (
-        f"# {b.title}\n\n## Question\n\n{b.question}\n\n{hdr}\n\n## Assumptions\n\n{tabs['Assumptions']}\n\n"
+        f"# {b.title}\n\n## Question\n\n{b.question}\n\n{hdr}\n\n## Sourced numbers\n\n{provenance_text(b)}\n\n"
+        f"{tabs['Sourced numbers']}\n\n## Assumptions\n\n{tabs['Assumptions']}\n\nEvery assumed number of the file, by"
+        f" the provenance entry that tags it:\n\n{tabs['Assumed numbers']}\n\n"
         f"## Headline\n\n**{headline_text(b)}**\n\n## Decomposition\n\nSource: {b.headline.get('source', '')}.\n\n"
         f"{tabs['Decomposition']}\n\n## Drivers\n\n{tabs['Drivers']}\n\n## Figures\n\n" + "\n\n".join(figs)
         + f"\n\n## Modal package\n\n{modal_text(b)}\n\n{tabs['Modal package']}\n\n## Who is pivotal\n\n"

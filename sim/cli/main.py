@@ -50,8 +50,14 @@ def _sets(command: argparse.ArgumentParser) -> None:
 
 
 def _validate_args(command: argparse.ArgumentParser) -> None:
-    """One or more scenario files."""
+    """One or more scenario files, ``--provenance`` (every number tagged) and ``--json``."""
     command.add_argument("files", nargs="+", metavar="FILE")
+    command.add_argument(
+        "--provenance",
+        action="store_true",
+        help="also require a provenance tag on every number (one error line per untagged number)",
+    )
+    command.add_argument("--json", action="store_true", help="print one JSON document: each file, its errors, its tags")
 
 
 def _show_args(command: argparse.ArgumentParser) -> None:
@@ -177,7 +183,11 @@ def _explain_args(command: argparse.ArgumentParser) -> None:
 
 
 COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...] = (
-    ("validate", "check scenario files; print every error as FILE:LINE:COL: path: message", _validate_args),
+    (
+        "validate",
+        "check scenario files (--provenance: every number tagged); errors as FILE:LINE:COL: path: message",
+        _validate_args,
+    ),
     ("show", "print a scenario's actors x clauses (saliences, red lines, reservation values)", _show_args),
     ("schema", "print the JSON Schema of scenario files (for editor autocompletion)", _schema_args),
     ("run", "play one negotiation and print it round by round", _run_args),

@@ -17,6 +17,7 @@ from sim.scenario.keys import allowed_keys
 from sim.scenario.models import MAX_ACTORS, MAX_CLAUSES, MAX_OPTIONS, Scenario
 from sim.scenario.partial import FAILED, GUARD, has_failed, partial, plain
 from sim.scenario.paths import check_path, lookup, parse_path, resolved_tree, unset_optional
+from sim.scenario.provenance import Audit, audit, key_issue
 from sim.scenario.resolve import inherit, normalise
 from sim.scenario.shock_values import check_shock_values, spec_refusal
 from sim.scenario.specs import SpecError, parse_spec
@@ -34,6 +35,24 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     data, locs, _ = read_yaml_file(path)
     return scenario_from_document(data, file=str(path), locs=locs)
+
+
+def audit_file(path: str | Path) -> tuple[Scenario, Audit, dict[str, Loc]]:
+    """Load a scenario and audit the provenance of its numbers (:func:`sim.scenario.provenance.audit`).
+
+    Returns (scenario, audit, line and column of each number and of each provenance entry, by dotted path; an entry
+    as ``provenance.KEY``). Raises :class:`ScenarioError` as :func:`load_scenario` does."""
+    data, locs, _ = read_yaml_file(path)
+    scenario = scenario_from_document(data, file=str(path), locs=locs)
+    _, _, moved = normalise(data)
+    found = audit(scenario)
+    where: dict[str, Loc] = {}
+    places = [(n.path, n.parts) for n in found.numbers] + [(f"provenance.{k}", ("provenance", k)) for k in found.unused]
+    for dotted_path, parts in places:
+        located = _locate(Issue("", parts), locs, {}, moved, str(path))
+        if located.line is not None:
+            where[dotted_path] = (located.line, located.col or 1)
+    return scenario, found, where
 
 
 def scenario_from_document(raw: Any, file: str | None = None, locs: dict[PathT, Loc] | None = None) -> Scenario:
@@ -160,6 +179,15 @@ def _check_paths(tree: dict[str, Any]) -> list[Issue]:
         why = None if unset_optional(tree, p) else why_not(p)
         if why:
             issues.append(Issue(why, ("labels", p)))
+    provenance = tree.get("provenance")
+    for p in provenance if isinstance(provenance, dict) else ():
+        try:
+            through_failed = has_failed(tree, parse_path(p))
+        except UsageError:
+            through_failed = False
+        why = None if through_failed else key_issue(tree, p)
+        if why:
+            issues.append(Issue(why, ("provenance", p)))
     named_nothing = {i.path for i in issues}
     return issues + [i for i in check_shock_values(tree) if i.path not in named_nothing]
 

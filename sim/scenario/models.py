@@ -16,6 +16,7 @@ import copy
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, model_validator
+from pydantic_core import PydanticCustomError
 
 from sim.scenario.checks import CrossCheckError, cross_check
 
@@ -286,6 +287,35 @@ class Protocol(Model):
     search: Literal["auto", "enumerate", "milp"] = "auto"
 
 
+Tag = Literal["sourced", "inferred", "assumption"]
+"""Where a number comes from: ``sourced`` (stated in a reference, given in ``ref``), ``inferred`` (derived from
+sourced facts by a stated step: a count, a unit conversion, a date turned into a round) or ``assumption`` (analyst
+judgement)."""
+
+
+class Provenance(Model):
+    """The provenance of the numbers under one path (:mod:`sim.scenario.provenance`): its tag, the reference it rests on
+    (required for ``sourced``; for the others, what motivated the choice) and a note."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"if": {"properties": {"tag": {"const": "sourced"}}}, "then": {"required": ["ref"]}}
+    )
+
+    tag: Tag
+    ref: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _sourced_needs_ref(self) -> Provenance:
+        if self.tag == "sourced" and not (self.ref or "").strip():
+            raise PydanticCustomError(
+                "sourced_needs_ref",
+                "a sourced number needs a ref: the source it is taken from (e.g. '[S20]', 'TEU art. 16(4)'); "
+                "tag it inferred or assumption otherwise",
+            )
+        return self
+
+
 class Scenario(Model):
     """A validated negotiation scenario. Immutable: :func:`sim.tweak` returns a new one."""
 
@@ -302,6 +332,9 @@ class Scenario(Model):
     labels: dict[str, Annotated[str, Field(min_length=1, max_length=200)]] = {}
     """Human labels of paths (``actors.RU.reservation.expected_gain: "Russia's expected gain"``) for figures and
     briefs; :func:`sim.scenario.labels.label_of` reads them. Never read by the engine."""
+    provenance: dict[Annotated[str, Field(min_length=1, max_length=1000)], Provenance] = {}
+    """Path -> provenance of the number there, or of every number under it; the longest matching path wins
+    (:mod:`sim.scenario.provenance`; ``negsim validate --provenance``, the brief). Never read by the engine."""
 
     _document: dict[str, Any] | None = PrivateAttr(default=None)
     _source: str | None = PrivateAttr(default=None)
