@@ -248,6 +248,29 @@ class Shock(Model):
     note: str | None = None
 
 
+class Lever(Model):
+    """One change an analyst could buy, at ``cost`` (one unit for the whole menu), for ``negsim whatif``
+    (docs/whatif.md). Fields by kind (the others must be left out; :mod:`sim.scenario.checks_levers`):
+    ``clause_edit`` clause [options]; ``soften_red_line`` actor clause penalty; ``transfer`` actor amount;
+    ``rule_switch`` clause [index] to [k, vetoes]; ``shift`` path by. Never read by the engine."""
+
+    id: Id
+    kind: Literal["clause_edit", "soften_red_line", "transfer", "rule_switch", "shift"]
+    cost: Annotated[float, Strict(), Field(ge=0.0, le=1e9)]
+    clause: Id | None = None
+    options: list[Id] | None = None
+    actor: Id | None = None
+    penalty: Annotated[float, Strict(), Field(ge=0.0, le=10.0)] | None = None
+    amount: Annotated[float, Strict(), Field(gt=0.0, le=1.0)] | None = None
+    index: Annotated[int, Strict(), Field(ge=0, le=1000)] | None = None
+    to: Literal["none", "unanimity", "qmv", "k_of_n"] | None = None
+    k: Annotated[int, Strict(), Field(ge=1, le=MAX_ACTORS)] | None = None
+    vetoes: list[Id] | None = None
+    path: str | None = None
+    by: Annotated[float, Strict(), Field(ge=-1.0, le=1.0)] | None = None
+    note: str | None = None
+
+
 class SweepSpec(Model):
     """Defaults for ``negsim sweep``: parameters by path (``start:stop:count``, a list, or a distribution
     ``{dist: uniform, low: 0, high: 0.4}``: :mod:`sim.scenario.specs`), seeds, design."""
@@ -299,6 +322,8 @@ class Scenario(Model):
     decision_rules: DecisionRules = DecisionRules()
     shocks: list[Shock] = []
     sweep: SweepSpec | None = None
+    levers: list[Lever] = []
+    """The menu of ``negsim whatif`` (docs/whatif.md); never read by the engine."""
     labels: dict[str, Annotated[str, Field(min_length=1, max_length=200)]] = {}
     """Human labels of paths (``actors.RU.reservation.expected_gain: "Russia's expected gain"``) for figures and
     briefs; :func:`sim.scenario.labels.label_of` reads them. Never read by the engine."""
