@@ -6,8 +6,9 @@ Lever ℓ, chosen or not (b_ℓ ∈ {0, 1}), acts on the compiled scenario ``cp`
 - ``drop`` (L, A): how much R_i(0) falls when ℓ is chosen (a transfer of t to i: t; a shift of war_cost by d: d;
   of expected_gain or value by d: −d; R_i(0) = B_i − war_cost_i + expected_gain_i);
 - ``bounds``: per shifted path, Σ_ℓ d_ℓ b_ℓ must keep the number inside its field's range;
-- ``soften``: the options of actor i's red line on one clause, their old penalties, whether it was hard, and the new
-  penalty;
+- ``soften``: the options of actor i's red line on one clause, their old penalties, whether it was hard, the new
+  penalty, and what it adds to U_i(status quo) (R_i(0) = clip(U_i(sq)) − … moves with it when the status quo holds
+  one of the options);
 - ``switch``: the rule (index into ``cp.rules``) a rule switch replaces, and the rule it becomes (None: removed),
   compiled from the scenario with that one lever applied;
 - ``edits``: the options a clause edit allows clause c to take instead of the given package's option.
@@ -29,7 +30,9 @@ from sim.scenario.models import Reservation, Scenario
 @dataclass(frozen=True)
 class Soften:
     """Lever ``lever`` sets actor ``actor``'s red line on the options ``options`` (flat indices) to ``penalty``;
-    ``old_penalty`` (per option) and ``was_hard`` are what it was."""
+    ``old_penalty`` (per option) and ``was_hard`` are what it was. ``sq_delta``: what it adds to the actor's
+    unclipped utility of the status quo (nonzero when the status quo holds one of the options and the actor's
+    R(0) rests on U(status quo): then R(0) moves too)."""
 
     lever: int
     actor: int
@@ -37,6 +40,7 @@ class Soften:
     old_penalty: FloatA
     was_hard: bool
     penalty: float
+    sq_delta: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,10 @@ def compile_levers(scenario: Scenario, cp: Compiled | None = None) -> CompiledLe
             i, c = cp.actors.index(str(lev.actor)), cp.clauses.index(str(lev.clause))
             red = (scenario.actors[str(lev.actor)].red_lines or {})[str(lev.clause)]
             opts = np.array([cp.offsets[c] + scenario.clauses[str(lev.clause)].options.index(o) for o in red.options])
-            soften.append(Soften(k, i, opts, cp.penalty[i, opts].copy(), red.hard, float(lev.penalty or 0.0)))
+            old, penalty = cp.penalty[i, opts].copy(), float(lev.penalty or 0.0)
+            at_sq = opts == cp.offsets[c] + cp.sq[c]
+            sq_delta = float(old[at_sq].sum()) - penalty if at_sq.any() and np.isnan(cp.reservation_value[i]) else 0.0
+            soften.append(Soften(k, i, opts, old, red.hard, penalty, sq_delta))
         elif lev.kind == "rule_switch":
             r = rule_index(scenario, str(lev.clause), lev.index or 0)
             new = None if lev.to == "none" else compile_scenario(apply_levers(scenario, [lev])).rules[r]

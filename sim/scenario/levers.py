@@ -106,6 +106,9 @@ def by_id(scenario: Scenario, ids: Iterable[str]) -> list[Lever]:
 
 def apply_levers(scenario: Scenario, levers: Iterable[Lever]) -> Scenario:
     """``scenario`` with ``levers`` applied (a new validated scenario; a :class:`sim.errors.UsageError` when the
-    result is not a valid scenario, e.g. a shift past its field's range)."""
+    result is not a valid scenario, e.g. a shift past its field's range). The result has no ``levers:`` menu: its
+    levers describe the scenario before they were applied (a red line softened is no longer there to soften)."""
     edits = changes(scenario, levers)
-    return tweak(scenario, edits) if edits else scenario
+    if not edits:
+        return scenario
+    return tweak(scenario, {**edits, "levers": []} if scenario.levers else edits)

@@ -12,7 +12,10 @@ b_ℓ; each piece is exact on the integer points:
    x_j = 1 with b_ℓ = 0 is only allowed where the actor's utility binds nothing;
 3. the clipped utility u_i ≤ min(1, max(0, U'_i)) with one binary (as :meth:`PackageModel.clipped`);
 4. acceptance of i under a gate G ∈ [0, 1] (1 for a signatory, τ_r or the rule's gate for a voter, q_v under QMV):
-   u_i + Σ_ℓ drop_ℓi b_ℓ ≥ R_i − TOL + margin − M_i (1 − G), M_i = max(0, R_i − TOL + margin − min LHS);
+   u_i + Σ_ℓ drop_ℓi b_ℓ ≥ R_i − TOL + margin − M_i (1 − G), M_i = max(0, R_i − TOL + margin − min LHS); where a
+   soften lever changes U_i(status quo) by δ_ℓ (the status quo crosses that red line), R_i's base clip(U_i(sq)) is
+   a variable r_i ≥ clip(raw_sq_i + Σ δ_ℓ b_ℓ): r_i ≥ 0, r_i + M γ_i ≥ raw_sq_i + Σ δ_ℓ b_ℓ, r_i − M γ_i ≥ 1 − M
+   (γ_i binary: the upper clip), and the row holds u_i − r_i on the left and R_i − clip(U_i(sq)) on the right;
 5. signatory red lines: x_j = 0, or x_j ≤ Σ b_ℓ over the levers that drop that red line (penalty 0): a signatory
    signs nothing that hits a red line of its, hard or soft (docs/evaluate.md), so only penalty 0 frees the option;
    voters' hard red lines: G + x_j ≤ 1 + Σ b_ℓ over the levers that make them soft (any penalty);
@@ -38,6 +41,7 @@ from numpy.typing import NDArray
 from sim.core.compiled import Compiled, Rule
 from sim.core.levers import CompiledLevers
 from sim.core.tolerances import TOL
+from sim.core.utility import raw_utilities
 from sim.search.mip import PackageModel, Terms
 
 IntA = NDArray[np.int64]
@@ -84,6 +88,8 @@ def signed_model(
     drop = np.zeros((0, cp.n_actors)) if levers is None else levers.drop
     soft_of = _soft_levers(sm, levers)
 
+    sq_moves = _status_quo_moves(sm, levers)
+
     def accept(i: int, gate: Terms | None) -> None:
         if i not in sm.clip:
             sm.clip[i] = _clipped(m, util[i], float(lo[i]), float(hi[i]))
@@ -92,6 +98,10 @@ def signed_model(
         for k in np.flatnonzero(drop[:, i]):
             row[b[k]] = float(drop[k, i])
         floor = m.lb[u] + float(np.minimum(drop[:, i], 0.0).sum())
+        if i in sq_moves:
+            row[sq_moves[i]] = -1.0
+            level -= float(cp.u_sq[i])
+            floor -= 1.0
         if gate is None:
             m.add_row(row, level, np.inf)
             return
@@ -194,6 +204,24 @@ def _clipped(m: PackageModel, util: Terms, lo: float, hi: float) -> int:
     m.add_row(row, -np.inf, 0.0)
     m.add_row({u: 1.0, beta: big}, -np.inf, big)
     return u
+
+
+def _status_quo_moves(sm: SignedModel, levers: CompiledLevers | None) -> dict[int, int]:
+    """Actor → its variable r_i ≥ clip(U'_i(status quo)) where a soften lever moves U_i(status quo) (step 4)."""
+    m = sm.model
+    moves: dict[int, Terms] = {}
+    for s in () if levers is None else levers.soften:
+        if s.sq_delta != 0.0:
+            moves.setdefault(s.actor, {})[sm.b[s.lever]] = s.sq_delta
+    out: dict[int, int] = {}
+    for i, terms in moves.items():
+        raw = float(raw_utilities(m.compiled, m.compiled.sq[None, :])[i, 0])
+        big = 2.0 + abs(raw) + sum(abs(v) for v in terms.values())
+        r, gamma = m.add_var(0.0, 1.0), m.add_var(0, 1, True)
+        m.add_row({r: 1.0, gamma: big, **{k: -v for k, v in terms.items()}}, raw, np.inf)
+        m.add_row({r: 1.0, gamma: -big}, 1.0 - big, np.inf)
+        out[i] = r
+    return out
 
 
 def _soft_levers(sm: SignedModel, levers: CompiledLevers | None) -> dict[tuple[int, int], list[int]]:
