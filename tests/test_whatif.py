@@ -156,8 +156,9 @@ def menus(draw: Any) -> tuple[Any, dict[str, str] | None]:
     return s, package
 
 
-def brute_force(s: Any, package: dict[str, str] | None) -> float:
-    """The least cost of a lever subset under which some allowed package is signed (inf if none)."""
+def brute_force(s: Any, package: dict[str, str] | None, skip: frozenset[str] | None = None) -> float:
+    """The least cost of a lever subset under which some allowed package is signed (inf if none); ``skip``: leave
+    out the subsets whose levers other than clause edits are exactly these."""
     cp = compile_scenario(s)
     X = all_packages(cp.n_options)
     base = None if package is None else cp.package(package)
@@ -165,7 +166,7 @@ def brute_force(s: Any, package: dict[str, str] | None) -> float:
     for r in range(len(s.levers) + 1):
         for subset in itertools.combinations(s.levers, r):
             cost = sum(lev.cost for lev in subset)
-            if cost >= best:
+            if cost >= best or (skip is not None and {lev.id for lev in subset if lev.kind != "clause_edit"} == skip):
                 continue
             try:
                 edited = compile_scenario(apply_levers(s, subset))
@@ -204,6 +205,25 @@ def test_cheapest_levers_equal_brute_force(case):
     chosen = [lev for lev in s.levers if lev.id in got["levers"]]
     edited = compile_scenario(apply_levers(s, chosen))
     assert signed_mask(edited, edited.package(got["package"])[None, :])[0]
+
+
+@settings(PROPS, max_examples=40)
+@given(menus())
+def test_the_next_candidate_changes_the_scenario_otherwise(case):
+    """whatif's second candidate: the cheapest set whose levers other than clause edits differ from the first's."""
+    s, package = case
+    first = cheapest_levers(s, package)
+    if first is None:
+        return
+    kinds = {lev.id: lev.kind for lev in s.levers}
+    skip = frozenset(i for i in first["levers"] if kinds[i] != "clause_edit")
+    expected = brute_force(s, package, skip)
+    second = cheapest_levers(s, package, exclude=[first["levers"]], scenario_cuts=True)
+    if not np.isfinite(expected):
+        assert second is None
+        return
+    assert second is not None and second["cost"] == pytest.approx(expected, abs=1e-9)
+    assert frozenset(i for i in second["levers"] if kinds[i] != "clause_edit") != skip
 
 
 def test_the_next_cheapest_set_excludes_the_ones_found(toy):

@@ -65,10 +65,15 @@ def _edits_allow(scenario: Scenario, cp: Compiled, lever_ids: list[str], base: I
 
 
 def cheapest_levers(
-    scenario: Scenario, package: Mapping[str, str] | None = None, exclude: Iterable[Iterable[str]] = ()
+    scenario: Scenario,
+    package: Mapping[str, str] | None = None,
+    exclude: Iterable[Iterable[str]] = (),
+    scenario_cuts: bool = False,
 ) -> dict[str, Any] | None:
     """The cheapest lever set (module docstring) making ``package`` (``{clause: option}``, the rest at the status
     quo) or, without one, any package signed; None when no set of the menu does (or every set is in ``exclude``).
+    ``scenario_cuts``: a set of ``exclude`` excludes every set with the same levers other than clause edits (the
+    same edited scenario), not only itself.
 
     Returns ``{"levers": [ids], "cost", "package": {clause: option}, "changed": {clause: [from, to]}, "utilities",
     "surplus"}`` (the surplus against R(0) of the edited scenario)."""
@@ -77,8 +82,9 @@ def cheapest_levers(
     base = None if package is None else cp.package(dict(package))
     ids = list(levers.ids)
     excluded = [[ids.index(i) for i in s] for s in exclude]
+    over = np.array([k != "clause_edit" for k in levers.kinds], dtype=bool) if scenario_cuts else None
     for margin in (0.0, MARGIN):
-        found = _solve(cp, levers, base, margin, excluded)
+        found = _solve(cp, levers, base, margin, excluded, over)
         if found is None:
             return None
         pkg, chosen = found
@@ -89,15 +95,20 @@ def cheapest_levers(
 
 
 def _solve(
-    cp: Compiled, levers: CompiledLevers, base: IntA | None, margin: float, excluded: list[list[int]]
+    cp: Compiled,
+    levers: CompiledLevers,
+    base: IntA | None,
+    margin: float,
+    excluded: list[list[int]],
+    over: np.ndarray | None,
 ) -> tuple[IntA, list[int]] | None:
-    sm = signed_model(cp, levers, base, margin, excluded)
+    sm = signed_model(cp, levers, base, margin, excluded, over)
     cost: Terms = {sm.b[k]: float(levers.cost[k]) for k in range(levers.n) if levers.cost[k] != 0.0}
     pkg, chosen = sm.solve(cost)
     if pkg is None:
         return None
     best = float(levers.cost[chosen].sum())
-    sm = signed_model(cp, levers, base, margin, excluded)
+    sm = signed_model(cp, levers, base, margin, excluded, over)
     if cost:
         sm.model.add_row(cost, -np.inf, best + COST_SLACK * max(1.0, abs(best)))
     gain: Terms = {}

@@ -21,7 +21,7 @@ def _packages(args: Namespace, scenario: Any) -> dict[str | None, Any]:
     data = read_packages(args.package, compile_scenario(scenario))
     if all(not isinstance(v, dict) for v in data.values()):
         return {"package": data}
-    return dict(data)
+    return {str(k): v for k, v in data.items()}
 
 
 def report(scenario: Any, name: str | None, result: dict[str, Any]) -> list[str]:

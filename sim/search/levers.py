@@ -24,7 +24,7 @@ b_ℓ; each piece is exact on the integer points:
    accept under the gate; qmv/k_of_n voters accept under q_v, with Σ m_v q_v ≥ share Σ m · G − TOL (members and
    population) or Σ q_v ≥ k G − TOL and q_v ≥ G for a veto voter;
 7. shifted numbers stay inside their fields' ranges (``Bound`` rows); ``exclude``: no-good cuts
-   Σ_{ℓ ∈ S} (1 − b_ℓ) + Σ_{ℓ ∉ S} b_ℓ ≥ 1, one per lever set S already reported.
+   Σ_{ℓ ∈ S} (1 − b_ℓ) + Σ_{ℓ ∉ S} b_ℓ ≥ 1 over the levers of ``cut_over``, one per lever set S already reported.
 
 ``margin`` (default 0) raises every acceptance level; :mod:`sim.analysis.whatif` re-solves with a small margin when
 HiGHS' feasibility tolerance let through a package the exact check rejects.
@@ -71,10 +71,12 @@ def signed_model(
     base: IntA | None = None,
     margin: float = 0.0,
     exclude: Iterable[Iterable[int]] = (),
+    cut_over: NDArray[np.bool_] | None = None,
 ) -> SignedModel:
     """The signed-package MILP of ``cp`` with the menu ``levers`` (none: the plain signed set). With ``base`` a
     package, clauses change only through clause-edit levers; without, every package is allowed and clause edits are
-    left out (module docstring)."""
+    left out (module docstring). ``cut_over``: the levers the no-good cuts of ``exclude`` range over (default all;
+    the levers other than clause edits: a cut excludes every set that changes the scenario as that one does)."""
     m = PackageModel(cp)
     n = 0 if levers is None else levers.n
     available = np.ones(n, dtype=bool)
@@ -150,9 +152,10 @@ def signed_model(
     for bound in () if levers is None else levers.bounds:
         terms = {b[int(k)]: float(d) for k, d in zip(bound.levers, bound.deltas, strict=True)}
         m.add_row(terms, bound.lo - 1e-12, bound.hi + 1e-12)
+    over = np.ones(n, dtype=bool) if cut_over is None else cut_over
     for chosen in exclude:
-        s = set(chosen)
-        cut: Terms = {b[k]: (-1.0 if k in s else 1.0) for k in range(n)}
+        s = {k for k in chosen if over[k]}
+        cut: Terms = {b[k]: (-1.0 if k in s else 1.0) for k in range(n) if over[k]}
         m.add_row(cut, 1.0 - len(s), np.inf)
     return sm
 

@@ -1,7 +1,9 @@
 """``negsim whatif``'s second half: the cheapest lever sets (exact, :func:`sim.analysis.whatif.cheapest_levers`),
 each confirmed by simulation until one reaches the target P(deal) (docs/whatif.md).
 
-Candidate n is the cheapest lever set not among candidates 1 … n − 1 (a no-good cut per set found). Each is applied
+Candidate n is the cheapest lever set that changes the scenario otherwise than candidates 1 … n − 1 (a no-good cut
+per set found, over the levers other than clause edits: two sets that differ only in clause edits play the same
+simulation, so the second would teach nothing). Each is applied
 to the scenario (:func:`sim.scenario.levers.apply_levers`; clause edits change no field: they concern the given
 package, and the engine's mediator searches the whole space as always) and played over ``seeds`` seeds of one
 sweep point (:func:`sim.sweeps.run.sweep`, common random numbers: the same seeds for every candidate).
@@ -51,7 +53,7 @@ def whatif(
     found: list[dict[str, Any]] = []
     reached = None
     for _ in range(max(tries, 1) if seeds else 1):
-        cand = cheapest_levers(scenario, package, exclude=[c["levers"] for c in found])
+        cand = cheapest_levers(scenario, package, exclude=[c["levers"] for c in found], scenario_cuts=True)
         if cand is None:
             break
         cand["simulation"] = None
