@@ -278,9 +278,8 @@ def test_nearest_signed_equals_brute_force(doc, data):
         ({"id": "x", "kind": "shift", "path": "actors.A.discount", "by": 0.1, "cost": 1.0},
          "a shift lever moves actors.<ACTOR>.reservation.war_cost"),
         ({"id": "x", "kind": "deadline", "cost": 1.0}, "kind"),
-        ({"id": "x", "kind": "soften_red_line", "actor": "A", "clause": "price", "penalty": 0.1, "cost": 1.0},
-         "A has no red line on 'price'"),
-        ({"id": "x", "kind": "rule_switch", "clause": "price", "to": "none", "cost": 1.0}, "no rule 0 to switch"),
+        ({"id": "x", "kind": "rule_switch", "clause": "price", "to": "k_of_n", "cost": 1.0},
+         "give k exactly when switching to k_of_n"),
     ],
 )  # fmt: skip
 def test_a_bad_lever_is_one_line_with_its_place(tmp_path, toy, lever, message):
@@ -296,3 +295,35 @@ def test_a_bad_lever_is_one_line_with_its_place(tmp_path, toy, lever, message):
         load_scenario(path)
     lines = [i.format() for i in err.value.issues]
     assert any(message in line and "levers" in line and f"{path}:" in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("lever", "message"),
+    [
+        ({"id": "x", "kind": "soften_red_line", "actor": "A", "clause": "price", "penalty": 0.1, "cost": 1.0},
+         "A has no red line on 'price'"),
+        ({"id": "x", "kind": "rule_switch", "clause": "price", "to": "none", "cost": 1.0}, "no rule 0 to switch"),
+    ],
+)  # fmt: skip
+def test_a_lever_that_does_not_fit_the_state_is_refused_by_whatif_not_by_the_loader(tmp_path, toy, cli, lever, message):
+    """Edits change the state a lever refers to (a shock's profile drops a red line): loading still works, whatif
+    says which lever does not fit, at its line."""
+    import yaml
+
+    from sim import load_scenario
+
+    doc = toy.document()
+    doc["levers"] = [lever]
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    load_scenario(path)
+    r = cli("whatif", str(path), "--no-sim")
+    assert r.returncode == 2 and message in r.stderr and f"{path}:" in r.stderr, r.stderr
+
+
+def test_the_shipped_menu_survives_the_shocks(paris2026):
+    """paris_2026's Hungarian election shock gives HU the E3 profile, without the red line a lever softens."""
+    from sim.engine.prepared import apply_shocks
+
+    shocked = apply_shocks(paris2026, frozenset({"hungary_election"}))
+    assert "eu_accession" not in (shocked.actors["HU"].red_lines or {}) and shocked.levers

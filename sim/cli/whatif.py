@@ -11,7 +11,9 @@ from typing import Any
 from sim.cli.common import load_with_sets
 from sim.cli.evaluate import read_packages, rounded
 from sim.core.compiled import compile_scenario
-from sim.errors import UsageError
+from sim.errors import Issue, ScenarioError, UsageError
+from sim.scenario.checks_levers import state_problems
+from sim.scenario.yamlio import read_yaml_file
 from sim.sweeps.whatif import whatif
 
 
@@ -53,6 +55,14 @@ def main(args: Namespace) -> int:
     scenario = load_with_sets(args.file, args.sets)
     if not scenario.levers:
         raise UsageError(f"{args.file}: no levers: section (the menu of changes to price; docs/whatif.md)")
+    problems = state_problems(scenario)
+    if problems:  # located in the file, as a load error is
+        _, locs, _ = read_yaml_file(args.file)
+        issues = []
+        for i in problems:
+            line, col = locs.get(i.path, locs.get(i.path[:2], (None, None)))
+            issues.append(Issue(i.message, i.path, line, col, args.file))
+        raise ScenarioError(issues, args.file)
     seeds = 0 if args.no_sim else args.seeds
     cache: dict[tuple[str, ...], dict[str, Any]] = {}
     out = []

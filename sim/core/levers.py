@@ -23,6 +23,8 @@ import numpy as np
 
 from sim.core.compiled import Compiled, compile_scenario
 from sim.core.parts import BoolA, FloatA, IntA, Rule
+from sim.errors import UsageError
+from sim.scenario.checks_levers import state_problems
 from sim.scenario.levers import apply_levers, current, lever_delta, lever_path
 from sim.scenario.models import Reservation, Scenario
 
@@ -110,7 +112,12 @@ def rule_index(scenario: Scenario, clause: str, index: int) -> int:
 
 
 def compile_levers(scenario: Scenario, cp: Compiled | None = None) -> CompiledLevers:
-    """The scenario's ``levers:`` as arrays over ``cp`` (compiled here when not given)."""
+    """The scenario's ``levers:`` as arrays over ``cp`` (compiled here when not given); a
+    :class:`sim.errors.UsageError` naming each lever that does not fit the scenario's current state
+    (:func:`sim.scenario.checks_levers.state_problems`)."""
+    problems = state_problems(scenario)
+    if problems:
+        raise UsageError("; ".join(f"{i.dotted}: {i.message}" for i in problems))
     cp = compile_scenario(scenario) if cp is None else cp
     levers = scenario.levers
     drop = np.zeros((len(levers), cp.n_actors))

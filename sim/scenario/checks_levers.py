@@ -1,9 +1,12 @@
-"""Cross-reference checks of the ``levers:`` menu (``negsim whatif``, docs/whatif.md).
+"""Checks of the ``levers:`` menu (``negsim whatif``, docs/whatif.md), in two parts.
 
-A step of :func:`sim.scenario.checks.cross_check`. Each lever gives exactly the fields of its kind
-(:data:`FIELDS`), names known clauses, options, actors and rules, and is one that the exact MILP of
-:mod:`sim.search.levers` can represent: a soften lever lowers a red line that exists, a rule switch replaces a rule
-that is voted on, a shift moves a number that enters the reservation value R_i(0) linearly.
+:func:`check_levers`, a step of :func:`sim.scenario.checks.cross_check` (every load): each lever gives exactly the
+fields of its kind (:data:`FIELDS`), names known clauses, options and actors, and a shift moves a number that enters
+R_i(0) linearly. :func:`state_problems`, run by ``negsim whatif`` before it prices the menu: what depends on the
+scenario's current state (a soften lever lowers a red line that exists, a rule switch replaces a voted rule, a
+shift of ``value`` finds one set). The second part is not a load error because edits change that state and the menu
+must not refuse them: a shock that gives Hungary another profile drops the red line a lever would soften, a
+``--set`` may remove a rule.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from sim.errors import Issue
 from sim.scenario.checking import Checks, hint
 from sim.scenario.partial import GUARD
 
@@ -88,14 +92,13 @@ def _references(scenario: Scenario, lev: Any, j: int, checks: Checks) -> None:
         for k, o in enumerate(lev.options or []):
             if o not in clauses[lev.clause].options:
                 bad(hint(o, clauses[lev.clause].options, f"option of {lev.clause}"), "levers", j, "options", k)
-    elif lev.kind == "soften_red_line":
-        red = (actors[lev.actor].red_lines or {}).get(lev.clause)
-        if red is None or not red.options:
-            bad(f"{lev.actor} has no red line on {lev.clause!r} to soften", "levers", j, "clause")
-        elif not red.hard and lev.penalty >= red.penalty:
-            bad(f"the red line's penalty is already {red.penalty}: a soften lever lowers it", "levers", j, "penalty")
     elif lev.kind == "rule_switch":
-        _rule_switch(scenario, lev, j, checks)
+        if (lev.to == "k_of_n") != (lev.k is not None):
+            bad("give k exactly when switching to k_of_n", "levers", j, "k")
+        if lev.vetoes is not None and lev.to != "k_of_n":
+            bad("vetoes belong to a k_of_n rule", "levers", j, "vetoes")
+        for k, v in enumerate(lev.vetoes or []):
+            checks.actor(v, "levers", j, "vetoes", k)
     elif lev.kind == "shift":
         m = SHIFT_PATH.match(lev.path)
         if m is None:
@@ -103,29 +106,39 @@ def _references(scenario: Scenario, lev: Any, j: int, checks: Checks) -> None:
                 "R(0), where the MILP is exact)", "levers", j, "path")  # fmt: skip
         elif m.group(1) not in actors:
             bad(hint(m.group(1), actors, "actor"), "levers", j, "path")
-        elif m.group(2) == "value" and (actors[m.group(1)].reservation or _NoValue).value is None:
-            bad(f"{m.group(1)} has no reservation.value to shift (its base is U(status quo))", "levers", j, "path")
         elif lev.by == 0:
             bad("a shift of 0 changes nothing", "levers", j, "by")
 
 
-class _NoValue:
-    value = None
+def state_problems(scenario: Scenario) -> list[Issue]:
+    """The menu's problems that depend on the scenario's current state (module docstring), at their paths."""
+    out: list[Issue] = []
+    for j, lev in enumerate(scenario.levers):
+        msg = _state_problem(scenario, lev)
+        if msg is not None:
+            out.append(Issue(f"lever {lev.id!r}: {msg[1]}", ("levers", j, *msg[0])))
+    return out
 
 
-def _rule_switch(scenario: Scenario, lev: Any, j: int, checks: Checks) -> None:
-    rules = scenario.decision_rules.clause_approvals.get(lev.clause, [])
-    index = lev.index or 0
-    if index >= len(rules):
-        checks.bad(f"clause {lev.clause!r} has {len(rules)} approval rule(s): no rule {index} to switch", "levers", j)
-        return
-    if rules[index].rule == "ratification":
-        checks.bad("a ratification rule is not part of signing: it cannot be switched", "levers", j, "index")
-    if (lev.to == "k_of_n") != (lev.k is not None):
-        checks.bad("give k exactly when switching to k_of_n", "levers", j, "k")
-    if lev.vetoes is not None and lev.to != "k_of_n":
-        checks.bad("vetoes belong to a k_of_n rule", "levers", j, "vetoes")
-    if lev.to == "qmv" and scenario.decision_rules.qmv is None:
-        checks.bad("switching to qmv needs decision_rules.qmv (member counts and population shares)", "levers", j)
-    for k, v in enumerate(lev.vetoes or []):
-        checks.actor(v, "levers", j, "vetoes", k)
+def _state_problem(scenario: Scenario, lev: Any) -> tuple[tuple[str, ...], str] | None:
+    if lev.kind == "soften_red_line":
+        red = (scenario.actors[lev.actor].red_lines or {}).get(lev.clause)
+        if red is None or not red.options:
+            return ("clause",), f"{lev.actor} has no red line on {lev.clause!r} to soften"
+        if not red.hard and lev.penalty >= red.penalty:
+            return ("penalty",), f"the red line's penalty is already {red.penalty}: a soften lever lowers it"
+    elif lev.kind == "rule_switch":
+        rules = scenario.decision_rules.clause_approvals.get(lev.clause, [])
+        index = lev.index or 0
+        if index >= len(rules):
+            return (), f"clause {lev.clause!r} has {len(rules)} approval rule(s): no rule {index} to switch"
+        if rules[index].rule == "ratification":
+            return ("index",), "a ratification rule is not part of signing: it cannot be switched"
+        if lev.to == "qmv" and scenario.decision_rules.qmv is None:
+            return ("to",), "switching to qmv needs decision_rules.qmv (member counts and population shares)"
+    elif lev.kind == "shift" and lev.path.endswith(".value"):
+        actor = lev.path.split(".")[1]
+        res = scenario.actors[actor].reservation
+        if res is None or res.value is None:
+            return ("path",), f"{actor} has no reservation.value to shift (its base is U(status quo))"
+    return None
