@@ -3,7 +3,8 @@
 PKG.yaml is ``{name: {clause: option}}`` (or one ``{clause: option}``); a bad clause or option name is reported
 as PKG.yaml:LINE:COL. Prints, per package, the signatories' utility, reservation value R(0), surplus and red lines,
 the triggered approval rules and ratifications, and whether it would be signed; ``--json`` prints the full result
-of :func:`sim.evaluate.evaluate` with sorted keys and floats rounded to 6 decimals.
+of :func:`sim.evaluate.evaluate` with sorted keys and floats rounded to 6 decimals. ``--nearest`` adds each
+package's nearest signed variant (:func:`sim.analysis.whatif.nearest_signed`; ``nearest`` in the JSON).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from argparse import Namespace
 from typing import Any
 
 from sim.analysis.evaluation import evaluate, normalise, problems_of
+from sim.analysis.whatif import nearest_signed
 from sim.cli.common import load_with_sets
 from sim.core.compiled import Compiled, compile_scenario
 from sim.errors import Issue, ScenarioError
@@ -89,11 +91,31 @@ def table(cp: Compiled, result: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def nearest_lines(result: dict[str, dict[str, Any]]) -> list[str]:
+    """``--nearest``: each package's nearest signed variant, one block per package."""
+    lines = ["", "nearest signed variant (fewest clauses changed, then salience-weighted distance; exact MILP):"]
+    for name, r in result.items():
+        near = r["nearest"]
+        if near is None:
+            lines.append(f"  {name}: no package of the scenario is signed")
+            continue
+        lines.append(f"  {name}: {near['n_changed']} clause(s), distance {near['distance']:.3f}")
+        for clause, (old, new) in near["changed"].items():
+            lines.append(f"    {clause}: {old} -> {new}")
+    return lines
+
+
 def main(args: Namespace) -> int:
     cp = compile_scenario(load_with_sets(args.file, args.sets))
-    result = evaluate(cp, read_packages(args.package, cp))
+    packages = read_packages(args.package, cp)
+    result = evaluate(cp, packages)
+    if getattr(args, "nearest", False):
+        named, _, _ = normalise(packages)
+        for name, pkg in named.items():
+            result[name]["nearest"] = nearest_signed(cp, cp.package({str(c): str(o) for c, o in pkg.items()}))
     if args.json:
         print(json.dumps(rounded(result), sort_keys=True, indent=2))
     else:
-        print(table(cp, result))
+        text = table(cp, result)
+        print(text + "\n" + "\n".join(nearest_lines(result)) if getattr(args, "nearest", False) else text)
     return 0

@@ -89,6 +89,23 @@ def _evaluate_args(command: argparse.ArgumentParser) -> None:
     """A scenario file, the packages to score, ``--set`` edits and ``--json``."""
     command.add_argument("file", metavar="FILE")
     command.add_argument("--package", required=True, metavar="PKG.yaml", help="YAML mapping {name: {clause: option}}")
+    command.add_argument(
+        "--nearest", action="store_true", help="also each package's nearest signed variant (fewest clause changes)"
+    )
+    _sets(command)
+    command.add_argument("--json", action="store_true")
+
+
+def _whatif_args(command: argparse.ArgumentParser) -> None:
+    """A scenario file with a ``levers:`` menu, the packages, the target and the simulation."""
+    command.add_argument("file", metavar="FILE")
+    command.add_argument("--package", metavar="PKG.yaml", help="packages {name: {clause: option}} (default: any)")
+    command.add_argument("--target", type=float, default=0.8, help="P(deal) to reach in simulation (default 0.8)")
+    command.add_argument("--seeds", type=int, default=20, help="runs per candidate lever set (default 20)")
+    command.add_argument("--tries", type=int, default=3, help="cheapest lever sets simulated at most (default 3)")
+    command.add_argument("--no-sim", action="store_true", help="the MILP only: no simulation")
+    command.add_argument("--workers", type=int, default=1)
+    command.add_argument("--master-seed", type=int, default=0)
     _sets(command)
     command.add_argument("--json", action="store_true")
 
@@ -192,6 +209,7 @@ COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...]
     ("schema", "print the JSON Schema of scenario files (for editor autocompletion)", _schema_args),
     ("run", "play one negotiation and print it round by round", _run_args),
     ("evaluate", "score given packages: utilities, surpluses, red lines, approvals, whether signed", _evaluate_args),
+    ("whatif", "the cheapest levers of the scenario's menu that get a package signed (docs/whatif.md)", _whatif_args),
     ("analyze", "zone of agreement, Nash and Kalai-Smorodinsky packages, Pareto frontier", _analyze_args),
     ("sweep", "run a design of parameter points x seeds, in parallel, into a results folder", _sweep_args),
     ("plot", "draw a figure from a sweep or run folder (PNG, SVG or PDF by the file's suffix)", _plot_args),

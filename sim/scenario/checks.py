@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sim.errors import Issue
 from sim.scenario.checking import Checks, hint
 from sim.scenario.checks_actors import check_actors, check_decision_rules, check_profiles
+from sim.scenario.checks_levers import check_levers
 from sim.scenario.partial import GUARD
 
 if TYPE_CHECKING:
@@ -189,6 +190,7 @@ STEPS: tuple[Callable[[Scenario, Checks], None], ...] = (
     check_decision_rules,
     check_constraints,
     check_shocks,
+    check_levers,
     check_work,
 )
 """The checks in the order their problems are reported."""

@@ -16,11 +16,11 @@ import copy
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, model_validator
-from pydantic_core import PydanticCustomError
 
 from sim.scenario.checks import CrossCheckError, cross_check
+from sim.scenario.model_base import MAX_ACTORS, Id
+from sim.scenario.models_menus import Lever, Provenance
 
-Id = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=80)]
 Unit = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
 Signed = Annotated[float, Strict(), Field(ge=-1.0, le=1.0)]
 Label = Annotated[str, Field(min_length=1, max_length=200)]
@@ -29,7 +29,6 @@ Bool = Annotated[bool, Field(strict=True)]
 """Only ``true`` and ``false``: pydantic would otherwise also take the strings ``yes``, ``on``, ``1``..."""
 # Every number is Strict(): ``true`` is not the number 1 (nor ``"0.5"`` a number); an int is still a float.
 
-MAX_ACTORS = 200
 MAX_CLAUSES = 200
 MAX_OPTIONS = 10_000
 """Options per clause: GENIUS integer issues such as the 1,001-value pie domain fit; the option index, the MILP's
@@ -287,35 +286,6 @@ class Protocol(Model):
     search: Literal["auto", "enumerate", "milp"] = "auto"
 
 
-Tag = Literal["sourced", "inferred", "assumption"]
-"""Where a number comes from: ``sourced`` (stated in a reference, given in ``ref``), ``inferred`` (derived from
-sourced facts by a stated step: a count, a unit conversion, a date turned into a round) or ``assumption`` (analyst
-judgement)."""
-
-
-class Provenance(Model):
-    """The provenance of the numbers under one path (:mod:`sim.scenario.provenance`): its tag, the reference it rests on
-    (required for ``sourced``; for the others, what motivated the choice) and a note."""
-
-    model_config = ConfigDict(
-        json_schema_extra={"if": {"properties": {"tag": {"const": "sourced"}}}, "then": {"required": ["ref"]}}
-    )
-
-    tag: Tag
-    ref: Annotated[str, Field(min_length=1, max_length=500)] | None = None
-    note: str | None = None
-
-    @model_validator(mode="after")
-    def _sourced_needs_ref(self) -> Provenance:
-        if self.tag == "sourced" and not (self.ref or "").strip():
-            raise PydanticCustomError(
-                "sourced_needs_ref",
-                "a sourced number needs a ref: the source it is taken from (e.g. '[S20]', 'TEU art. 16(4)'); "
-                "tag it inferred or assumption otherwise",
-            )
-        return self
-
-
 class Scenario(Model):
     """A validated negotiation scenario. Immutable: :func:`sim.tweak` returns a new one."""
 
@@ -329,6 +299,8 @@ class Scenario(Model):
     decision_rules: DecisionRules = DecisionRules()
     shocks: list[Shock] = []
     sweep: SweepSpec | None = None
+    levers: list[Lever] = []
+    """The menu of ``negsim whatif`` (docs/whatif.md); never read by the engine."""
     labels: dict[str, Annotated[str, Field(min_length=1, max_length=200)]] = {}
     """Human labels of paths (``actors.RU.reservation.expected_gain: "Russia's expected gain"``) for figures and
     briefs; :func:`sim.scenario.labels.label_of` reads them. Never read by the engine."""
