@@ -23,6 +23,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "workers": (1, MAX_WORKERS, f"from 1 to {MAX_WORKERS} (4 per CPU of this machine)"),
     "port": (1, 65535, "a TCP port from 1 to 65535"),
     "density": (0, 1, "a probability from 0 to 1"),
+    "max_frontier": (0, 1_000_000, "a count of packages from 0 to 1,000,000"),
 }
 """The allowed range of every numeric option, by its argparse ``dest`` (checked for any command that has it)."""
 
