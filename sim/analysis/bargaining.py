@@ -167,6 +167,8 @@ def analyze(scenario: Scenario, max_frontier: int | None = None) -> dict[str, An
         out["utilitarian"] = desc(_best(cp, R, cp.signatory.astype(float)))
         out["frontier"], listed = frontier(cp, out["n_signed_at_most"], max_frontier)
         flags = out["frontier"].pop("supported_flags")
+        # the efficient packages found are signed: a better lower bound when n_signed is only bounded
+        out["n_signed_at_least"] = max(out["n_signed_at_least"], out["frontier"]["count_at_least"])
         out["pareto"] = [
             {**desc(pkg), **({} if flags is None else {"supported": flags[k]})} for k, pkg in enumerate(listed)
         ]

@@ -24,8 +24,9 @@ Two exact methods:
   ``count`` is None with ``count_at_least`` (listed) and ``count_at_most`` (the number of signed packages, or
   its upper bound).
 
-``supported`` (per listed package, when the whole frontier is listed): whether some λ ≥ 0, Σ λ = 1, makes the
-vector a maximiser of λ·U over the frontier (a linear program, scipy's HiGHS).
+``supported`` (per listed package, when the whole frontier is known and has at most ``MAX_SUPPORTED`` packages):
+whether some λ ≥ 0, Σ λ = 1, makes the vector a maximiser of λ·U over the frontier (one linear program per
+distinct vector, scipy's HiGHS); ``frontier.supported`` counts the supported vectors.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from sim.core.utility import all_packages, utilities
 
 MAX_LISTED = 100
 MAX_LISTED_MILP = 10
+MAX_SUPPORTED = 64
 STEP = 1e-7
 AMONG = "signed packages (individually rational: every signatory U_i >= R_i(0), no red line, approvals pass)"
 
@@ -62,12 +64,13 @@ def frontier(
     else:
         summary, packages, U = _milp(cp, sig, max_listed, n_signed_at_most)
     summary = {"among": AMONG, "max_listed": max_listed, **summary, "listed": len(packages)}
-    if not summary["truncated"] and len(packages):
+    complete = summary["count"] is not None
+    if complete and 0 < len(U) <= MAX_SUPPORTED:
         flags = supported(U)
         summary["supported"] = len(np.unique(U[flags], axis=0))
-        summary["supported_flags"] = flags.tolist()
+        summary["supported_flags"] = flags[: len(packages)].tolist()
     else:
-        summary["supported"] = None
+        summary["supported"] = 0 if complete and not len(U) else None
         summary["supported_flags"] = None
     return summary, packages
 
@@ -105,7 +108,7 @@ def _enumerated(cp: Compiled, sig: np.ndarray, max_listed: int):
         "vectors": vectors,
         "truncated": count > max_listed,
     }
-    return summary, packages, front_U[:max_listed]
+    return summary, packages, front_U
 
 
 def _milp(cp: Compiled, sig: np.ndarray, max_listed: int, n_signed_at_most: int | None):

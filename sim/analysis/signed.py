@@ -9,7 +9,8 @@ the analysis' (a score exactly at its minimum is at its reservation value, to ro
 
 ``n_signed`` counts them exactly: by enumeration, in blocks of packages, when the space has at most
 ``ANALYSIS_ENUMERATION_LIMIT`` packages, else by the counting branch and bound of :mod:`sim.analysis.counting`
-(exact when it finishes within its budget, else a lower and an upper bound, labelled so).
+(exact when it finishes within its budget, else a lower and an upper bound, labelled so; a fifth of the budget
+beyond ``BNB_MAX_SPACE`` packages).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 
 from sim.analysis.counting import count_signed
 from sim.core.compiled import Compiled
-from sim.core.tolerances import ANALYSIS_ENUMERATION_LIMIT, TOL
+from sim.core.tolerances import ANALYSIS_ENUMERATION_LIMIT, BNB_MAX_SPACE, TOL
 from sim.core.utility import all_packages, feasible, rule_passes_many, triggered, utilities, vetoes
 from sim.search.mip import PackageModel
 
@@ -67,7 +68,9 @@ def n_signed(cp: Compiled) -> dict[str, Any]:
         for start in range(0, total, BLOCK):
             count += int(signed_mask(cp, all_packages(cp.n_options, start, start + BLOCK)).sum())
         return _result(count, count, total, "enumeration")
-    lo, hi = count_signed(cp, signed_mask)
+    # beyond BNB_MAX_SPACE (Paris 2026) the bounds rarely prune: a fifth of the budget, the bounds said so
+    budget = {} if total <= BNB_MAX_SPACE else {"max_nodes": 4_000, "max_leaf_packages": 240_000}
+    lo, hi = count_signed(cp, signed_mask, **budget)
     method = "counting branch and bound" + ("" if lo == hi else ": budget reached, a lower and an upper bound")
     return _result(lo, hi, total, method)
 
