@@ -89,7 +89,7 @@ def test_analysis_is_exact_against_brute_force(scenario):
     X = all_packages(cp.n_options)
     R = cp.reservation(0)
     ok, U = signed_mask(cp, X, R)
-    a = analyze(scenario, pareto_grid=2)
+    a = analyze(scenario)
     assert a["zopa"] == bool(ok.any())
     sig = np.flatnonzero(cp.signatory)
     if not ok.any():

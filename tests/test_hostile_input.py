@@ -270,8 +270,12 @@ def test_actors_times_rounds_is_limited_up_front(tmp_path):
     assert issues[0].line == 5
 
 
-def test_analyze_with_twelve_signatories_finishes_and_says_why_there_is_no_frontier():
-    from sim.analysis.bargaining import MAX_PARETO_SIGNATORIES, analyze
+def test_analyze_with_twelve_signatories_finishes_with_the_whole_frontier():
+    from sim.analysis.bargaining import analyze
+    from sim.analysis.signed import signed_mask
+    from sim.analysis.theory import pareto_mask
+    from sim.core.compiled import compile_scenario
+    from sim.core.utility import all_packages, utilities
 
     clauses = {f"c{j}": ["o0", "o1"] for j in range(3)}  # 8 packages
     doc = {
@@ -287,9 +291,14 @@ def test_analyze_with_twelve_signatories_finishes_and_says_why_there_is_no_front
             for k in range(12)
         },
     }
-    out = analyze(scenario_from_document(doc))  # looped over 7^12 weight tuples before
-    assert out["zopa"] and out["pareto"] == []
-    assert any(f"at most {MAX_PARETO_SIGNATORIES}" in n for n in out["notes"])
+    scenario = scenario_from_document(doc)
+    out = analyze(scenario)  # looped over 7^12 weight tuples before, then listed no frontier above 4 signatories
+    cp = compile_scenario(scenario)
+    X = all_packages(cp.n_options)
+    ok = signed_mask(cp, X)
+    front = X[ok][pareto_mask(utilities(cp, X[ok]).T)]
+    assert out["zopa"] and out["frontier"]["count"] == len(front) > 0
+    assert {tuple(cp.package(p["package"])) for p in out["pareto"]} == {tuple(p) for p in front}
 
 
 # -- the command line -------------------------------------------------------------------------------------

@@ -11,24 +11,25 @@ every triggered approval rule passes (its voters accept: surplus ≥ 0, no hard 
 - Nash (1950): max Π_i (U_i − R_i) over IR packages, solved exactly by outer approximation: log g ≤ log s +
   (g − s)/s at tangent points s, adding the tangents at each solution until the bound equals the true value.
 - Kalai–Smorodinsky (1975): ideal a_i = max U_i over IR packages; max_x min_i (U_i − R_i)/(a_i − R_i).
-- Pareto frontier of the signatories: the supported points (weighted-sum optima over a grid of weights) — exact
-  points, but non-supported efficient packages between them are not listed (said in ``notes``).
+- Pareto frontier of the signatories over the IR packages: every efficient package, not only the supported ones
+  (:mod:`sim.analysis.frontier`: enumeration, else Sylva–Crema MILPs; a count, and bounds when it is too long to
+  list). ``pareto`` is its list, ``frontier`` the count and how it was found.
 - ``n_signed``: how many packages would be signed under the decision rules, counted exactly
-  (:mod:`sim.analysis.signed`: enumeration up to ``ENUMERATION_LIMIT`` packages, else not counted).
+  (:mod:`sim.analysis.signed`: enumeration, else a counting branch and bound, with bounds if its budget runs out).
 - If there is no ZOPA: for each signatory, how far its reservation value must fall (others unchanged), and which
   single hard red line, made soft, would open one.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from typing import Any
 
 import numpy as np
 
 from sim.analysis.approvers import power_section
-from sim.analysis.signed import n_signed
+from sim.analysis.frontier import AMONG, frontier
+from sim.analysis.signed import n_signed, signed_model
 from sim.core.compiled import Compiled, compile_scenario
 from sim.core.tolerances import TOL
 from sim.core.utility import utilities
@@ -36,20 +37,9 @@ from sim.scenario.models import Scenario
 from sim.search.mip import PackageModel
 
 
-def _ir_model(cp: Compiled, R: np.ndarray, skip_red_line: tuple[int, int] | None = None) -> PackageModel:
-    m = PackageModel(cp)
-    for i in np.flatnonzero(cp.signatory):
-        for j in np.flatnonzero(cp.hard[i] | (cp.penalty[i] > 0)):
-            if skip_red_line is not None and (int(i), int(cp.clause_of[j])) == skip_red_line:
-                continue
-            m.forbid(int(j))
-    m.approvals(R)
-    return m
-
-
 def max_min_surplus(cp: Compiled, R: np.ndarray, skip_red_line: tuple[int, int] | None = None):
     """(package, z*) maximising the smallest signatory surplus (approvals and constraints enforced)."""
-    m = _ir_model(cp, R, skip_red_line)
+    m = signed_model(cp, R, skip_red_line)
     z = m.add_var(-3.0, 2.0)
     cost = {z: 1.0}
     for i in np.flatnonzero(cp.signatory):
@@ -61,7 +51,7 @@ def max_min_surplus(cp: Compiled, R: np.ndarray, skip_red_line: tuple[int, int] 
 
 
 def _best(cp: Compiled, R: np.ndarray, weights: np.ndarray, ir: bool = True, maximize: bool = True):
-    m = _ir_model(cp, R) if ir else PackageModel(cp)
+    m = signed_model(cp, R) if ir else PackageModel(cp)
     if ir:
         for i in np.flatnonzero(cp.signatory):
             m.at_least(int(i), float(R[i]))
@@ -83,7 +73,7 @@ def nash_package(cp: Compiled, R: np.ndarray, max_iter: int = 60):
     points: dict[int, set[float]] = {i: {1e-4, 1e-3, 0.01, 0.03, 0.1, 0.2, 0.4, 0.7, 1.0} for i in sig}
     best_pkg, best_val = None, -math.inf
     for _ in range(max_iter):
-        m = _ir_model(cp, R)
+        m = signed_model(cp, R)
         ts = {}
         for i in sig:
             u = m.clipped(i)
@@ -111,7 +101,7 @@ def nash_package(cp: Compiled, R: np.ndarray, max_iter: int = 60):
 
 def ks_package(cp: Compiled, R: np.ndarray, ideal: np.ndarray):
     sig = np.flatnonzero(cp.signatory)
-    m = _ir_model(cp, R)
+    m = signed_model(cp, R)
     z = m.add_var(-10.0, 10.0)
     cost = {z: 1.0}
     for i in sig:
@@ -129,8 +119,11 @@ def _utilities(cp: Compiled, pkg: np.ndarray) -> np.ndarray:
     return utilities(cp, pkg[None, :])[:, 0]
 
 
-def analyze(scenario: Scenario, pareto_grid: int = 6) -> dict[str, Any]:
-    """Everything an analyst asks before running: see the module docstring. Returns a JSON-ready dict."""
+def analyze(scenario: Scenario, max_frontier: int | None = None) -> dict[str, Any]:
+    """Everything an analyst asks before running: see the module docstring. Returns a JSON-ready dict.
+
+    ``max_frontier``: at most this many efficient packages are listed in ``pareto`` (``frontier`` says how many
+    there are; None: :func:`sim.analysis.frontier.frontier`'s default)."""
     cp = compile_scenario(scenario)
     R = cp.reservation(0)
     sig = [int(i) for i in np.flatnonzero(cp.signatory)]
@@ -172,19 +165,23 @@ def analyze(scenario: Scenario, pareto_grid: int = 6) -> dict[str, Any]:
         out["kalai_smorodinsky"] = desc(ks_package(cp, R, ideal))
         out["ideal"] = {cp.actors[i]: round(float(ideal[i]), 6) for i in sig}
         out["utilitarian"] = desc(_best(cp, R, cp.signatory.astype(float)))
-        out["pareto"] = _pareto(cp, R, sig, pareto_grid, desc)
-        if len(sig) > MAX_PARETO_SIGNATORIES:
+        out["frontier"], listed = frontier(cp, out["n_signed_at_most"], max_frontier)
+        flags = out["frontier"].pop("supported_flags")
+        # the efficient packages found are signed: a better lower bound when n_signed is only bounded
+        out["n_signed_at_least"] = max(out["n_signed_at_least"], out["frontier"]["count_at_least"])
+        out["pareto"] = [
+            {**desc(pkg), **({} if flags is None else {"supported": flags[k]})} for k, pkg in enumerate(listed)
+        ]
+        if out["frontier"]["truncated"]:
+            f = out["frontier"]
+            more = f"{f['count']:,}" if f["count"] is not None else f"at least {f['count_at_least']:,}"
             notes.append(
-                f"pareto is not computed for {len(sig)} signatories (at most {MAX_PARETO_SIGNATORIES}: one "
-                "optimisation per weight vector of a grid that grows exponentially with them)"
-            )
-        else:
-            notes.append(
-                f"pareto lists the supported efficient packages (weighted-sum optima over {len(out['pareto'])} "
-                "weight vectors); efficient packages off the convex hull are not listed"
+                f"pareto lists the first {f['listed']:,} of {more} efficient signed packages (by the largest sum of "
+                "the signatories' utilities); raise the limit with --max-frontier"
             )
     else:
         out.update(nash=None, kalai_smorodinsky=None, utilitarian=None, pareto=[], ideal=None, nash_log_product=None)
+        out["frontier"] = _empty_frontier(max_frontier)
         out["to_open_a_zopa"] = _openings(cp, R, sig)
     best, worst = {}, {}
     for i, a in enumerate(cp.actors):
@@ -204,32 +201,27 @@ def analyze(scenario: Scenario, pareto_grid: int = 6) -> dict[str, Any]:
     return out
 
 
-MAX_PARETO_SIGNATORIES = 4
-"""The supported frontier is searched over a weight grid only up to this many signatories (the grid has
-C(grid + n - 1, n - 1) points, one MILP each); above it ``pareto`` is empty and ``notes`` says so."""
-
-
-def _pareto(cp, R, sig, grid, desc) -> list[dict[str, Any]]:
-    seen: dict[tuple, dict[str, Any]] = {}
-    if len(sig) > MAX_PARETO_SIGNATORIES:  # was skipped inside a loop over all (grid + 1)^n weight tuples: 7^12
-        return []
-    for combo in itertools.product(range(grid + 1), repeat=len(sig)):
-        if sum(combo) != grid:
-            continue
-        w = np.zeros(cp.n_actors)
-        for i, c in zip(sig, combo, strict=True):
-            w[i] = c / grid + 1e-3
-        pkg = _best(cp, R, w)
-        if pkg is not None:
-            seen.setdefault(tuple(pkg), desc(pkg))
-    return sorted(seen.values(), key=lambda d: tuple(-v for v in d["utilities"].values()))
+def _empty_frontier(max_listed: int | None) -> dict[str, Any]:
+    """No signed package: an empty frontier."""
+    return {
+        "among": AMONG,
+        "max_listed": max_listed,
+        "method": "none (no signed package)",
+        "count": 0,
+        "count_at_least": 0,
+        "count_at_most": 0,
+        "vectors": 0,
+        "truncated": False,
+        "listed": 0,
+        "supported": 0,
+    }
 
 
 def _openings(cp: Compiled, R: np.ndarray, sig: list[int]) -> dict[str, Any]:
     """Smallest single changes that open a zone of agreement."""
     drops = {}
     for i in sig:
-        m = _ir_model(cp, R)
+        m = signed_model(cp, R)
         for k in sig:
             if k != i:
                 m.at_least(k, float(R[k]))

@@ -1,4 +1,5 @@
-"""``negsim analyze FILE``: zone of agreement, bargaining solutions and the Pareto frontier at round 0."""
+"""``negsim analyze FILE [--max-frontier N]``: zone of agreement, bargaining solutions, the number of signed
+packages and the whole Pareto frontier of the signed packages at round 0."""
 
 from __future__ import annotations
 
@@ -22,9 +23,14 @@ def report(a: dict[str, Any], sq: dict[str, str]) -> str:
     lines = [f"{a['scenario']}: signatories {', '.join(a['signatories'])}"]
     lines.append("reservation values R(0): " + ", ".join(f"{k} {v:.3f}" for k, v in a["reservation"].items()))
     if a["n_signed"] is None:
-        lines.append(f"packages that would be signed: {a['n_signed_method']}")
+        lines.append(
+            f"packages that would be signed: between {a['n_signed_at_least']:,} and {a['n_signed_at_most']:,} "
+            f"of {a['n_packages']:,} ({a['n_signed_method']})"
+        )
     else:
-        lines.append(f"packages that would be signed: {a['n_signed']:,} of {a['n_packages']:,}")
+        lines.append(
+            f"packages that would be signed: {a['n_signed']:,} of {a['n_packages']:,} ({a['n_signed_method']})"
+        )
     if a["zopa"]:
         lines.append(f"ZOPA: yes (the best package leaves every signatory at least {a['max_min_surplus']:+.3f})")
         for key, label in (
@@ -34,7 +40,7 @@ def report(a: dict[str, Any], sq: dict[str, str]) -> str:
             ("utilitarian", "Utilitarian package"),
         ):
             lines += _pkg_line(label, a[key], sq)
-        lines.append(f"Pareto frontier (supported points): {len(a['pareto'])} packages")
+        lines += frontier_lines(a)
     else:
         z = a["max_min_surplus"]
         lines.append(f"ZOPA: no (best max-min surplus {z:+.3f})" if z is not None else "ZOPA: no (nothing feasible)")
@@ -50,6 +56,24 @@ def report(a: dict[str, Any], sq: dict[str, str]) -> str:
     for note in a["notes"]:
         lines.append(f"note: {note}")
     return "\n".join(lines)
+
+
+def frontier_lines(a: dict[str, Any]) -> list[str]:
+    """The Pareto-frontier section of the text report: how many efficient signed packages, the listed ones."""
+    f = a["frontier"]
+    if f["count"] is not None:
+        many = f"{f['count']:,} packages ({f['vectors']:,} utility vectors)"
+    else:
+        many = f"at least {f['count_at_least']:,}, at most {f['count_at_most']:,} packages"
+    sup = "" if f["supported"] is None else f"; {f['supported']:,} vectors supported (weighted-sum optima)"
+    lines = [f"Pareto frontier of the individually rational (signed) packages: {many}, by {f['method']}{sup}"]
+    names = a["signatories"]
+    head = f"  listed {f['listed']:,}" + (" (truncated)" if f["truncated"] else "") + ": utilities " + ", ".join(names)
+    lines.append(head)
+    for p in a["pareto"]:
+        mark = "" if "supported" not in p else ("" if p["supported"] else "  (not supported)")
+        lines.append("    " + " ".join(f"{p['utilities'][n]:.3f}" for n in names) + mark)
+    return lines
 
 
 def _indices(e: dict[str, Any]) -> str:
@@ -90,7 +114,7 @@ def power_lines(a: dict[str, Any]) -> list[str]:
 def main(args: Namespace) -> int:
 
     scenario = load_with_sets(args.file, args.sets)
-    result = analyze(scenario)
+    result = analyze(scenario, max_frontier=args.max_frontier)
     if args.json:
         print(json.dumps(result, sort_keys=True, indent=2))
     else:

@@ -111,9 +111,16 @@ def _whatif_args(command: argparse.ArgumentParser) -> None:
 
 
 def _analyze_args(command: argparse.ArgumentParser) -> None:
-    """A scenario file, ``--set`` edits and ``--json``."""
+    """A scenario file, ``--set`` edits, ``--max-frontier`` and ``--json``."""
     command.add_argument("file", metavar="FILE")
     _sets(command)
+    command.add_argument(
+        "--max-frontier",
+        type=int,
+        default=None,
+        metavar="N",
+        help="list at most N efficient packages (default 100 by enumeration, 10 by MILP; the count is reported)",
+    )
     command.add_argument("--json", action="store_true")
 
 

@@ -25,6 +25,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "density": (0, 1, "a probability from 0 to 1"),
     "target": (0, 1, "a probability from 0 to 1"),
     "tries": (1, 100, "a count of lever sets from 1 to 100"),
+    "max_frontier": (0, 1_000_000, "a count of packages from 0 to 1,000,000"),
 }
 """The allowed range of every numeric option, by its argparse ``dest`` (checked for any command that has it)."""
 

@@ -9,6 +9,8 @@ One place, so that the engine's acceptance test and the searches' feasibility te
 - ``MIP_FEASIBILITY``: HiGHS' primal and MIP feasibility tolerances;
 - ``ENUMERATION_LIMIT``: largest package space that ``protocol.search: auto`` enumerates (beyond: branch and bound,
   then the MILP);
+- ``ANALYSIS_ENUMERATION_LIMIT``: largest package space whose signed packages and Pareto frontier ``negsim analyze``
+  finds by enumeration (beyond: a counting branch and bound and MILPs);
 - ``BNB_MAX_SPACE``: beyond this the branch and bound's bounds rarely prune enough (Paris 2026): straight to the MILP.
 """
 
@@ -19,4 +21,5 @@ EPS_TIE = 1e-3
 MIP_GAP = 1e-9
 MIP_FEASIBILITY = 1e-9
 ENUMERATION_LIMIT = 300_000
+ANALYSIS_ENUMERATION_LIMIT = 1_000_000
 BNB_MAX_SPACE = 10**8
