@@ -26,7 +26,7 @@ from sim.analysis.baselines import (
     p_text,
 )
 from sim.core.compiled import compile_scenario
-from sim.core.utility import utilities
+from sim.core.utility import utilities, vetoes
 from tests.validation.rows import EC_C, EC_S, EC_X
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -215,7 +215,8 @@ def test_closeness_by_hand(paris25):
             T = {**F, cid: o}
             X = np.stack([U_F, cp.package(T)])
             U = utilities(cp, X)
-            want = float(np.all(U[sig, 1] - U[sig, 0] >= -0.05 - 1e-12))
+            veto = vetoes(cp, X)[sig, 1].any()
+            want = float(np.all(U[sig, 1] - U[sig, 0] >= -0.05 - 1e-12) and not veto)
             assert closeness(cp, F, [T])[0] == want
     p = closeness(cp, F, [F], rule="logistic")[0]
     assert p == pytest.approx(np.prod(1 / (1 + np.exp(-cp.lam[sig] * 0.05))))

@@ -32,7 +32,8 @@ utilities U_i and reservation values R_i(0):
   ``p_sign`` = Π_{i∈S} 1/(1 + exp(−λ_i (U_i(F) − R_i))) (0 on a hard red line), the engine's logit acceptance;
 - a deal on a tabled text T: P(deal at all) × close(T, F), with ``hard`` close = 1 if U_i(T) ≥ U_i(F) − τ for
   every i ∈ S (T gives every signatory at least what the forecast does, less a tolerance τ) else 0, and
-  ``logistic`` close = Π_{i∈S} 1/(1 + exp(−λ_i (U_i(T) − U_i(F) + τ))).
+  ``logistic`` close = Π_{i∈S} 1/(1 + exp(−λ_i (U_i(T) − U_i(F) + τ))); both 0 when T hits a hard red line
+  of a signatory (it never signs across one: the engine's veto).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from sim.analysis.bdm import bdm, weighted_mean
 from sim.analysis.evaluation import evaluate
 from sim.core.compiled import Compiled, compile_scenario
 from sim.core.curves import logit_accept
-from sim.core.utility import utilities
+from sim.core.utility import utilities, vetoes
 from sim.scenario.models import Scenario
 
 Rule = Literal["hard", "logistic"]
@@ -170,14 +171,15 @@ def p_deal(scenario: Scenario | Compiled, forecast: Forecast, rule: Rule = "hard
 def closeness(
     cp: Compiled, forecast: Mapping[str, str], texts: Sequence[Mapping[str, str]], tau: float = TAU, rule: Rule = "hard"
 ) -> np.ndarray:
-    """close(T, F) for each text T (the module docstring): the share of the way T is 'the forecast, or better'."""
+    """close(T, F) for each text T (the module docstring): is T "the forecast, or better" for every signatory."""
     X = np.stack([cp.package(dict(forecast)), *(cp.package(dict(t)) for t in texts)])
     U = utilities(cp, X)
     sig = np.flatnonzero(cp.signatory)
     gap = U[sig, 1:] - U[sig, :1] + tau  # (signatories, texts)
+    vetoed = vetoes(cp, X)[sig, 1:].any(axis=0)  # a signatory never signs across its hard red line
     if rule == "hard":
-        return np.all(gap >= -1e-12, axis=0).astype(float)
-    return np.prod(logit_accept(gap, cp.lam[sig, None]), axis=0)
+        return (np.all(gap >= -1e-12, axis=0) & ~vetoed).astype(float)
+    return np.prod(logit_accept(gap, cp.lam[sig, None]), axis=0) * ~vetoed
 
 
 def p_text(scenario: Scenario, forecast: Forecast, text: Mapping[str, str], tau: float = TAU, rule: Rule = "hard"):
