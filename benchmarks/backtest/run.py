@@ -5,7 +5,8 @@
 Models, for every event (``docs/backtest.md`` states the rules):
 
 - ``no deal``: P = 0 always (the reference);
-- ``negsim``: the snapshot played with ``--seeds`` seeds (:func:`sim.run`, seeds 0 … n − 1). A text event's P is
+- ``negsim``: the snapshot played with ``--seeds`` seeds 0 … n − 1 on the engine (``NegotiationModel``, the model
+  :func:`sim.run` plays; a snapshot holding only deadline events is played up to its deadline). A text event's P is
   the mean over runs of [a deal] × close(T, the run's deal package); a deadline event's P the share of runs
   with a deal by round ``rounds``;
 - ``bdm``, ``compromise``, ``nash``: :mod:`sim.analysis.baselines` (P(deal at all) × close(T, F) for a text,
@@ -31,11 +32,12 @@ import numpy as np
 
 from benchmarks.backtest.events import Event, Snapshot, load_events
 from benchmarks.backtest.scoring import EPS, brier, log_loss
-from sim import run, tweak
+from sim import tweak
 from sim.analysis.baselines import TAU, Rule, bdm_forecast, closeness, compromise_forecast, nash_forecast
 from sim.analysis.baselines import p_deal as baseline_p_deal
 from sim.analysis.baselines import p_text as baseline_p_text
 from sim.core.compiled import compile_scenario
+from sim.engine.model import NegotiationModel
 from sim.scenario.models import Scenario
 
 PARAM = "actors.RU.reservation.expected_gain"
@@ -52,9 +54,16 @@ class Played:
     package: dict[str, str] | None
 
 
-def _play(args: tuple[Scenario, int]) -> Played:
-    scenario, seed = args
-    o = run(scenario, seed=seed).outcome
+def _play(args: tuple[Scenario, int, int | None]) -> Played:
+    """Play rounds 0, 1, … on the engine's Mesa model (``trace=False``), all of them or only up to round
+    ``last``: what happens by round ``last`` does not depend on the rounds after it."""
+    scenario, seed, last = args
+    model = NegotiationModel(scenario, seed=seed, trace=False)
+    while model.running and (last is None or model.steps <= last):
+        model.step()
+    o = model.outcome
+    if o is None:  # stopped at round ``last`` without an end
+        return Played(False, None, None)
     return Played(bool(o.deal), o.round, dict(o.package) if o.package else None)
 
 
@@ -63,15 +72,18 @@ class Runner:
 
     def __init__(self, seeds: int, workers: int = 1) -> None:
         self.seeds, self.workers = seeds, workers
-        self._cache: dict[tuple[str, float | None], list[Played]] = {}
+        self._cache: dict[tuple[str, float | None, int | None], list[Played]] = {}
         self._pool = ProcessPoolExecutor(workers) if workers > 1 else None
         self.n_runs = 0
 
-    def runs(self, snap: Snapshot, gain: float | None = None) -> list[Played]:
-        key = (snap.name, gain)
+    def runs(self, snap: Snapshot, gain: float | None = None, last: int | None = None) -> list[Played]:
+        """The snapshot's runs (with Russia's expected gain set to ``gain``), played to round ``last``."""
+        if gain is not None and gain == snap.scenario.actors["RU"].reservation.expected_gain:
+            gain = None  # the snapshot's own value: the same runs
+        key = (snap.name, gain, last)
         if key not in self._cache:
             s = snap.scenario if gain is None else tweak(snap.scenario, {PARAM: gain})
-            jobs = [(s, k) for k in range(self.seeds)]
+            jobs = [(s, k, last) for k in range(self.seeds)]
             self._cache[key] = list(self._pool.map(_play, jobs) if self._pool else map(_play, jobs))
             self.n_runs += self.seeds
         return self._cache[key]
@@ -79,6 +91,13 @@ class Runner:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()
+
+
+def last_round(events: Sequence[Event]) -> int | None:
+    """The last round the events of one snapshot need: all of them (``None``) if one is a text."""
+    if any(e.kind == "text" for e in events):
+        return None
+    return max(e.rounds or 0 for e in events)
 
 
 def negsim_p(snap: Snapshot, ev: Event, runs: Sequence[Played], tau: float, rule: Rule) -> float:
@@ -96,7 +115,8 @@ def baseline_ps(snap: Snapshot, events: Sequence[Event], tau: float, rule: Rule)
     """{model: {event id: P}} for the three baselines on one snapshot's events."""
     s = snap.scenario
     out: dict[str, dict[str, float]] = {}
-    for name, forecast in (("bdm", bdm_forecast(s)), ("compromise", compromise_forecast(s)), ("nash", nash_forecast(s))):
+    forecasts = (("bdm", bdm_forecast(s)), ("compromise", compromise_forecast(s)), ("nash", nash_forecast(s)))
+    for name, forecast in forecasts:
         out[name] = {
             ev.id: baseline_p_deal(s, forecast, rule)
             if ev.kind == "deadline"
@@ -129,7 +149,7 @@ def backtest(
                 continue
             for m, ps in baseline_ps(snap, evs, tau, rule).items():
                 P[m].update(ps)
-            runs = runner.runs(snap)
+            runs = runner.runs(snap, None, last_round(evs))
             for ev in evs:
                 P["negsim"][ev.id] = negsim_p(snap, ev, runs, tau, rule)
                 P["no deal"][ev.id] = 0.0
@@ -152,12 +172,14 @@ def _calibrate(snapshots, events, runner, tau, rule, grid) -> dict[str, Any] | N
         return None
     train_snaps = {e.snapshot for e in train}
     own = float(np.mean([snapshots[s].scenario.actors["RU"].reservation.expected_gain for s in train_snaps]))
-    fit = {}
-    for g in grid:
-        p = [negsim_p(snapshots[e.snapshot], e, runner.runs(snapshots[e.snapshot], g), tau, rule) for e in train]
-        fit[g] = brier(p, [e.observed for e in train])
+    last = {s: last_round([e for e in events if e.snapshot == s]) for s in snapshots}
+
+    def p(e: Event, g: float) -> float:
+        return negsim_p(snapshots[e.snapshot], e, runner.runs(snapshots[e.snapshot], g, last[e.snapshot]), tau, rule)
+
+    fit = {g: brier([p(e, g) for e in train], [e.observed for e in train]) for g in grid}
     best = min(grid, key=lambda g: (round(fit[g], 12), abs(g - own), g))
-    p_test = [negsim_p(snapshots[e.snapshot], e, runner.runs(snapshots[e.snapshot], best), tau, rule) for e in test]
+    p_test = [p(e, best) for e in test]
     return {
         "grid": dict(fit),
         "chosen": best,
