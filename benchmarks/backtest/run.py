@@ -21,6 +21,7 @@ every ``test`` event's snapshot and scored there, beside the shipped values.
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from collections.abc import Sequence
@@ -233,7 +234,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     snapshots, events = load_events()
     res = backtest(snapshots, events, args.seeds, args.workers, args.tau, args.rule)
     print(render(res, events, args.rule, args.tau))
-    print(f"{time.perf_counter() - t0:.0f} s")
+    cpu = sum(
+        getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        for f in ("ru_utime", "ru_stime")
+    )  # fmt: skip
+    print(f"{time.perf_counter() - t0:.0f} s wall, {cpu:.0f} s CPU (this process and its workers)")
     return 0
 
 
