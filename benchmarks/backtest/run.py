@@ -1,6 +1,6 @@
 """Backtest: negsim's P(deal) against reference forecasts on the dated events of ``events.yaml``.
 
-    PYTHONPATH=$PWD .venv/bin/python -m benchmarks.backtest.run [--seeds 12] [--workers 2] [--rule hard|logistic]
+    PYTHONPATH=$PWD .venv/bin/python -m benchmarks.backtest.run [--seeds 6] [--workers 2] [--rule hard|logistic]
 
 Models, for every event (``docs/backtest.md`` states the rules):
 
@@ -137,7 +137,7 @@ def scores(p: Sequence[float], y: Sequence[int]) -> dict[str, float]:
 def backtest(
     snapshots: dict[str, Snapshot],
     events: Sequence[Event],
-    seeds: int = 12,
+    seeds: int = 6,
     workers: int = 1,
     tau: float = TAU,
     rule: Rule = "hard",
@@ -228,7 +228,7 @@ def render(res: dict[str, Any], events: Sequence[Event], rule: str, tau: float) 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, default=12)
+    ap.add_argument("--seeds", type=int, default=6)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--tau", type=float, default=TAU)
     ap.add_argument("--rule", choices=("hard", "logistic"), default="hard")
