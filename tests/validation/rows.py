@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.analysis.bdm import condorcet_winner, pairwise_votes, weighted_mean, win_probability
 from sim.analysis.theory import (
     baron_ferejohn,
     fearon_range,
@@ -422,6 +423,88 @@ ROWS: list[Row] = [
     ),
 ]
 
+
+# -- Bueno de Mesquita (REPORT §C.7/§E): BDM's EC car-emission example as tabulated by Scholz, Calbert & Smith
+# (2011) and in ExampleActors.csv of the public replication [T6] (github.com/dmasad/BDM_DecisionModel_Replication):
+# (state, capability, position in years, salience 0–100).
+EC_ACTORS = (
+    ("Netherlands", 0.08, 4, 80),
+    ("Belgium", 0.08, 7, 40),
+    ("Luxembourg", 0.03, 4, 20),
+    ("Germany", 0.16, 4, 80),
+    ("France", 0.16, 10, 60),
+    ("Italy", 0.16, 10, 60),
+    ("UK", 0.16, 10, 90),
+    ("Ireland", 0.05, 7, 10),
+    ("Denmark", 0.05, 4, 100),
+    ("Greece", 0.08, 7, 70),
+)
+EC_NAMES = [a[0] for a in EC_ACTORS]
+EC_C, EC_X, EC_S = (np.array([a[k] for a in EC_ACTORS], dtype=float) for k in (1, 2, 3))
+EC_IN = "EC car emissions, 10 states, positions 4/7/10 years"
+S_C7 = "REPORT §C.7/§E"
+
+
+def _ec_votes() -> tuple[float, ...]:
+    """7 over 10 and 7 over 4, in REPORT's units: c·s (salience 0–100) × years (V is per Δx = 6 years)."""
+    V = pairwise_votes(EC_X, EC_C, EC_S) * (EC_X.max() - EC_X.min())
+    seven, four, ten = EC_NAMES.index("Belgium"), EC_NAMES.index("Germany"), EC_NAMES.index("UK")
+    return float(V[seven, ten]), float(V[seven, four])
+
+
+def _ec_p(exclude: tuple[str, ...]) -> float:
+    """P(Germany at 4 prevails over the UK at 10), summing over every state but ``exclude``."""
+    voters = np.array([n not in exclude for n in EC_NAMES])
+    P = win_probability(EC_X, EC_C, EC_S / 100, voters=voters)
+    return float(P[EC_NAMES.index("Germany"), EC_NAMES.index("UK")])
+
+
+BDM_ROWS: list[Row] = [
+    Row(
+        "bdm-ec-mean",
+        "Bueno de Mesquita",
+        f"{EC_IN}: c·s-weighted mean μ",
+        7.389956,
+        lambda: weighted_mean(EC_X, EC_C, EC_S),
+        5e-7,
+        S_C7,
+    ),
+    Row(
+        "bdm-ec-condorcet",
+        "Bueno de Mesquita",
+        f"{EC_IN}: Condorcet winner (linear pairwise votes)",
+        7.0,
+        lambda: condorcet_winner(EC_X, EC_C, EC_S),
+        0.0,
+        S_C7,
+    ),
+    Row(
+        "bdm-ec-votes",
+        "Bueno de Mesquita",
+        f"{EC_IN}: vote for 7 over 10, for 7 over 4 (c·s × years)",
+        (1.5, 54.3),
+        _ec_votes,
+        1e-9,
+        S_C7,
+    ),
+    *[
+        Row(
+            f"bdm-ec-p-{tag}",
+            "Bueno de Mesquita",
+            f"{EC_IN}: P(Germany at 4 prevails over UK at 10), summing over {what}",
+            e,
+            lambda ex=ex: _ec_p(ex),
+            5e-5,
+            S_C7,
+        )
+        for tag, what, ex, e in [
+            ("all", "all states", (), 0.4247),
+            ("no-de", "all but Germany", ("Germany",), 0.2632),
+            ("no-de-uk", "all but Germany and the UK", ("Germany", "UK"), 0.3846),
+        ]
+    ],
+]
+ROWS += BDM_ROWS
 
 # -- engine reproductions ------------------------------------------------------------------------------
 RUB_H = 1e-4  # grid step of the engine's fine pie (test_engine_rubinstein.pie_doc)
