@@ -12,7 +12,6 @@ from sim.store.results import write_run
 
 def account(result, scenario) -> str:
     """A readable round-by-round account of a run."""
-    trace = result.trace
     o = result.outcome
     p = scenario.protocol
     who = f"mediator {p.mediator} (single text)" if p.proposal_mode == "mediator_single_text" else "alternating offers"
@@ -21,10 +20,13 @@ def account(result, scenario) -> str:
         f"({scenario.scenario.round_unit})"
     ]
     previous: dict[str, str] = {}
-    offer_cols = [c for c in trace.columns if c.startswith("offer.")]
-    for rnd, rows in trace.groupby("round", sort=True):
-        first = rows.iloc[0]
-        offer = {c[6:]: first[c] for c in offer_cols}
+    by_round: dict[int, list[dict]] = {}
+    for r in result.rows:  # the trace rows, without building a DataFrame (negsim run starts without pandas)
+        by_round.setdefault(r["round"], []).append(r)
+    for rnd in sorted(by_round):
+        rows = by_round[rnd]
+        first = rows[0]
+        offer = {c[6:]: v for c, v in first.items() if c.startswith("offer.")}
         changed = {k: v for k, v in offer.items() if previous.get(k) != v}
         head = f"round {rnd} [{first['stage']}]"
         if first["events"]:
@@ -36,8 +38,9 @@ def account(result, scenario) -> str:
         else:
             lines.append(f"  {first['proposer']} proposes the same package")
         previous = offer
-        req = rows[rows["required"]]
-        votes = "  ".join(f"{r.actor} {r.utility:.2f}/{r.aspiration:.2f} {r.vote}" for r in req.itertuples())
+        votes = "  ".join(
+            f"{r['actor']} {r['utility']:.2f}/{r['aspiration']:.2f} {r['vote']}" for r in rows if r["required"]
+        )
         lines.append(f"  votes (utility/aspiration): {votes}")
     if o.deal:
         lines.append(f"Deal in round {o.round}: " + ", ".join(f"{k}={v}" for k, v in (o.package or {}).items()))

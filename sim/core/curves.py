@@ -13,13 +13,17 @@ clip, ``pow``, multiply, subtract), so they agree bit for bit wherever numpy's `
 numpy/numpy#23289, #25269); ``tests/test_engine_aspiration.py`` checks it.
 
 Logit (quantal-response) acceptance, McKelvey & Palfrey (1995): P(accept) = 1 / (1 + exp(−λ (U − a))).
+:func:`logit_accept` takes arrays (``scipy.special.expit``); :func:`logit_accept_at` is the same for one actor in
+Python floats, with the C library's ``exp`` as scipy's ``expit`` computes it (1 / (1 + exp(−x))), so the engine
+needs no scipy at run time; ``tests/test_curves_scalar.py`` checks the two agree bit for bit.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import expit
 
 
 def faratin_alpha(t: ArrayLike, t_max: float, beta: ArrayLike, kappa: float = 0.0) -> NDArray[np.float64]:
@@ -79,8 +83,26 @@ def logit_accept(surplus: ArrayLike, lam: ArrayLike) -> NDArray[np.float64]:
     >>> [round(float(logit_accept(d, l)), 6) for d, l in ((0.1, 5), (0.1, 50), (-0.1, 50))]
     [0.622459, 0.993307, 0.006693]
     """
+    # lazy: scipy.special costs ~0.2 s to import; the engine uses logit_accept_at, so negsim run starts without it
+    from scipy.special import expit
+
     s = np.asarray(surplus, dtype=float)
     lam_ = np.asarray(lam, dtype=float)
     with np.errstate(invalid="ignore"):
         p = expit(lam_ * s)
     return np.where(np.isinf(lam_), (s >= 0).astype(float), p)
+
+
+def logit_accept_at(surplus: float, lam: float) -> float:
+    """:func:`logit_accept` for one actor, in Python floats: 1 / (1 + exp(−λ·surplus)); λ = ±∞ is the threshold rule
+    (ties accept). exp overflowing (λ·surplus below about −709.78) gives 1 / (1 + ∞) = 0, as ``expit`` does.
+
+    >>> [round(logit_accept_at(d, l), 6) for d, l in ((0.1, 5), (0.1, 50), (-0.1, 50))]
+    [0.622459, 0.993307, 0.006693]
+    """
+    if math.isinf(lam):
+        return 1.0 if surplus >= 0 else 0.0
+    try:
+        return 1.0 / (1.0 + math.exp(-(lam * surplus)))
+    except OverflowError:
+        return 0.0

@@ -1,16 +1,16 @@
 """Mesa agents: one per actor of the scenario. Thin: an index, a concession policy and an acceptance policy.
 
-Mesa is imported here and in :mod:`sim.engine.model` only.
+Mesa's classes come from :mod:`sim.engine.mesa_core` (the one module importing Mesa).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
 from sim.core.utility import all_packages, feasible, utilities, vetoes
+from sim.engine.mesa_core import Agent
 from sim.engine.policies import Logit, SubgamePerfect, Threshold, TimeDependent, acceptance_policy, spe_path, vote
 from sim.engine.records import Vote
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sim.engine.model import NegotiationModel
 
 
-class ActorAgent(mesa.Agent):
+class ActorAgent(Agent):
     """A negotiating actor. It asks for an aspiration each round and votes on the package on the table.
 
     ``index`` is the actor's row in the model's compiled arrays (the agents are created in that order, so

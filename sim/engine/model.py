@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import mesa
 import numpy as np
 
-from sim.core.curves import logit_accept
+from sim.core.curves import logit_accept_at
 from sim.core.utility import feasible, holds, raw_utilities, rule_passes, triggered, vetoes
 from sim.engine.agents import ActorAgent
 from sim.engine.judge import judge
+from sim.engine.mesa_core import DataCollector, Model
 from sim.engine.prepared import Prepared
 from sim.engine.records import Ballot, Outcome, RunResult, trace_vote
 from sim.scenario.edit import tweak
@@ -60,7 +60,7 @@ def seed_sequences(seed: int | np.random.SeedSequence | None) -> tuple[np.random
     return run, mesa_child
 
 
-class NegotiationModel(mesa.Model):
+class NegotiationModel(Model):
     """A negotiation between the scenario's actors, played round by round (``model.steps`` rounds so far).
 
     Built from keyword settings, as ``mesa.batch_run`` and SolaraViz build models::
@@ -110,7 +110,7 @@ class NegotiationModel(mesa.Model):
         self.last: Ballot | None = None
         self.last_reservation = compiled.reservation(0)  # R(t) of the round the last offer was voted in
         self.outcome: Outcome | None = None
-        self.datacollector = mesa.DataCollector(model_reporters=OUTCOME_REPORTERS)
+        self.datacollector = DataCollector(model_reporters=OUTCOME_REPORTERS)
         self.running = True
 
     def _prepare(self, scenario: Scenario | Prepared, changes: dict[str, Any]) -> Prepared:
@@ -282,7 +282,7 @@ class NegotiationModel(mesa.Model):
             elif rat.p is not None:
                 p = rat.p
             else:
-                p = float(logit_accept(ballot.utility[rat.actor] - rat.threshold, rat.lam))
+                p = logit_accept_at(float(ballot.utility[rat.actor] - rat.threshold), float(rat.lam))
             results[f"{compiled.actors[rat.actor]}:{rat.body}"] = bool(self._draws.random() < p)
         for r, rule in enumerate(compiled.rules):
             if ballot.triggered[r] and rule.kind == "ratification":

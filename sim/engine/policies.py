@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.core.curves import aspiration_at, logit_accept
+from sim.core.curves import aspiration_at, logit_accept_at
 from sim.core.tolerances import TOL
 from sim.engine.records import Vote
 
@@ -108,7 +108,7 @@ class Logit:
     lam: float
 
     def p_accept(self, surplus: float) -> float:
-        return float(logit_accept(surplus, self.lam))
+        return logit_accept_at(surplus, self.lam)
 
 
 def acceptance_policy(is_logit: bool, lam: float) -> Threshold | Logit:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from sim.errors import UsageError
 from sim.scenario.paths import check_path, lookup, parse_path, parse_value
@@ -242,6 +241,9 @@ DIST_FORMS = "uniform:LO:HI, normal:MU:SIGMA[:LO:HI], triangular:LO:MODE:HI, bet
 
 def frozen(dist: tuple[Any, ...]) -> Any:
     """The ``scipy.stats`` frozen distribution of ``(name, *args)`` (not ``choice``)."""
+    # lazy: scipy.stats costs ~0.5 s to import; negsim validate and negsim run load specs but never sample them
+    from scipy import stats
+
     name, *a = dist
     if name == "uniform":
         return stats.uniform(loc=a[0], scale=a[1] - a[0])

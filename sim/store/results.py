@@ -34,6 +34,7 @@ from sim import __version__
 from sim.errors import UsageError
 from sim.scenario.loader import scenario_from_document
 from sim.store import validate as V
+from sim.store.trace import write_trace
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -293,7 +294,7 @@ def _write_run_files(
 ) -> None:
     meta = base_metadata(scenario, "run") | {"run_id": run_id or folder.name, "seed": seed}
     with atomic_path(folder / "trace.parquet") as tmp:
-        result.trace.to_parquet(tmp, index=False)
+        write_trace(tmp, result.rows)
     write_json(folder / "outcome.json", result.outcome.to_json())
     write_json(folder / "metadata.json", meta)
 
