@@ -11,6 +11,8 @@ every triggered approval rule passes (its voters accept: surplus ≥ 0, no hard 
 - Nash (1950): max Π_i (U_i − R_i) over IR packages, solved exactly by outer approximation: log g ≤ log s +
   (g − s)/s at tangent points s, adding the tangents at each solution until the bound equals the true value.
 - Kalai–Smorodinsky (1975): ideal a_i = max U_i over IR packages; max_x min_i (U_i − R_i)/(a_i − R_i).
+- Expected value (Putnam 1988): max P(x) · min_i (U_i − R_i) over IR packages, P(x) the probability that every
+  ratification x triggers passes (:mod:`sim.analysis.expected`; trigger patterns and MILPs, exact).
 - Pareto frontier of the signatories: the supported points (weighted-sum optima over a grid of weights) — exact
   points, but non-supported efficient packages between them are not listed (said in ``notes``).
 - ``n_signed``: how many packages would be signed under the decision rules, counted exactly
@@ -28,10 +30,12 @@ from typing import Any
 import numpy as np
 
 from sim.analysis.approvers import power_section
+from sim.analysis.expected import expected_value_package, score
 from sim.analysis.signed import n_signed
 from sim.core.compiled import Compiled, compile_scenario
 from sim.core.tolerances import TOL
 from sim.core.utility import utilities
+from sim.errors import UsageError
 from sim.scenario.models import Scenario
 from sim.search.mip import PackageModel
 
@@ -172,6 +176,7 @@ def analyze(scenario: Scenario, pareto_grid: int = 6) -> dict[str, Any]:
         out["kalai_smorodinsky"] = desc(ks_package(cp, R, ideal))
         out["ideal"] = {cp.actors[i]: round(float(ideal[i]), 6) for i in sig}
         out["utilitarian"] = desc(_best(cp, R, cp.signatory.astype(float)))
+        out["expected_value"] = _expected(cp, R, ega, z, desc, notes)
         out["pareto"] = _pareto(cp, R, sig, pareto_grid, desc)
         if len(sig) > MAX_PARETO_SIGNATORIES:
             notes.append(
@@ -185,6 +190,7 @@ def analyze(scenario: Scenario, pareto_grid: int = 6) -> dict[str, Any]:
             )
     else:
         out.update(nash=None, kalai_smorodinsky=None, utilitarian=None, pareto=[], ideal=None, nash_log_product=None)
+        out["expected_value"] = None
         out["to_open_a_zopa"] = _openings(cp, R, sig)
     best, worst = {}, {}
     for i, a in enumerate(cp.actors):
@@ -202,6 +208,27 @@ def analyze(scenario: Scenario, pareto_grid: int = 6) -> dict[str, Any]:
     out.update(power_section(cp, R, ega, best, worst, notes))  # power, veto_players, approvers
     out["notes"] = notes
     return out
+
+
+def _expected(cp: Compiled, R: np.ndarray, ega: np.ndarray, z: float, desc, notes: list[str]) -> dict[str, Any] | None:
+    """The expected-value package (:mod:`sim.analysis.expected`) described as the others are, with its probability of
+    ratification, min surplus and expected value; the max–min package's probability beside it."""
+    p_ega = score(cp, R, ega)[1]
+    try:
+        found = expected_value_package(cp, R, lambda: _ir_model(cp, R), ega, z) if cp.steps else None
+    except UsageError as e:
+        notes.append(f"expected_value not computed: {e}")
+        return None
+    if found is None:
+        found = {"package": ega, "ratification_probability": p_ega, "min_surplus": z, "expected_value": p_ega * z}
+    d = desc(found["package"])
+    d.update(
+        ratification_probability=round(found["ratification_probability"], 6),
+        min_surplus=round(found["min_surplus"], 6),
+        expected_value=round(found["expected_value"], 6),
+        max_min_ratification_probability=round(p_ega, 6),
+    )
+    return d
 
 
 MAX_PARETO_SIGNATORIES = 4

@@ -288,7 +288,7 @@ def solve_expected(
 
     def support_of(k: int, pkg: IntA) -> float:
         terms = support_terms(base, cp.steps[k])
-        return _linear(base, terms, pkg)
+        return linear_at(base, terms, pkg)
 
     ranges = {k: support_range(base, s) for k, s in enumerate(cp.steps) if not s.constant}
     pkg, _ = best_expected(cp, solve, lambda p: key_of(p)[0], support_of, bound, ranges, maxmin.package)
@@ -297,7 +297,7 @@ def solve_expected(
     return SearchResult(pkg.copy(), key_of(pkg)[1], maxmin.method)
 
 
-def _linear(m: PackageModel, terms: dict[int, float], pkg: IntA) -> float:
+def linear_at(m: PackageModel, terms: dict[int, float], pkg: IntA) -> float:
     """The value of a linear form over x (and y: interactions that hold) at a package."""
     cp = m.compiled
     v = np.zeros(m.n)
