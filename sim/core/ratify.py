@@ -130,4 +130,4 @@ def expected_value(score: FloatA, prob: FloatA) -> FloatA:
     s · P where s ≥ 0; s / P where s < 0 (−inf at P = 0), so that it rises with both s and P everywhere."""
     with np.errstate(divide="ignore", invalid="ignore"):
         neg = np.where(prob > 0, score / np.where(prob > 0, prob, 1.0), -np.inf)
-    return np.where(score >= 0, score * prob, neg)
+        return np.where(score >= 0, score * prob, neg)
