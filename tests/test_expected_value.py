@@ -63,9 +63,13 @@ def naive_probability(s: Any, labels: dict[str, str], utility: dict[str, float])
             if rule.rule != "ratification":
                 continue
             o = labels[cid]
-            on = (o in rule.when) if rule.when is not None else (o not in (rule.when_not or [])) if (
-                rule.when_not is not None
-            ) else (o != sq)
+            on = (
+                (o in rule.when)
+                if rule.when is not None
+                else (o not in (rule.when_not or []))
+                if (rule.when_not is not None)
+                else (o != sq)
+            )
             if on:
                 prob *= rule.p if rule.p is not None else float("nan")
     return prob
@@ -192,7 +196,7 @@ def test_a_support_table_on_a_ratification_rule():
     """A Congress vote by its own table instead of a fixed p: the engine draws from σ(λ (S − θ))."""
     doc = {
         **SUPPORT_TOY,
-        "actors": {k: {kk: vv for kk, vv in v.items() if kk != "ratification"} for k, v in SUPPORT_TOY["actors"].items()},
+        "actors": {k: {f: v for f, v in a.items() if f != "ratification"} for k, a in SUPPORT_TOY["actors"].items()},
         "decision_rules": {
             "signatories": ["A", "B"],
             "clause_approvals": {
@@ -207,7 +211,8 @@ def test_a_support_table_on_a_ratification_rule():
     }
     s = scenario_from_document(doc)
     expected = _sigma(6 * (0.3 - 0.5))
-    assert evaluate(s, {"deal": "x"})["package"]["ratification_needed"] == [{"body": "Congress", "probability": expected}]
+    needed = evaluate(s, {"deal": "x"})["package"]["ratification_needed"]
+    assert needed == [{"body": "Congress", "probability": pytest.approx(expected)}]
     share, lo, hi = _share(s)
     assert lo <= expected <= hi, share
 
