@@ -30,13 +30,26 @@ def test_paris_2025_single_package_finds_the_paper_zopa(paris2025):
         assert o.package["contact_line"] == "freeze_current_line"  # Ukraine's red line
 
 
-def test_paris_2026_deals_go_through_the_donetsk_free_economic_zone(paris2026):
+def test_paris_2026_deals_avoid_the_ratification_risk(paris2026):
+    """The mediator anticipates ratification (``expected_value``, the default with ratification rules): most deals
+    are a mutual withdrawal to a DMZ, which needs neither Ukraine's referendum nor the US Congress; the
+    ratification-blind mediator (``max_min_surplus``) signs only the Donetsk free-economic-zone package, and fewer
+    of its deals survive ratification. The US walks away at its week-8 deadline in some seeds under both."""
     p = prepare(paris2026)
     outs = [p.run(seed).outcome for seed in SEEDS]
     deals = [o for o in outs if o.deal]
     assert deals, "expected some deals in Paris 2026"
     assert any(o.reason.startswith("walk_away:US") for o in outs)
     for o in deals:
-        assert o.package["contact_line"] == "fez_donetsk_demilitarised"
+        assert o.package["contact_line"] in ("mutual_withdrawal_dmz", "fez_donetsk_demilitarised")
         assert o.package["foreign_forces"] == "none"
-        assert any(k.startswith("UA:referendum") for k in o.ratification)
+        assert (o.package["contact_line"] == "fez_donetsk_demilitarised") == any(
+            k.startswith("UA:referendum") for k in o.ratification
+        )
+    dmz = [o for o in deals if o.package["contact_line"] == "mutual_withdrawal_dmz"]
+    assert len(dmz) > len(deals) // 2
+    blind = prepare(tweak(paris2026, {"protocol.mediator_objective": "max_min_surplus"}))
+    blind_outs = [blind.run(seed).outcome for seed in SEEDS]
+    blind_deals = [o for o in blind_outs if o.deal]
+    assert all(o.package["contact_line"] == "fez_donetsk_demilitarised" for o in blind_deals)
+    assert len(blind_deals) < len(deals)

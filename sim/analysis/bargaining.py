@@ -11,6 +11,8 @@ every triggered approval rule passes (its voters accept: surplus ≥ 0, no hard 
 - Nash (1950): max Π_i (U_i − R_i) over IR packages, solved exactly by outer approximation: log g ≤ log s +
   (g − s)/s at tangent points s, adding the tangents at each solution until the bound equals the true value.
 - Kalai–Smorodinsky (1975): ideal a_i = max U_i over IR packages; max_x min_i (U_i − R_i)/(a_i − R_i).
+- Expected value (Putnam 1988): max P(x) · min_i (U_i − R_i) over IR packages, P(x) the probability that every
+  ratification x triggers passes (:mod:`sim.analysis.expected`; trigger patterns and MILPs, exact).
 - Pareto frontier of the signatories over the IR packages: every efficient package, not only the supported ones
   (:mod:`sim.analysis.frontier`: enumeration, else Sylva–Crema MILPs; a count, and bounds when it is too long to
   list). ``pareto`` is its list, ``frontier`` the count and how it was found.
@@ -28,11 +30,13 @@ from typing import Any
 import numpy as np
 
 from sim.analysis.approvers import power_section
+from sim.analysis.expected import expected_value_package, score
 from sim.analysis.frontier import AMONG, frontier
 from sim.analysis.signed import n_signed, signed_model
 from sim.core.compiled import Compiled, compile_scenario
 from sim.core.tolerances import TOL
 from sim.core.utility import utilities
+from sim.errors import UsageError
 from sim.scenario.models import Scenario
 from sim.search.mip import PackageModel
 
@@ -165,6 +169,7 @@ def analyze(scenario: Scenario, max_frontier: int | None = None) -> dict[str, An
         out["kalai_smorodinsky"] = desc(ks_package(cp, R, ideal))
         out["ideal"] = {cp.actors[i]: round(float(ideal[i]), 6) for i in sig}
         out["utilitarian"] = desc(_best(cp, R, cp.signatory.astype(float)))
+        out["expected_value"] = _expected(cp, R, ega, z, desc, notes)
         out["frontier"], listed = frontier(cp, out["n_signed_at_most"], max_frontier)
         flags = out["frontier"].pop("supported_flags")
         # the efficient packages found are signed: a better lower bound when n_signed is only bounded
@@ -182,6 +187,7 @@ def analyze(scenario: Scenario, max_frontier: int | None = None) -> dict[str, An
     else:
         out.update(nash=None, kalai_smorodinsky=None, utilitarian=None, pareto=[], ideal=None, nash_log_product=None)
         out["frontier"] = _empty_frontier(max_frontier)
+        out["expected_value"] = None
         out["to_open_a_zopa"] = _openings(cp, R, sig)
     best, worst = {}, {}
     for i, a in enumerate(cp.actors):
@@ -215,6 +221,27 @@ def _empty_frontier(max_listed: int | None) -> dict[str, Any]:
         "listed": 0,
         "supported": 0,
     }
+
+
+def _expected(cp: Compiled, R: np.ndarray, ega: np.ndarray, z: float, desc, notes: list[str]) -> dict[str, Any] | None:
+    """The expected-value package (:mod:`sim.analysis.expected`) described as the others are, with its probability of
+    ratification, min surplus and expected value; the max–min package's probability beside it."""
+    p_ega = score(cp, R, ega)[1]
+    try:
+        found = expected_value_package(cp, R, lambda: signed_model(cp, R), ega, z) if cp.steps else None
+    except UsageError as e:
+        notes.append(f"expected_value not computed: {e}")
+        return None
+    if found is None:
+        found = {"package": ega, "ratification_probability": p_ega, "min_surplus": z, "expected_value": p_ega * z}
+    d = desc(found["package"])
+    d.update(
+        ratification_probability=round(found["ratification_probability"], 6),
+        min_surplus=round(found["min_surplus"], 6),
+        expected_value=round(found["expected_value"], 6),
+        max_min_ratification_probability=round(p_ega, 6),
+    )
+    return d
 
 
 def _openings(cp: Compiled, R: np.ndarray, sig: list[int]) -> dict[str, Any]:

@@ -25,7 +25,8 @@ import numpy as np
 
 from sim.core.compiled import Compiled, compile_scenario
 from sim.core.curves import logit_accept
-from sim.core.utility import feasible, holds, red_lines_hit, rule_passes, triggered, utilities, vetoes, violated
+from sim.core.ratify import step_probabilities
+from sim.core.utility import feasible, red_lines_hit, rule_passes, triggered, utilities, vetoes, violated
 from sim.errors import UsageError
 from sim.scenario.checks import hint
 
@@ -91,25 +92,11 @@ def _approvals(cp: Compiled, trig: np.ndarray, accepts: np.ndarray) -> tuple[lis
     return rows, ok
 
 
-def _ratifications(cp: Compiled, x: np.ndarray, u: np.ndarray, trig: np.ndarray) -> list[dict[str, Any]]:
-    """Triggered Level-II ratifications and their probability of passing (as in :meth:`model._ratify`)."""
-    P = x[None, :]
-    out: list[dict[str, Any]] = []
-    for rat in cp.ratifications:
-        if not holds(rat.triggers, P)[0]:
-            continue
-        permanent = holds(cp.ceasefire_permanent, P)[0] if cp.ceasefire_permanent else True
-        if rat.needs_permanent_ceasefire and not permanent:
-            p = 0.0
-        elif rat.p is not None:
-            p = rat.p
-        else:
-            p = float(logit_accept(u[rat.actor] - rat.threshold, rat.lam))
-        out.append({"body": f"{cp.actors[rat.actor]}:{rat.body}", "probability": float(p)})
-    for r, rule in enumerate(cp.rules):
-        if trig[r] and rule.kind == "ratification":
-            out.append({"body": rule.body or rule.label, "probability": float(rule.p)})
-    return out
+def _ratifications(cp: Compiled, x: np.ndarray, u: np.ndarray) -> list[dict[str, Any]]:
+    """Triggered Level-II ratifications and their probability of passing (:mod:`sim.core.ratify`, as the engine
+    draws them)."""
+    trig, prob = step_probabilities(cp, x[None, :], u[:, None])
+    return [{"body": step.name, "probability": float(prob[k, 0])} for k, step in enumerate(cp.steps) if trig[k, 0]]
 
 
 def evaluate(scenario: Scenario | Compiled, packages: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -156,7 +143,7 @@ def evaluate(scenario: Scenario | Compiled, packages: Mapping[str, Any]) -> dict
             },
             "approvals": approvals,
             "constraint_violations": violations,
-            "ratification_needed": _ratifications(cp, x, U[:, n], trig[:, n]),
+            "ratification_needed": _ratifications(cp, x, U[:, n]),
             "p_sign": float(np.prod(p_acc[sig, n])),
             "from_status_quo": [c for c in cp.clauses if c not in named[name]],
         }

@@ -40,6 +40,7 @@ def report(a: dict[str, Any], sq: dict[str, str]) -> str:
             ("utilitarian", "Utilitarian package"),
         ):
             lines += _pkg_line(label, a[key], sq)
+        lines += _expected_lines(a.get("expected_value"), sq)
         lines += frontier_lines(a)
     else:
         z = a["max_min_surplus"]
@@ -74,6 +75,18 @@ def frontier_lines(a: dict[str, Any]) -> list[str]:
         mark = "" if "supported" not in p else ("" if p["supported"] else "  (not supported)")
         lines.append("    " + " ".join(f"{p['utilities'][n]:.3f}" for n in names) + mark)
     return lines
+
+
+def _expected_lines(d: dict[str, Any] | None, sq: dict[str, str]) -> list[str]:
+    """The expected-value package: its surpluses, P(ratified), P x min surplus, and the max-min package's P."""
+    if d is None:
+        return ["Expected-value package: none"]
+    first, changes = _pkg_line("Expected-value package", d, sq)
+    tail = (
+        f"; P(ratified) {d['ratification_probability']:.3f}, expected value {d['expected_value']:+.3f} "
+        f"(the max-min package: P(ratified) {d['max_min_ratification_probability']:.3f})"
+    )
+    return [first + tail, changes]
 
 
 def _indices(e: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 from sim.core.parts import BoolA, Condition, Constraint, FloatA, IntA, Interaction, Ratification, Rule
 from sim.core.tolerances import ENUMERATION_LIMIT
 from sim.errors import UsageError
-from sim.scenario.models import CONCESSION_PRESETS, Actor, ApprovalRule, Scenario
+from sim.scenario.models import CONCESSION_PRESETS, Actor, ApprovalRule, Scenario, Support
 
 
 @dataclass(frozen=True)
@@ -154,25 +154,41 @@ def dynamics(scenario: Scenario, actors: list[str]) -> Dynamics:
 
 
 def ratifications(scenario: Scenario, actors: list[str], clauses: list[str]) -> tuple[Ratification, ...]:
-    """One domestic vote per actor with a ``ratification``; without a model, λ = 0 and threshold 0.5."""
+    """One domestic vote per actor with a ``ratification``; λ and the threshold from its ``support`` or ``model``
+    (neither: λ = 0, threshold 0.5)."""
     out: list[Ratification] = []
     for i, a in enumerate(actors):
         rs = scenario.actors[a].ratification
         if rs is None:
             continue
+        logit = rs.support or rs.model
         out.append(
             Ratification(
                 i,
                 rs.body,
                 conditions(scenario, clauses, rs.triggers),
                 rs.p,
-                rs.model.lambda_ if rs.model else 0.0,
-                rs.model.threshold if rs.model else 0.5,
+                logit.lambda_ if logit else 0.0,
+                logit.threshold if logit else 0.5,
                 rs.preconditions.ceasefire_held_rounds,
                 rs.preconditions.martial_law_lifted,
+                support_table(scenario, rs.support),
             )
         )
     return tuple(out)
+
+
+def support_table(scenario: Scenario, support: Support | None) -> FloatA | None:
+    """(O,) a ratifying body's support table over the flat options (0 for options it does not list), or None."""
+    if support is None:
+        return None
+    space = option_space(scenario)
+    out = np.zeros(space.size)
+    for cid, row in support.table.items():
+        c = space.clauses.index(cid)
+        for o, v in row.items():
+            out[space.offsets[c] + scenario.clauses[cid].options.index(o)] = v
+    return out
 
 
 def approval_rules(scenario: Scenario, actors: list[str], clauses: list[str]) -> tuple[Rule, ...]:
@@ -215,6 +231,9 @@ def approval_rule(scenario: Scenario, aidx: dict[str, int], clauses: list[str], 
         r.body or "",
         r.k or 0,
         np.isin(people, scenario.expand(r.vetoes or [])) if r.rule == "k_of_n" else np.zeros(len(people), bool),
+        support_table(scenario, r.support),
+        r.support.lambda_ if r.support else 0.0,
+        r.support.threshold if r.support else 0.5,
     )
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.core import assemble
 from sim.core.parts import BoolA, Condition, Constraint, FloatA, IntA, Interaction, Ratification, Rule
+from sim.core.ratify import Step, build_steps
 from sim.core.utility import utilities
 from sim.scenario.models import Scenario
 
@@ -80,12 +81,15 @@ class Compiled:
         - ``proposers``: actor indices taking turns to propose (signatories by default under alternating offers).
         - ``offer_rule`` (str): ``max_min_surplus`` | ``max_product``; ``search`` (str): ``auto`` | ``enumerate`` |
           ``milp``.
+        - ``mediator_objective`` (str): ``expected_value`` | ``max_min_surplus``, the mediator's search (the default
+          resolved: ``expected_value`` when the scenario has a ratification step).
         - ``belief_noise`` (float in [0, 1]): σ of the mediator's belief noise on option values;
           ``learning_step`` (float in [0, 1]): what it adds to a rejecting actor's believed aspiration.
     Derived (computed in ``__post_init__``)
         - ``u_sq`` (A,) float64: each actor's utility of the status quo.
         - ``u_max`` (A,) float64 in [0, 1]: an upper bound of each actor's utility (its best option of every clause
           plus its positive interactions, clipped).
+        - ``steps``: the ratification steps, actors' then rules' (:class:`~sim.core.ratify.Step`).
     """
 
     # package space
@@ -137,9 +141,11 @@ class Compiled:
     learning_step: float
     search: str
     ceasefire_permanent: tuple[Condition, ...]
+    mediator_objective: str = "max_min_surplus"
     # derived
     u_sq: FloatA = field(init=False)
     u_max: FloatA = field(init=False)
+    steps: tuple[Step, ...] = field(init=False)
 
     def __post_init__(self) -> None:
 
@@ -151,6 +157,8 @@ class Compiled:
         for it in self.interactions:
             best[it.actor] += max(it.value, 0.0)
         object.__setattr__(self, "u_max", np.clip(best, 0.0, 1.0))
+        steps = build_steps(self.ratifications, self.rules, self.ceasefire_permanent, self.actors)
+        object.__setattr__(self, "steps", steps)
 
     @property
     def n_actors(self) -> int:
@@ -244,4 +252,6 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         learning_step=proto.mediator_learning_step,
         search=proto.search,
         ceasefire_permanent=permanent,
+        mediator_objective=proto.mediator_objective
+        or ("expected_value" if rats or any(r.kind == "ratification" for r in rules) else "max_min_surplus"),
     )

@@ -42,6 +42,8 @@ class Rule:
     - ``p``: probability that a ``ratification`` rule passes (1.0 for the other kinds); ``body``: who ratifies.
     - ``k``: for ``k_of_n``, how many voters must accept (0 for the other kinds); ``veto``: (V,) bool, the voters
       that must be among them (``k_of_n``; empty for the other kinds).
+    - ``support``: (O,) float64, a ``ratification`` rule's own support table over the flat options (None: it
+      passes with ``p``); ``lam``, ``threshold``: its logit, P = 1 / (1 + exp(−lam (clip(S, 0, 1) − threshold))).
     """
 
     label: str
@@ -57,6 +59,9 @@ class Rule:
     body: str = ""
     k: int = 0
     veto: BoolA = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    support: FloatA | None = None
+    lam: float = 0.0
+    threshold: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -70,11 +75,13 @@ class Constraint:
 
 @dataclass(frozen=True)
 class Ratification:
-    """An actor's domestic ratification vote, taken at signature when any of ``triggers`` holds.
+    """An actor's domestic ratification vote, taken at signature when every one of ``triggers`` holds.
 
-    ``p``: fixed probability of passing, or None for the logit model P = 1 / (1 + exp(−lam · (U_actor − threshold)))
-    (``lam`` per unit of utility, ``threshold`` a utility in [0, 1]). ``delay``: the ceasefire rounds required before
-    the vote (recorded, not simulated). ``needs_permanent_ceasefire``: the vote fails unless the package holds
+    ``p``: fixed probability of passing, or None for the logit model P = 1 / (1 + exp(−lam · (S − threshold)))
+    (``lam`` per unit of utility, ``threshold`` a utility in [0, 1]), where S is the body's own support
+    clip(Σ_o ``support``_o x_o, 0, 1) when ``support`` (O,) is given, else the actor's clipped utility.
+    ``delay``: the ceasefire rounds required before the vote (recorded, not simulated).
+    ``needs_permanent_ceasefire``: the vote fails unless the package holds
     :attr:`Compiled.ceasefire_permanent <sim.core.compiled.Compiled.ceasefire_permanent>`.
     """
 
@@ -86,6 +93,7 @@ class Ratification:
     threshold: float
     delay: int
     needs_permanent_ceasefire: bool
+    support: FloatA | None = None
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.core.curves import logit_accept_at
-from sim.core.utility import feasible, holds, raw_utilities, rule_passes, triggered, vetoes
+from sim.core.ratify import step_probabilities
+from sim.core.utility import feasible, raw_utilities, rule_passes, triggered, vetoes
 from sim.engine.agents import ActorAgent
 from sim.engine.judge import judge
 from sim.engine.mesa_core import DataCollector, Model
@@ -188,9 +188,10 @@ class NegotiationModel(Model):
 
     def _propose(self, t: int, aspiration: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
         """(3) The proposer's package, its index and the clauses open in this stage. The mediator searches its
-        believed values against the aspirations it has learned; a party proposes in turn on true values, keeping
-        its own aspiration (``self_floor``). Actors gone are asked nothing (aspiration 2, above any utility);
-        with no package found the base (the status quo and the settled stages) stays on the table."""
+        believed values against the aspirations it has learned, by ``protocol.mediator_objective``; a party
+        proposes in turn on true values, keeping its own aspiration (``self_floor``). Actors gone are asked
+        nothing (aspiration 2, above any utility); with no package found the base (the status quo and the settled
+        stages) stays on the table."""
         cp = self.compiled
         asp_search = np.where(self._alive(), aspiration, 2.0)
         free = np.zeros(cp.n_clauses, dtype=bool)
@@ -199,7 +200,13 @@ class NegotiationModel(Model):
             proposer = cp.mediator
             key = ("true", self.fired) if self.noise_draw is None else None
             pkg = self.searcher.propose(
-                self.beliefs, asp_search + self.offset, cp.signatory, free, self.base, values_key=key
+                self.beliefs,
+                asp_search + self.offset,
+                cp.signatory,
+                free,
+                self.base,
+                rule=cp.mediator_objective,
+                values_key=key,
             ).package
         else:
             proposer = cp.proposers[t % len(cp.proposers)]
@@ -265,31 +272,21 @@ class NegotiationModel(Model):
         return all(rule_passes(rule, accepts) for r, rule in enumerate(self.compiled.rules) if ballot.triggered[r])
 
     def _ratify(self, t: int, ballot: Ballot, reservation: np.ndarray) -> None:
-        """(5) Each ratification the package triggers passes with its probability (one uniform draw each, in
-        order: the actors' ratifications, then the ratification rules); the deal stands if all pass."""
+        """(5) Each ratification step the package triggers passes with its probability p_k(x) of
+        :mod:`sim.core.ratify` (a fixed p, or the logit of the body's own support table when it has one, else of
+        the ratifying actor's utility), one uniform draw each, in order: the actors' ratifications, then the
+        ratification rules; the deal stands if all pass."""
         compiled = self.compiled
         table = ballot.package[None, :]
+        trig, prob = step_probabilities(compiled, table, ballot.utility[:, None])
         results: dict[str, bool] = {}
-        for rat in compiled.ratifications:
-            if not holds(rat.triggers, table)[0]:
+        for k, step in enumerate(compiled.steps):
+            if not trig[k, 0]:
                 continue
-            if (
-                rat.needs_permanent_ceasefire
-                and compiled.ceasefire_permanent
-                and not holds(compiled.ceasefire_permanent, table)[0]
-            ):
-                p = 0.0
-            elif rat.p is not None:
-                p = rat.p
-            else:
-                p = logit_accept_at(float(ballot.utility[rat.actor] - rat.threshold), float(rat.lam))
-            results[f"{compiled.actors[rat.actor]}:{rat.body}"] = bool(self._draws.random() < p)
-        for r, rule in enumerate(compiled.rules):
-            if ballot.triggered[r] and rule.kind == "ratification":
-                key, n = rule.body or rule.label, 2
-                while key in results:  # two rules of the same body keep both results
-                    key, n = f"{rule.body or rule.label}#{n}", n + 1
-                results[key] = bool(self._draws.random() < rule.p)
+            key, n = step.name, 2
+            while key in results:  # two rules of the same body keep both results
+                key, n = f"{step.name}#{n}", n + 1
+            results[key] = bool(self._draws.random() < prob[k, 0])
         failed = [k for k, ok in results.items() if not ok]
         reason = "deal" if not failed else f"ratification_failed:{','.join(failed)}"
         self._finish(not failed, reason, reservation, rounds_played=t + 1, ratification=results)

@@ -74,7 +74,7 @@ def _check_preferences(aid: str, a: Any, checks: Checks) -> None:
 
 def _check_conduct(scenario: Scenario, aid: str, a: Any, checks: Checks) -> None:
     """Red lines (a hard one leaving some option), interactions and ratification triggers on known options; a
-    deadline within the rounds; a ratification with p or a model."""
+    deadline within the rounds; a ratification with one of p, a model and a support table."""
     where, bad = ("actors", aid), checks.bad
     with GUARD:
         for cid, rl in (a.red_lines or {}).items():
@@ -97,8 +97,13 @@ def _check_conduct(scenario: Scenario, aid: str, a: Any, checks: Checks) -> None
         if a.ratification is not None:
             with GUARD:
                 checks.options(a.ratification.triggers, *where, "ratification", "triggers")
-            if a.ratification.p is None and a.ratification.model is None:
-                bad("give p (the probability it passes) or a model", *where, "ratification")
+            given = [k for k in ("p", "model", "support") if getattr(a.ratification, k) is not None]
+            if not given:
+                bad("give p (the probability it passes), a model or a support table", *where, "ratification")
+            elif len(given) > 1:
+                bad(f"give one of p, model and support, not {' and '.join(given)}", *where, "ratification")
+            if a.ratification.support is not None:
+                check_support(a.ratification.support, checks, *where, "ratification", "support")
 
 
 def _check_profile(pid: str, prof: Any, checks: Checks) -> None:
@@ -195,8 +200,13 @@ def _check_rule(scenario: Scenario, cid: str, k: int, r: Any, checks: Checks) ->
         for j, a_ in enumerate(people or []):
             checks.actor(a_, *rwhere, field, j)
     with GUARD:
-        if r.rule == "ratification" and (r.p is None or r.body is None):
-            bad("rule 'ratification' needs body and p (its probability of passing)", *rwhere)
+        if r.rule == "ratification" and (r.body is None or (r.p is None) == (r.support is None)):
+            bad("rule 'ratification' needs body and one of p (its probability of passing) and support", *rwhere)
+        if r.support is not None:
+            if r.rule != "ratification":
+                bad("support belongs to rule 'ratification' only", *rwhere, "support")
+            else:
+                check_support(r.support, checks, *rwhere, "support")
     with GUARD:
         _check_k_of_n(scenario, r, rwhere, checks)
     if r.rule == "qmv":
@@ -204,6 +214,19 @@ def _check_rule(scenario: Scenario, cid: str, k: int, r: Any, checks: Checks) ->
             bad("rule 'qmv' needs decision_rules.qmv (members and population shares)", *rwhere)
         else:
             _check_qmv_rule(scenario, r, scenario.decision_rules.qmv, rwhere, checks)
+
+
+def check_support(support: Any, checks: Checks, *where: str | int) -> None:
+    """A support table names known clauses and, in each, options of that clause."""
+    for cid, row in support.table.items():
+        with GUARD:
+            if cid not in checks.clauses:
+                checks.bad(hint(cid, checks.clauses, "clause"), *where, "table", cid)
+                continue
+            opts = checks.clauses[cid].options
+            for o in row:
+                if o not in opts:
+                    checks.bad(hint(o, opts, f"option of {cid}"), *where, "table", cid, o)
 
 
 VOTED = ("unanimity", "qmv", "k_of_n")

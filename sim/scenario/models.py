@@ -123,6 +123,18 @@ class RatificationModel(Model):
     threshold: Unit = 0.5
 
 
+class Support(Model):
+    """A ratifying body's own support for the package (a public, a parliament, a Congress), clause by clause.
+
+    S(x) = clip(Σ_c table_c(x_c), 0, 1) (an option not listed adds 0); P(pass) = 1 / (1 + exp(−λ (S(x) −
+    threshold))). When given, the vote is computed from it instead of the negotiator's utility (Putnam 1988: the
+    level-II constituency's preferences define the win-set)."""
+
+    table: Annotated[dict[Id, dict[Id, Signed]], Field(min_length=1)]
+    lambda_: Annotated[float, Strict(), Field(alias="lambda", ge=0.0, le=1e6)] = 10.0
+    threshold: Unit = 0.5
+
+
 class Preconditions(Model):
     """Preconditions of a ratification vote.
 
@@ -141,6 +153,7 @@ class Ratification(Model):
     triggers: dict[Id, list[Id]]
     p: Unit | None = None
     model: RatificationModel | None = None
+    support: Support | None = None
     preconditions: Preconditions = Preconditions()
     note: str | None = None
 
@@ -189,7 +202,8 @@ class ApprovalRule(Model):
     """Who must approve a clause when one of its triggering options is in the package.
 
     ``unanimity``: every voter accepts; ``qmv``: accepting voters reach ``decision_rules.qmv`` shares;
-    ``contributors``: every ``required`` actor accepts; ``ratification``: ``body`` passes with probability ``p``;
+    ``contributors``: every ``required`` actor accepts; ``ratification``: ``body`` passes with probability ``p``, or
+    by its own ``support`` table;
     ``k_of_n``: at least ``k`` of the ``voters`` accept, every one of ``vetoes`` (voters too) among them.
     Triggered when the option is in ``when``, or not in ``when_not``, or (neither given) differs from the status quo.
     """
@@ -201,6 +215,7 @@ class ApprovalRule(Model):
     required: list[Id] | None = None
     body: str | None = None
     p: Unit | None = None
+    support: Support | None = None
     when: list[Id] | None = None
     when_not: list[Id] | None = None
     note: str | None = None
@@ -279,6 +294,9 @@ class Protocol(Model):
     proposal_mode: Literal["mediator_single_text", "alternating_offers"] = "mediator_single_text"
     proposers: list[Id] | None = None
     offer_rule: Literal["max_min_surplus", "max_product"] = "max_min_surplus"
+    mediator_objective: Literal["expected_value", "max_min_surplus"] | None = None
+    """The mediator's search (:mod:`sim.search.searcher`); None: ``expected_value`` when the scenario has a
+    ratification (an actor's or a rule), else ``max_min_surplus``."""
     acceptance: Acceptance = Acceptance()
     concession: Concession = "linear"
     mediator_belief_noise: Annotated[float, Strict(), Field(ge=0.0, le=1.0)] = 0.0

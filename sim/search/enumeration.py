@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.core.compiled import Compiled
+from sim.core.ratify import expected_value, pass_probability
 from sim.core.tolerances import EPS_TIE, TOL
 from sim.core.utility import all_packages, feasible, grid_utilities, raw_utilities, triggered, vetoes
 from sim.search.problem import SearchProblem, SearchResult
@@ -51,6 +52,14 @@ class Space:
         self._values: NDArray[np.float64] | None = None  # held, so that its id cannot be reused
         self._utilities: NDArray[np.float64] | None = None
         self._products: dict[tuple[bytes, int], Any] = {}
+        self._ratified: NDArray[np.float64] | None = None
+
+    def ratified(self, compiled: Compiled, utilities: NDArray[np.float64]) -> NDArray[np.float64]:
+        """(N,) P(x), the probability that each package is ratified (:func:`sim.core.ratify.pass_probability`,
+        on the utilities last given to :meth:`utilities`), kept with them."""
+        if self._ratified is None:
+            self._ratified = pass_probability(compiled, self.packages, utilities)
+        return self._ratified
 
     def utilities(self, compiled: Compiled, values: NDArray[np.float64]) -> NDArray[np.float64]:
         """(A, N) the unclipped utilities under ``values``, kept while the same array is passed again."""
@@ -61,6 +70,7 @@ class Space:
                 self._utilities = raw_utilities(compiled, self.packages, values)
             self._values = values
             self._products = {}
+            self._ratified = None
             self.clipped = None
         return self._utilities
 
@@ -103,7 +113,10 @@ def enumerate_best(problem: SearchProblem, space: Space) -> SearchResult:
 
     ``max_min_surplus``: the first package (in space order) whose key min_i s_i + ``EPS_TIE`` · mean_{i ∈ S} U_i
     is within ``TOL`` of the largest; ``max_product``: the first whose Π_{i ∈ S} clip(U_i, 0, 1) is within ``TOL``
-    of the largest. The score is the package's min surplus (:func:`_score`)."""
+    of the largest; ``expected_value``: the first whose key EV(s, P) + ``EPS_TIE`` · mean_{i ∈ S} U_i is within
+    ``TOL`` of the largest, EV of :func:`sim.core.ratify.expected_value` (s · P for s ≥ 0, s / P below) with s the
+    min surplus and P the probability that the package is ratified; when every passing package has s < 0 and P = 0,
+    the max–min key. The score is the package's min surplus (:func:`_score`)."""
     utilities = space.utilities(problem.compiled, problem.values)
     if problem.rule == "max_product" and problem.self_floor is not None:
         fast = _max_product(problem, space, utilities, problem.self_floor)
@@ -119,6 +132,11 @@ def enumerate_best(problem: SearchProblem, space: Space) -> SearchResult:
         no_one = np.zeros(utilities.shape[1])
         product = np.prod(np.clip(utilities[counted], 0.0, 1.0), axis=0) if counted.any() else no_one
         best = _first_best(np.where(passes, product, -np.inf))
+    elif problem.rule == "expected_value":
+        key, _ = expected_keys(problem, space)
+        if not np.isfinite(key).any():  # every passing package fails for sure with s < 0: plain max-min
+            key = np.where(passes, score + _tie_break(utilities, counted), -np.inf)
+        best = _first_best(key)
     else:
         best = _first_best(np.where(passes, score + _tie_break(utilities, counted), -np.inf))
     return SearchResult(space.packages[best].copy(), float(score[best]), "enumeration")
@@ -132,6 +150,18 @@ def max_min_keys(problem: SearchProblem, space: Space) -> NDArray[np.float64]:
     passes = _passes(problem, space, surplus)
     score = _score(problem.compiled, surplus, space.triggered, problem.required, problem.counted)
     return np.where(passes, score + _tie_break(utilities, problem.counted), -np.inf)
+
+
+def expected_keys(problem: SearchProblem, space: Space) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(N,) the ``expected_value`` key of every package of ``space``, EV(s, P) + ``EPS_TIE`` · mean_{i ∈ S} U_i
+    where it passes, −inf elsewhere; and (N,) its min surplus s (whatever ``problem.rule``)."""
+    cp = problem.compiled
+    utilities = space.utilities(cp, problem.values)
+    surplus = utilities - problem.aspiration[:, None]
+    passes = _passes(problem, space, surplus)
+    score = _score(cp, surplus, space.triggered, problem.required, problem.counted)
+    key = expected_value(score, space.ratified(cp, utilities)) + _tie_break(utilities, problem.counted)
+    return np.where(passes, key, -np.inf), score
 
 
 def _passes(problem: SearchProblem, space: Space, surplus: NDArray[np.float64]) -> NDArray[np.bool_]:

@@ -134,8 +134,9 @@ class MaxMinModel:
         return SearchResult(pkg, float(xs[self.z]), "milp")
 
 
-def build_model(problem: SearchProblem) -> MaxMinModel:
-    """The MILP of :func:`solve_maxmin`, step by step (see the module docstring)."""
+def maxmin_rows(problem: SearchProblem) -> tuple[PackageModel, int, list[int]]:
+    """(the package model with every row of the max–min MILP, the index of z, the voter of each q variable): the
+    MILP of :func:`solve_maxmin` without its objective, which other objectives extend (:mod:`sim.search.expected`)."""
     cp, aspiration, counted = problem.compiled, problem.aspiration, problem.counted
     m = PackageModel(cp, problem.values)
     # variables: q (one per voter of each QMV rule, in rule order), then z
@@ -150,9 +151,16 @@ def build_model(problem: SearchProblem) -> MaxMinModel:
             m.forbid(int(j))
     _surplus_rows(m, problem, z)
     _approval_rows(m, problem, z, z_hi, q_of)
+    return m, z, [v for _, v in qmv]
+
+
+def build_model(problem: SearchProblem) -> MaxMinModel:
+    """The MILP of :func:`solve_maxmin`, step by step (see the module docstring)."""
+    m, z, q_voters = maxmin_rows(problem)
     utility = m.utility_matrix()
-    program = m.arrays(_objective(utility, counted, z))
-    return MaxMinModel(cp, program, utility, m.n_x, len(cp.interactions), [v for _, v in qmv], z, aspiration.copy())
+    program = m.arrays(_objective(utility, problem.counted, z))
+    cp = problem.compiled
+    return MaxMinModel(cp, program, utility, m.n_x, len(cp.interactions), q_voters, z, problem.aspiration.copy())
 
 
 def _z_bounds(m: PackageModel, aspiration: NDArray[np.float64], counted: NDArray[np.bool_]) -> tuple[float, float]:

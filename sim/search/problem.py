@@ -37,8 +37,9 @@ class SearchProblem:
     - ``self_floor``: a proposer (alternating offers) whose own utility must reach its aspiration, U_p ≥ a_p − TOL,
       and which is left out of the score; None for the mediator;
     - ``rule``: ``max_min_surplus`` (max min_{i ∈ S} s_i, ties to the largest mean utility of S, then the lowest
-      package index) or ``max_product`` (max Π_{i ∈ S} clip(U_i, 0, 1) among packages meeting the floor;
-      enumeration only).
+      package index), ``max_product`` (max Π_{i ∈ S} clip(U_i, 0, 1) among packages meeting the floor;
+      enumeration only) or ``expected_value`` (max EV(min surplus, P(ratified)) + ε mean utility,
+      :func:`sim.core.ratify.expected_value`).
     """
 
     compiled: Compiled

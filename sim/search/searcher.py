@@ -9,6 +9,10 @@ Rules (the proposer's objective):
   package index. A proposer under alternating offers must also reach its own aspiration.
 - ``max_product`` (benchmark W1): among packages at or above the proposer's aspiration, the largest product of the
   other required actors' utilities (enumeration only).
+- ``expected_value`` (the mediator's default when the scenario has ratifications; Putnam 1988, REPORT §C.8, §C.10):
+  maximise EV(s(x), P(x)) + ε · mean U, s the max–min score above, P(x) the probability that every ratification x
+  triggers passes (:mod:`sim.core.ratify`), EV = s · P for s ≥ 0 and s / P below; by enumeration, or beyond it by
+  trigger patterns and MILPs (:mod:`sim.search.expected`), both exact.
 
 All searches are exact: enumeration (:mod:`sim.search.enumeration`) scores every package of the free clauses;
 branch and bound (:mod:`sim.search.bnb`) gives the enumeration's answer without enumerating; the MILP
@@ -21,6 +25,8 @@ answers a :class:`sim.search.problem.SearchResult`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -28,7 +34,8 @@ from sim.core.compiled import Compiled
 from sim.core.tolerances import BNB_MAX_SPACE, ENUMERATION_LIMIT
 from sim.errors import UsageError
 from sim.search.bnb import branch_and_bound
-from sim.search.enumeration import Space, enumerate_best, space_size
+from sim.search.enumeration import Space, enumerate_best, expected_keys, space_size
+from sim.search.expected import solve_expected
 from sim.search.milp import solve_maxmin
 from sim.search.problem import SearchProblem, SearchResult
 
@@ -115,8 +122,18 @@ class Searcher:
         return enumerate_best(problem, space)
 
     def _large(self, problem: SearchProblem, size: int) -> SearchResult:
-        """Branch and bound (``auto``, max–min, at most ``BNB_MAX_SPACE`` packages), else the MILP."""
+        """Branch and bound (``auto``, max–min, at most ``BNB_MAX_SPACE`` packages), else the MILP; under
+        ``expected_value``, the max–min answer, then the trigger patterns' MILPs (:mod:`sim.search.expected`)."""
+        if problem.rule == "expected_value":
+            maxmin = self._large(replace(problem, rule="max_min_surplus"), size)
+            return solve_expected(problem, maxmin, lambda pkg: _expected_key(problem, pkg))
         out = None
         if self.mode != "milp" and problem.rule == "max_min_surplus" and size <= BNB_MAX_SPACE:
             out = branch_and_bound(problem)
         return solve_maxmin(problem) if out is None else out
+
+
+def _expected_key(problem: SearchProblem, package: NDArray[np.int64]) -> tuple[float, float]:
+    """(the ``expected_value`` key, the min surplus) of one package, as the enumeration scores it."""
+    key, score = expected_keys(problem, Space.of(problem.compiled, package[None, :]))
+    return float(key[0]), float(score[0])

@@ -1,0 +1,307 @@
+"""The mediator's expected-value objective on spaces too large to enumerate: exact, by trigger patterns and MILPs.
+
+The objective (:func:`sim.core.ratify.expected_value`): key(x) = EV(s(x), P(x)) + ε · mean_{i ∈ S} U_i(x), with s the
+max–min score (smallest surplus), P(x) = Π_{k triggered} p_k(x) the probability that x is ratified
+(:mod:`sim.core.ratify`), EV(s, P) = s · P for s ≥ 0 and s / P for s < 0, ε = ``EPS_TIE``. It is not linear, but it
+is piecewise so over the few *trigger patterns* of the steps:
+
+1. A pattern says, for every step, whether it is off (not triggered), on (triggered, its preconditions held) or dead
+   (triggered without its precondition: p = 0). The package space splits into the patterns' regions, each one a set
+   of linear rows (:func:`restrict`: options forbidden, or "not all of these conditions" rows). There are at most 3^K
+   patterns for K steps, and few steps in a scenario.
+2. In a pattern, P is a constant P_π (the product of the fixed p of its steps on, 0 with a step dead) times, for a step
+   on whose probability depends on the package (a logit of a support table or of an actor's utility), the increasing
+   function q(L) = σ(λ (clip(L, 0, 1) − θ)) of a linear quantity L(x). At a fixed P, EV(z, P) = min(P z, z / P) is
+   concave in z, so max key is a MILP: the max–min rows (:func:`sim.search.milp.maxmin_rows`) with w ≤ P z,
+   P w ≤ z and objective w + ε · mean U.
+3. A pattern with such a step is solved by branch and bound on L: over an interval [a, b] of L, P ≤ P_π q(b), so the
+   MILP at P_π q(b) bounds the key of every package there; its solution x is scored exactly, and unless the bound is
+   met the interval splits into [a, L(x) + δ] (where x's bound is its value, to the change of q over δ = ``SPLIT``)
+   and the two halves of [L(x) + δ, b]. Intervals shrink at every split, so it ends, with the optimum to ``EV_TOL``
+   plus that change (λ δ / 4 · |s| at most). At most one such step may be on in a pattern (a clear error
+   otherwise).
+4. Patterns are visited by an upper bound of their key (the max–min optimum M* bounds s + ε mean U), best first,
+   and the search stops when no pattern can beat the best package found: usually few MILPs.
+
+The same driver (:func:`best_expected`) serves the mediator (:func:`solve_expected`) and ``negsim analyze``'s
+expected-value package, each with its own MILP rows.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.core.compiled import Compiled
+from sim.core.curves import logit_accept
+from sim.core.ratify import Step, expected_value
+from sim.core.tolerances import EPS_TIE
+from sim.errors import UsageError
+from sim.search import highs
+from sim.search.milp import maxmin_rows
+from sim.search.mip import TOLERANCES, PackageModel
+from sim.search.problem import SearchProblem, SearchResult
+
+EV_TOL = 1e-8
+"""An interval or pattern whose bound is within this of the best key found is closed (the optimum's precision)."""
+MAX_SOLVES = 400
+"""MILPs per search before it gives up with an error (it has always ended in a few dozen on the shipped scenarios)."""
+SPLIT = 1e-7
+"""An interval of L is split just above the solution's L(x): [a, L(x) + SPLIT], then the rest in two halves."""
+MAX_STEPS = 8
+"""At most this many ratification steps (3^8 patterns) on spaces too large to enumerate."""
+
+IntA = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """Each step ``off``, ``on`` or ``dead`` (triggered without its precondition); ``constant`` P_π, the product of
+    the fixed probabilities of the steps on (0 with a step dead); ``logit`` the step on whose probability depends
+    on the package, if any."""
+
+    state: tuple[str, ...]
+    constant: float
+    logit: int | None
+
+
+def patterns(cp: Compiled) -> list[Pattern]:
+    """Every trigger pattern of ``cp.steps`` (a step without a precondition is never dead)."""
+    steps = cp.steps
+    varying = [s.name for s in steps if not s.constant]
+    if len(varying) > 1:
+        raise UsageError(
+            "protocol.mediator_objective: expected_value beyond enumeration takes at most one ratification whose "
+            f"probability depends on the package (a logit model or a support table); this scenario has "
+            f"{', '.join(varying)}: give them a fixed p, or use protocol.mediator_objective: max_min_surplus"
+        )
+    if len(steps) > MAX_STEPS:
+        raise UsageError(
+            f"protocol.mediator_objective: expected_value beyond enumeration takes at most {MAX_STEPS} ratification "
+            f"steps (this scenario has {len(steps)}); use protocol.mediator_objective: max_min_surplus"
+        )
+    out = []
+    for state in itertools.product(*[("off", "on", "dead") if s.needs else ("off", "on") for s in steps]):
+        const, logit = 1.0, None
+        for k, st in enumerate(state):
+            if st == "dead":
+                const = 0.0
+            elif st == "on":
+                p = steps[k].p
+                if steps[k].constant:
+                    const *= p if p is not None else 0.5  # λ = 0: σ(0)
+                else:
+                    logit = k
+        out.append(Pattern(tuple(state), const, logit))
+    return out
+
+
+def restrict(m: PackageModel, steps: tuple[Step, ...], pattern: Pattern) -> bool:
+    """Add the pattern's region to ``m`` (options forbidden, "not all of these conditions" rows); False when a
+    clause is left without an option (the region is empty: nothing to solve)."""
+    for step, st in zip(steps, pattern.state, strict=True):
+        if st == "off":
+            _not_all(m, step.triggers)
+        else:
+            for cond in step.triggers:
+                _only(m, cond.clause, cond.allowed)
+            if st == "on":
+                for cond in step.needs:
+                    _only(m, cond.clause, cond.allowed)
+            else:
+                _not_all(m, step.needs)
+    ub = np.asarray(m.ub[: m.n_x])
+    return all(ub[list(m.clause_vars(c))].any() for c in range(m.compiled.n_clauses))
+
+
+def _only(m: PackageModel, clause: int, allowed: NDArray[np.bool_]) -> None:
+    for k, j in enumerate(m.clause_vars(clause)):
+        if not allowed[k]:
+            m.forbid(j)
+
+
+def _not_all(m: PackageModel, conds) -> None:
+    """Not every one of ``conds`` holds: one condition forbids its options, more add Σ_k s_k ≤ K − 1."""
+    if len(conds) == 1:
+        _only(m, conds[0].clause, ~conds[0].allowed)
+    elif conds:
+        row: dict[int, float] = {}
+        for cond in conds:
+            for j, v in m.cond_terms(cond).items():
+                row[j] = row.get(j, 0.0) + v
+        m.add_row(row, -np.inf, len(conds) - 1)
+
+
+def support_terms(m: PackageModel, step: Step) -> dict[int, float]:
+    """L(x) of a step whose probability varies: its support table over x, or its actor's utility (x and y)."""
+    if step.support is not None:
+        nz = np.flatnonzero(step.support)
+        return dict(zip(nz.tolist(), step.support[nz].tolist(), strict=True))
+    return m.utility(step.actor)
+
+
+def support_range(m: PackageModel, step: Step) -> tuple[float, float]:
+    """Bounds of L(x) over the whole space."""
+    if step.actor >= 0:
+        return float(m.u_lo[step.actor]), float(m.u_hi[step.actor])
+    cp, sup = m.compiled, step.support
+    assert sup is not None
+    lo = sum(float(sup[list(m.clause_vars(c))].min()) for c in range(cp.n_clauses))
+    hi = sum(float(sup[list(m.clause_vars(c))].max()) for c in range(cp.n_clauses))
+    return lo, hi
+
+
+def solve_above(m: PackageModel, cost: dict[int, float], cutoff: float) -> tuple[IntA, float] | None:
+    """(package, objective) maximising ``cost`` over ``m``, or None when no package's objective exceeds ``cutoff``
+    (HiGHS' ``objective_bound`` prunes every node that cannot beat it: regions that cannot improve end early)."""
+    c = np.zeros(m.n)
+    for j, v in cost.items():
+        c[j] = -v
+    options = dict(TOLERANCES)
+    if np.isfinite(cutoff):
+        options["objective_bound"] = -cutoff
+    h = m.arrays(c).load(options)
+    h.run()
+    x = highs.optimum(h)
+    if x is None:
+        return None
+    return m.package(x), float(-(c @ x))
+
+
+def q_of(step: Step, level: float) -> float:
+    """σ(λ (clip(L, 0, 1) − θ)), the probability of a varying step at L = ``level``."""
+    return float(logit_accept(min(max(level, 0.0), 1.0) - step.threshold, step.lam))
+
+
+def ev_rows(m: PackageModel, z: int, prob: float) -> int:
+    """A variable w ≤ EV(z, P) = min(P z, z / P) at a fixed P (w ≤ P z and P w ≤ z; at P = 0: w ≤ 0, z ≥ 0)."""
+    w = m.add_var(-np.inf, np.inf)
+    m.add_row({w: 1.0, z: -prob}, -np.inf, 0.0)
+    m.add_row({z: 1.0, w: -prob}, 0.0, np.inf)
+    return w
+
+
+Interval = tuple[int, float, float]  # (step, a, b): a ≤ L_step(x) ≤ b
+Solve = Callable[[Pattern, float, Interval | None, float], tuple[IntA, float] | None]
+
+
+def best_expected(
+    cp: Compiled,
+    solve: Solve,
+    key_of: Callable[[IntA], float],
+    support_of: Callable[[int, IntA], float],
+    bound: Callable[[float], float],
+    ranges: dict[int, tuple[float, float]],
+    first: IntA | None,
+) -> tuple[IntA | None, float]:
+    """(package, key) maximising the key over every pattern (see the module docstring), or ``first`` when no package
+    has a finite key.
+
+    ``solve(pattern, P, interval, cutoff)``: (package, objective) of the MILP over the pattern's region (and the
+    interval of L) at the fixed probability P, or None when it has no package whose objective exceeds ``cutoff``;
+    ``key_of``: the exact key of a package; ``support_of(k, package)``: L_k; ``bound(P_max)``: an upper bound of the
+    key of every package whose P ≤ P_max; ``ranges``: the range of L of each varying step; ``first``: a package to
+    start from."""
+    best_pkg, best = (first, key_of(first)) if first is not None else (None, -np.inf)
+    todo = []
+    for pat in patterns(cp):
+        pmax = pat.constant * (1.0 if pat.logit is None else q_of(cp.steps[pat.logit], ranges[pat.logit][1]))
+        todo.append((bound(pmax), pat))
+    todo.sort(key=lambda t: -t[0])
+    solves = 0
+    for ub, pat in todo:
+        if ub <= best + EV_TOL:
+            break
+        k = -1 if pat.logit is None else pat.logit
+        heap: list = [(-ub, 0, None if k < 0 else (k, *ranges[k]))]
+        tick = itertools.count(1)
+        while heap:
+            neg, _, interval = heapq.heappop(heap)
+            if -neg <= best + EV_TOL:
+                break
+            prob = pat.constant if interval is None else pat.constant * q_of(cp.steps[k], interval[2])
+            solves += 1
+            if solves > MAX_SOLVES:
+                raise UsageError(
+                    f"protocol.mediator_objective: expected_value needed more than {MAX_SOLVES} MILPs for one "
+                    "proposal; use protocol.mediator_objective: max_min_surplus"
+                )
+            found = solve(pat, prob, interval, best + EV_TOL)
+            if found is None:
+                continue
+            pkg, obj = found
+            key = key_of(pkg)
+            if key > best + EV_TOL or (best_pkg is None and np.isfinite(key)):
+                best_pkg, best = pkg, key
+            if interval is None or obj <= best + EV_TOL:
+                continue
+            _, a, b = interval
+            top = support_of(k, pkg) + SPLIT
+            if top >= b:
+                continue  # its bound is its value (to the change of p_k over SPLIT)
+            for lo, hi in ((a, top), (top, (top + b) / 2), ((top + b) / 2, b)):
+                if hi > lo:
+                    heapq.heappush(heap, (-obj, next(tick), (k, lo, hi)))
+    return best_pkg, best
+
+
+# -- the mediator --------------------------------------------------------------------------------------------------
+def solve_expected(
+    problem: SearchProblem,
+    maxmin: SearchResult,
+    key_of: Callable[[IntA], tuple[float, float]],
+) -> SearchResult:
+    """The mediator's best package by the expected-value key, from the max–min answer ``maxmin`` (its optimum M*
+    bounds every pattern; its package is the first incumbent). ``key_of(package)``: (key, min surplus), the
+    enumeration's exact scoring of one package. ``score`` is the chosen package's min surplus."""
+    cp, counted = problem.compiled, problem.counted
+    if maxmin.package is None or not cp.steps:
+        return maxmin
+    base = PackageModel(cp, problem.values)
+    n_counted = max(int(counted.sum()), 1)
+    t_lo = EPS_TIE * float(base.u_lo[counted].sum()) / n_counted
+    t_hi = EPS_TIE * float(base.u_hi[counted].sum()) / n_counted
+    # every package: s + t ≤ M* = z* + t(x*) ≤ z* + t_hi, t = ε mean U in [t_lo, t_hi]; so key ≤ EV(M* − t_lo) + t_hi
+    s_top = maxmin.score + t_hi - t_lo
+
+    def bound(pmax: float) -> float:
+        return float(expected_value(np.array([s_top]), np.array([pmax]))[0]) + t_hi
+
+    def solve(pat: Pattern, prob: float, interval: Interval | None, cutoff: float) -> tuple[IntA, float] | None:
+        m, z, _ = maxmin_rows(problem)
+        if not restrict(m, cp.steps, pat):
+            return None
+        if interval is not None:
+            k, a, b = interval
+            m.add_row(support_terms(m, cp.steps[k]), a, b)
+        w = ev_rows(m, z, prob)
+        cost = {w: 1.0}
+        for i in np.flatnonzero(counted):
+            for j, v in m.utility(int(i), EPS_TIE / n_counted).items():
+                cost[j] = cost.get(j, 0.0) + v
+        return solve_above(m, cost, cutoff)
+
+    def support_of(k: int, pkg: IntA) -> float:
+        terms = support_terms(base, cp.steps[k])
+        return linear_at(base, terms, pkg)
+
+    ranges = {k: support_range(base, s) for k, s in enumerate(cp.steps) if not s.constant}
+    pkg, _ = best_expected(cp, solve, lambda p: key_of(p)[0], support_of, bound, ranges, maxmin.package)
+    if pkg is None:
+        return maxmin
+    return SearchResult(pkg.copy(), key_of(pkg)[1], maxmin.method)
+
+
+def linear_at(m: PackageModel, terms: dict[int, float], pkg: IntA) -> float:
+    """The value of a linear form over x (and y: interactions that hold) at a package."""
+    cp = m.compiled
+    v = np.zeros(m.n)
+    v[pkg + cp.offsets] = 1.0
+    for t, it in enumerate(cp.interactions):
+        v[m.y0 + t] = float(all(cond.allowed[pkg[cond.clause]] for cond in it.when))
+    return float(sum(c * v[j] for j, c in terms.items()))
