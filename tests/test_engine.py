@@ -110,7 +110,7 @@ def test_no_deal_crosses_a_signatory_hard_red_line(request, fixture):
     deals = 0
     for seed in range(12):
         o = p.run(seed).outcome
-        u = np.array(list(o.utilities.values()))
+        u = np.array(list(o.last_offer_utilities.values()))
         assert ((u >= 0) & (u <= 1)).all()
         if not o.deal:
             assert o.package is None
@@ -136,7 +136,7 @@ def test_cli_run_json_is_identical_for_the_same_seed(root, cli):
     out1, out2 = out1.stdout, out2.stdout
     assert out1 == out2
     data = json.loads(out1)
-    for key in ("deal", "round", "package", "utilities", "seed"):
+    for key in ("deal", "round", "package", "payoffs", "seed"):
         assert key in data
 
 
