@@ -108,6 +108,8 @@ def _preferences(
     if draw(st.booleans()):
         out["discount"] = draw(positive_unit)
     if draw(st.booleans()):
+        out["horizon"] = draw(st.integers(1, 2 * max_rounds))
+    if draw(st.booleans()):
         out["concession"] = draw(
             st.sampled_from(["boulware", "linear", "conceder"]) | st.integers(1, 10_000).map(lambda k: k / 100)
         )

@@ -13,7 +13,8 @@ from sim.engine.runner import prepare, run
 
 
 def duel(**protocol) -> dict:
-    """One clause, three options; A likes `a`, B likes `b`; both get 0.5 from `mid` (the status quo)."""
+    """One clause, three options; A likes `a`, B likes `b`; both get 0.5 from `mid` (the status quo). Both know the
+    talks last 4 rounds (``horizon: 4``; without it, undiscounted actors would concede over ``MAX_ROUNDS``)."""
     return {
         "scenario": {"id": "duel", "max_rounds": 4, "status_quo_package": {"split": "mid"}},
         "protocol": {
@@ -28,32 +29,48 @@ def duel(**protocol) -> dict:
                 "salience": {"split": 1},
                 "utilities": {"split": [1, 0.5, 0]},
                 "reservation": {"war_cost": 0.3},
+                "horizon": 4,
             },
             "B": {
                 "salience": {"split": 1},
                 "utilities": {"split": [0, 0.5, 1]},
                 "reservation": {"war_cost": 0.3},
+                "horizon": 4,
             },
         },
     }
 
 
 def test_hand_computed_alternating_trace():
-    """R = 0.5 − 0.3 = 0.2 and linear concession over T = 4 rounds: a(t) = 1, 0.8, 0.6, 0.4.
+    """R = 0.5 − 0.3 = 0.2, linear τ(t) = 1 − 0.8·t/4 over H = 4 rounds, δ = 1: a(t) = R + δ(τ(t+1) − R) = τ(t+1)
+    = 0.8, 0.6, 0.4, 0.2.
 
-    Round 0: A offers `a` (only option with U_A >= 1), B rejects. Round 1: B offers `b`, A rejects.
-    Round 2: A offers `a` (U_A >= 0.6 only there), B rejects. Round 3: B may offer `mid` (0.5 >= 0.4) or `b`;
-    `mid` gives A surplus 0.1 instead of −0.4, so B offers `mid` and both accept.
+    Round 0: A offers `a` (only option with U_A >= 0.8), B rejects. Round 1: B offers `b`, A rejects. Round 2: A may
+    offer `a` (surplus 0.6 for A, −0.4 for B) or `mid` (0.1 for both); the max–min rule takes `mid` and both accept.
     """
     r = run(scenario_from_document(duel()), seed=0)
     tr = r.trace
     offers = tr.groupby("round")["offer.split"].first().tolist()
-    assert offers == ["a", "b", "a", "mid"]
-    np.testing.assert_allclose(tr[tr.actor == "A"]["aspiration"], [1.0, 0.8, 0.6, 0.4])
+    assert offers == ["a", "b", "mid"]
+    np.testing.assert_allclose(tr[tr.actor == "A"]["aspiration"], [0.8, 0.6, 0.4])
     votes = tr.pivot(index="round", columns="actor", values="vote")
-    assert votes["A"].tolist() == ["accept", "reject", "accept", "accept"]
-    assert votes["B"].tolist() == ["reject", "accept", "reject", "accept"]
-    assert r.outcome.deal and r.outcome.round == 3 and r.outcome.package == {"split": "mid"}
+    assert votes["A"].tolist() == ["accept", "reject", "accept"]
+    assert votes["B"].tolist() == ["reject", "accept", "accept"]
+    assert r.outcome.deal and r.outcome.round == 2 and r.outcome.package == {"split": "mid"}
+    assert r.outcome.payoffs == {"A": 0.5, "B": 0.5}
+
+
+def test_no_deal_pays_the_disagreement_value_not_the_last_offer():
+    """B vetoes `mid`; the run ends without a deal: each actor's payoff is R = 0.2, while the last offer (B's `b`
+    in round 3) gave A 0 and B 1."""
+    doc = duel()
+    doc["actors"]["B"]["red_lines"] = {"split": ["mid"]}
+    o = run(scenario_from_document(doc), seed=0).outcome
+    assert not o.deal and o.last_offer == {"split": "b"}
+    assert o.payoffs == pytest.approx({"A": 0.2, "B": 0.2})
+    assert o.last_offer_utilities == {"A": 0.0, "B": 1.0}
+    row = o.to_row(["split"], ["A", "B"])
+    assert row["payoff.A"] == pytest.approx(0.2) and row["last_offer_utility.B"] == 1.0
 
 
 def test_hard_red_line_is_a_veto_and_blocks_the_deal():
@@ -105,12 +122,13 @@ def test_logit_draws_differ_between_seeds(paris2025):
 @pytest.mark.parametrize("fixture", ["paris2025", "paris2026"])
 def test_no_deal_crosses_a_signatory_hard_red_line(request, fixture):
     s = request.getfixturevalue(fixture)
-    s = tweak(s, {"protocol.agenda": "single_package"}) if fixture == "paris2025" else s
+    # Paris 2025's actors concede on their own clocks (RU's 1/(1 − 0.97) ≈ 33 weeks): deals come after week 12
+    s = tweak(s, {"protocol.agenda": "single_package", "scenario.max_rounds": 30}) if fixture == "paris2025" else s
     p = prepare(s)
     deals = 0
     for seed in range(12):
         o = p.run(seed).outcome
-        u = np.array(list(o.utilities.values()))
+        u = np.array(list(o.last_offer_utilities.values()))
         assert ((u >= 0) & (u <= 1)).all()
         if not o.deal:
             assert o.package is None
@@ -136,7 +154,7 @@ def test_cli_run_json_is_identical_for_the_same_seed(root, cli):
     out1, out2 = out1.stdout, out2.stdout
     assert out1 == out2
     data = json.loads(out1)
-    for key in ("deal", "round", "package", "utilities", "seed"):
+    for key in ("deal", "round", "package", "payoffs", "seed"):
         assert key in data
 
 
@@ -203,11 +221,13 @@ def test_ceasefire_first_settles_the_ceasefire_then_the_rest():
                 "salience": {"ceasefire": 1, "split": 1},
                 "utilities": {"ceasefire": [0, 1], "split": [1, 0.5, 0]},
                 "reservation": {"war_cost": 0.1},
+                "horizon": 8,
             },
             "B": {
                 "salience": {"ceasefire": 1, "split": 1},
                 "utilities": {"ceasefire": [0, 1], "split": [0, 0.5, 1]},
                 "reservation": {"war_cost": 0.1},
+                "horizon": 8,
             },
         },
     }

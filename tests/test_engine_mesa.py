@@ -13,7 +13,8 @@ from sim.engine.model import MESA_STREAM, NegotiationModel
 from sim.engine.records import VOTES
 from sim.engine.runner import prepare, run
 
-SINGLE = {"protocol.agenda": "single_package", "actors.US.deadline": None}  # logit votes: outcomes vary by seed
+SINGLE = {"protocol.agenda": "single_package", "actors.US.deadline": None, "scenario.max_rounds": 30}
+"""Logit votes: outcomes vary by seed; 30 weeks, as the actors' own clocks put the deals after week 12."""
 
 
 def test_agents_are_mesas_in_actor_order(paris2025):

@@ -248,7 +248,8 @@ def canonical(o: Outcome, r: Renaming | None = None) -> dict[str, Any]:
         "rounds_played": o.rounds_played,
         "package": pkg(o.package),
         "last_offer": pkg(o.last_offer),
-        "utilities": {a(k): v for k, v in o.utilities.items()},
+        "payoffs": {a(k): v for k, v in o.payoffs.items()},
+        "last_offer_utilities": {a(k): v for k, v in o.last_offer_utilities.items()},
         "surplus": {a(k): v for k, v in o.surplus.items()},
         "accepted": {a(k): v for k, v in o.accepted.items()},
         "rejected_by": sorted(a(x) for x in o.rejected_by),
@@ -574,8 +575,12 @@ def test_raising_a_reservation_value_never_raises_the_share_of_deals(case):
 # -- the shipped scenarios -------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def paris_package(paris2025):
-    """paris_2025 negotiated as one package under threshold acceptance (the mediator's single text)."""
-    return tweak(paris2025, {"protocol.agenda": "single_package", "protocol.acceptance.model": "threshold"})
+    """paris_2025 negotiated as one package under threshold acceptance (the mediator's single text), over 30 weeks:
+    the actors concede on their own clocks (Russia's ≈ 33 weeks), so within the scenario's 12 no seed agrees."""
+    return tweak(
+        paris2025,
+        {"protocol.agenda": "single_package", "protocol.acceptance.model": "threshold", "scenario.max_rounds": 30},
+    )
 
 
 def shipped_renaming(s: Any) -> Renaming:
@@ -637,8 +642,8 @@ RATIFICATION_RISK: dict[str, Any] = {
     "protocol": {"mediator": "A", "acceptance": {"model": "threshold"}},
     "clauses": {"deal": ["none", "x", "y"]},
     "actors": {
-        "A": {"salience": {"deal": 1}, "utilities": {"deal": [0.0, 1.0, 0.6]}},
-        "B": {"salience": {"deal": 1}, "utilities": {"deal": [0.0, 0.6, 0.8]}},
+        "A": {"salience": {"deal": 1}, "utilities": {"deal": [0.0, 1.0, 0.6]}, "horizon": 10},
+        "B": {"salience": {"deal": 1}, "utilities": {"deal": [0.0, 0.6, 0.8]}, "horizon": 10},
     },
     "decision_rules": {
         "signatories": ["A", "B"],

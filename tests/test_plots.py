@@ -39,7 +39,12 @@ def sweep_table(deals: dict[tuple[float, str], list[bool]]) -> pd.DataFrame:
             row |= {"deal": deal, "round": 3 if deal else -1, "reason": "deal" if deal else "no_agreement"}
             row |= {"rounds_played": 4 if deal else 6, "blocked_by": ",".join(blocked), "walked_away": ""}
             for a in ACTORS:
-                row |= {f"utility.{a}": 0.5, f"surplus.{a}": 0.1, f"accepted.{a}": a not in blocked}
+                row |= {
+                    f"payoff.{a}": 0.5,
+                    f"last_offer_utility.{a}": 0.5,
+                    f"surplus.{a}": 0.1,
+                    f"accepted.{a}": a not in blocked,
+                }
                 row[f"blocking_clause.{a}"] = ("ceasefire" if a == "RU" else "znpp") if a in blocked else ""
             row["error"] = None
             rows.append(row)

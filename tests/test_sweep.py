@@ -35,7 +35,7 @@ def test_table_is_tidy_and_seeds_are_common(toy, tmp_path):
     assert len(df) == res.n_runs == 6 * 7 and df.attrs["complete"]
     assert list(df.columns[:5]) == ["point", "replicate", "seed", *PARAMS]
     assert df.columns[-1] == "error" and df["error"].isna().all()
-    assert {"deal", "round", "package.price", "utility.A", "accepted.B"} <= set(df.columns)
+    assert {"deal", "round", "package.price", "payoff.A", "last_offer_utility.A", "accepted.B"} <= set(df.columns)
     assert (df["point"] * 7 + df["replicate"]).tolist() == list(range(42))
     seeds = replicate_seeds(0, 7)
     assert (df["seed"].to_numpy() == np.tile(seeds, 6)).all()  # replicate r: the same seed at every point

@@ -39,7 +39,7 @@ def test_cli_sweep_and_a_row_reproduces_with_negsim_run(tmp_path, capsys):
 
     again = run(tweak(load_scenario(TOY), sets), seed=int(row["seed"])).outcome
     assert again.deal == row["deal"] and again.rounds_played == row["rounds_played"]
-    assert again.utilities["A"] == pytest.approx(row["utility.A"])
+    assert again.payoffs["A"] == pytest.approx(row["payoff.A"])
 
 
 def test_cli_user_errors_are_one_line(tmp_path):

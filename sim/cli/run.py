@@ -52,6 +52,8 @@ def account(result, scenario) -> str:
             lines.append(
                 f"Failed at stage: {o.failed_stage}" + (f"; pivotal: {', '.join(o.pivotal)}" if o.pivotal else "")
             )
+    payoffs = ", ".join(f"{a} {v:.3f}" for a, v in o.payoffs.items())
+    lines.append(f"Payoffs ({'the deal' if o.deal else 'disagreement values R(t) at the end'}): {payoffs}")
     if o.ratification:
         lines.append(
             "Ratification: " + ", ".join(f"{k} {'passed' if v else 'failed'}" for k, v in o.ratification.items())

@@ -31,7 +31,7 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="COLUMN",
-        help="deal (default), rounds_played, utility.ACTOR, surplus.ACTOR... (repeatable)",
+        help="deal (default), rounds_played, payoff.ACTOR, surplus.ACTOR... (repeatable)",
     )
     sp.add_argument("--master-seed", type=int, default=0)
     sp.add_argument("--workers", type=int, default=1)

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.core.curves import effective_horizon
 from sim.core.parts import BoolA, Condition, Constraint, FloatA, IntA, Interaction, Ratification, Rule
 from sim.core.tolerances import ENUMERATION_LIMIT
 from sim.errors import UsageError
-from sim.scenario.models import CONCESSION_PRESETS, Actor, ApprovalRule, Scenario, Support
+from sim.scenario.models import CONCESSION_PRESETS, MAX_ROUNDS, Actor, ApprovalRule, Scenario, Support
 
 
 @dataclass(frozen=True)
@@ -121,17 +122,20 @@ class Dynamics:
     credibility: FloatA
     extend_by: IntA
     reservation_value: FloatA  # the base of R(t) where ``reservation.value`` is given, NaN (U(status quo)) elsewhere
+    horizon: FloatA  # H_i, :func:`sim.core.curves.effective_horizon`
+    game_end: FloatA  # the explicit horizon (``horizon``, else the deadline round) of the actor; NaN for none
 
 
 def dynamics(scenario: Scenario, actors: list[str]) -> Dynamics:
     """The actor's own concession and acceptance, else the protocol's; discount 1 and a zero reservation shift
     when not given (the base of R(t) NaN: U(status quo)); deadline round −1 (none), credibility 0 and extend_by 0
-    without a deadline."""
+    without a deadline; the horizon H_i of :func:`sim.core.curves.effective_horizon`, capped at ``MAX_ROUNDS``."""
     n, proto = len(actors), scenario.protocol
     beta, logit, lam, disc = np.ones(n), np.zeros(n, bool), np.zeros(n), np.ones(n)
     war, gain, drift = np.zeros(n), np.zeros(n), np.zeros(n)
     dl_round, cred, ext = -np.ones(n, np.int64), np.zeros(n), np.zeros(n, np.int64)
     base = np.full(n, np.nan)
+    horizon, game_end = np.ones(n), np.full(n, np.nan)
     for i, a in enumerate(actors):
         spec = scenario.actors[a]
         conc = spec.concession if spec.concession is not None else proto.concession
@@ -150,7 +154,11 @@ def dynamics(scenario: Scenario, actors: list[str]) -> Dynamics:
                 base[i] = spec.reservation.value
         if spec.deadline is not None:
             dl_round[i], cred[i], ext[i] = spec.deadline.round, spec.deadline.credibility, spec.deadline.extend_by
-    return Dynamics(beta, logit, lam, disc, war, gain, drift, dl_round, cred, ext, base)
+        deadline = spec.deadline.round if spec.deadline is not None else None
+        horizon[i] = effective_horizon(spec.horizon, deadline, float(disc[i]), float(MAX_ROUNDS))
+        if spec.horizon is not None or deadline is not None:
+            game_end[i] = horizon[i]
+    return Dynamics(beta, logit, lam, disc, war, gain, drift, dl_round, cred, ext, base, horizon, game_end)
 
 
 def ratifications(scenario: Scenario, actors: list[str], clauses: list[str]) -> tuple[Ratification, ...]:
@@ -268,9 +276,17 @@ def proposers(scenario: Scenario, actors: list[str]) -> tuple[int, ...]:
 
 
 def check_spe(scenario: Scenario, who: list[str]) -> None:
-    """The "rubinstein" preset is the SPE of a bilateral alternating-offers game over whole packages."""
+    """The "stationary" preset is the SPE of an alternating-offers game over whole packages; "rubinstein" is its
+    bilateral case."""
+    proto = scenario.protocol
+    bilateral = any(
+        (scenario.actors[a].concession if scenario.actors[a].concession is not None else proto.concession)
+        == "rubinstein"
+        for a in who
+    )
+    name = "rubinstein" if bilateral else "stationary"
     why = []
-    if len(scenario.actors) != 2:
+    if bilateral and len(scenario.actors) != 2:
         why.append(f"exactly two actors (the scenario has {len(scenario.actors)})")
     if scenario.protocol.proposal_mode != "alternating_offers":
         why.append("protocol.proposal_mode: alternating_offers")
@@ -279,7 +295,7 @@ def check_spe(scenario: Scenario, who: list[str]) -> None:
     if scenario.n_packages() > ENUMERATION_LIMIT:
         why.append(f"at most {ENUMERATION_LIMIT:,} packages (the scenario has {scenario.n_packages():,})")
     if why:
-        raise UsageError(f"concession 'rubinstein' (actors {', '.join(who)}) needs " + ", ".join(why))
+        raise UsageError(f"concession '{name}' (actors {', '.join(who)}) needs " + ", ".join(why))
 
 
 def stages(scenario: Scenario, clauses: list[str]) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...]]:

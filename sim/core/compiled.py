@@ -59,8 +59,14 @@ class Compiled:
         - ``reservation_value`` (A,) float64: the base of R_i(t) stated by ``reservation.value``; NaN where the
           base is U_i(status quo).
     Conceding and voting
-        - ``beta`` (A,) float64 > 0: Faratin–Sierra–Jennings concession exponent; NaN for the ``rubinstein`` preset.
-        - ``spe`` (A,) bool: ``isnan(beta)``, subgame-perfect (Rubinstein) aspirations instead of an FSJ curve.
+        - ``beta`` (A,) float64 > 0: Faratin–Sierra–Jennings concession exponent; NaN for the ``stationary`` and
+          ``rubinstein`` presets.
+        - ``spe`` (A,) bool: ``isnan(beta)``, subgame-perfect (Rubinstein, Baron–Ferejohn) aspirations instead of an
+          FSJ curve.
+        - ``horizon`` (A,) float64 ≥ 1: H_i, the rounds the actor's curve runs over (``horizon``, else the deadline
+          round, else 1/(1 − δ_i), at most ``MAX_ROUNDS``: :func:`sim.core.curves.effective_horizon`).
+        - ``game_end`` (A,) float64: the actor's explicit horizon (``horizon`` or deadline round), NaN for none; the
+          subgame-perfect presets' game ends at the smallest (infinite when all are NaN).
         - ``logit`` (A,) bool: logit acceptance (else threshold). ``lam`` (A,) float64 ≥ 0: its λ per utility unit.
         - ``discount`` (A,) float64 in (0, 1]: discount factor δ per round (1 when not given).
     Deadlines
@@ -117,6 +123,8 @@ class Compiled:
     # conceding and voting
     beta: FloatA
     spe: BoolA
+    horizon: FloatA
+    game_end: FloatA
     logit: BoolA
     lam: FloatA
     discount: FloatA
@@ -231,6 +239,8 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         reservation_value=dyn.reservation_value,
         beta=dyn.beta,
         spe=spe,
+        horizon=dyn.horizon,
+        game_end=dyn.game_end,
         logit=dyn.logit,
         lam=dyn.lam,
         discount=dyn.discount,

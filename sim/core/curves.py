@@ -12,6 +12,13 @@ clip, ``pow``, multiply, subtract), so they agree bit for bit wherever numpy's `
 (numpy's AVX-512 builds may use SIMD ``pow`` instead, which can differ by one unit in the last place:
 numpy/numpy#23289, #25269); ``tests/test_engine_aspiration.py`` checks it.
 
+Time (docs/scenario-format.md, "Time, discounting and payoffs"). Each actor's curve runs on its own horizon H_i,
+not on the simulation's ``max_rounds`` (:func:`effective_horizon`: the actor's ``horizon``, else its deadline round,
+else its expected patience 1/(1 − δ_i)). Discounting enters the aspiration as the value of holding out one more
+round (:func:`discounted_aspiration_at`): a_i(t) = R_i(t) + δ_i·(τ_i(t+1) − R_i(t+1)). This is FSJ's acceptance
+rule (accept an offer worth at least one's own next counter-offer τ(t+1)) with the next round's surplus over
+disagreement discounted by δ, as the responder's condition of Rubinstein's (1982) game is.
+
 Logit (quantal-response) acceptance, McKelvey & Palfrey (1995): P(accept) = 1 / (1 + exp(−λ (U − a))).
 :func:`logit_accept` takes arrays (``scipy.special.expit``); :func:`logit_accept_at` is the same for one actor in
 Python floats, with the C library's ``exp`` as scipy's ``expit`` computes it (1 / (1 + exp(−x))), so the engine
@@ -75,6 +82,59 @@ def aspiration_at(t: float, t_max: float, beta: float, reservation: float, u_max
     """
     top = max(u_max, reservation)
     return top - (top - reservation) * faratin_alpha_at(t, t_max, beta)
+
+
+def effective_horizon(horizon: float | None, deadline: float | None, discount: float, cap: float) -> float:
+    """H_i, the rounds over which an actor concedes: ``horizon`` if given, else its deadline round (at least 1), else
+    its expected patience 1/(1 − δ) (the expected number of rounds until a breakdown of probability 1 − δ per round,
+    Binmore, Rubinstein & Wolinsky 1986), at most ``cap`` (δ = 1: ``cap``).
+
+    >>> round(effective_horizon(None, None, 0.9, 1e5), 9), effective_horizon(None, 3, 0.9, 1e5)
+    (10.0, 3.0)
+    >>> effective_horizon(7, 3, 0.9, 1e5)
+    7.0
+    >>> effective_horizon(None, None, 1.0, 1e5), effective_horizon(None, 0, 0.5, 1e5)
+    (100000.0, 1.0)
+    """
+    if horizon is not None:
+        return float(horizon)
+    if deadline is not None:
+        return float(max(deadline, 1))
+    return cap if discount >= 1.0 else min(1.0 / (1.0 - discount), cap)
+
+
+def discounted_aspiration_at(
+    t: float, horizon: float, beta: float, reservation: float, drift: float, u_max: float, discount: float
+) -> float:
+    """a(t) = R(t) + δ·(τ(t+1) − R(t+1)): the discounted value of holding out for one's next target, R(t+1) =
+    R(t) + ``drift``, τ = :func:`aspiration_at` on the horizon H. Never below R(t); it reaches R(t) at t = H − 1.
+
+    >>> discounted_aspiration_at(0, 4, 1.0, 0.2, 0.0, 1.0, 1.0)  # δ = 1: the next round's target τ(1)
+    0.8
+    >>> round(discounted_aspiration_at(0, 4, 1.0, 0.2, 0.0, 1.0, 0.5), 12)  # 0.2 + 0.5 · (0.8 − 0.2)
+    0.5
+    """
+    nxt = reservation + drift
+    return reservation + discount * (aspiration_at(t + 1, horizon, beta, nxt, u_max) - nxt)
+
+
+def discounted_aspiration(
+    t: ArrayLike,
+    horizon: ArrayLike,
+    beta: ArrayLike,
+    reservation: ArrayLike,
+    drift: ArrayLike,
+    u_max: ArrayLike,
+    discount: ArrayLike,
+) -> NDArray[np.float64]:
+    """:func:`discounted_aspiration_at` on arrays (one actor per element, or one actor over rounds)."""
+    t_ = np.asarray(t, dtype=float)
+    r = np.asarray(reservation, dtype=float)
+    nxt = r + np.asarray(drift, dtype=float)
+    top = np.maximum(np.asarray(u_max, dtype=float), nxt)
+    frac = np.clip((t_ + 1.0) / np.asarray(horizon, dtype=float), 0.0, 1.0)
+    tau = top - (top - nxt) * frac ** (1.0 / np.asarray(beta, dtype=float))
+    return r + np.asarray(discount, dtype=float) * (tau - nxt)
 
 
 def logit_accept(surplus: ArrayLike, lam: ArrayLike) -> NDArray[np.float64]:

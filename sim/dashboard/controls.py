@@ -136,7 +136,7 @@ def protocol_controls(scenario: Scenario) -> list[Control]:
 
 
 def _concession_choices() -> tuple[str, ...]:
-    return ("boulware", "linear", "conceder", "rubinstein")
+    return ("boulware", "linear", "conceder", "rubinstein", "stationary")
 
 
 def actor_controls(scenario: Scenario, actor: str) -> dict[str, list[Control]]:

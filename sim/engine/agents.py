@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core.utility import all_packages, feasible, utilities, vetoes
 from sim.engine.mesa_core import Agent
-from sim.engine.policies import Logit, SubgamePerfect, Threshold, TimeDependent, acceptance_policy, spe_path, vote
+from sim.engine.policies import Logit, SubgamePerfect, Threshold, TimeDependent, acceptance_policy, vote
 from sim.engine.records import Vote
 
 if TYPE_CHECKING:
@@ -37,27 +36,21 @@ class ActorAgent(Agent):
         compiled = self.model.compiled
         i = self.index
         self.concession: TimeDependent | SubgamePerfect = (
-            SubgamePerfect(self._spe_path()) if compiled.spe[i] else TimeDependent(float(compiled.beta[i]))
+            SubgamePerfect(tuple(float(v) for v in self.model.spe_path()[:, i]))
+            if compiled.spe[i]
+            else TimeDependent(
+                float(compiled.beta[i]),
+                float(compiled.horizon[i]),
+                float(compiled.discount[i]),
+                float(compiled.drift[i]),
+            )
         )
         self.acceptance: Threshold | Logit = acceptance_policy(bool(compiled.logit[i]), float(compiled.lam[i]))
 
-    def _spe_path(self) -> tuple[float, ...]:
-        """This actor's SPE continuation values over the rounds (the compiler allows two actors and small spaces)."""
-        compiled = self.model.compiled
-        packages = all_packages(compiled.n_options)
-        packages = packages[feasible(compiled, packages) & ~vetoes(compiled, packages).any(axis=0)]
-        rounds = compiled.max_rounds
-        schedule = np.array([compiled.proposers[t % len(compiled.proposers)] for t in range(rounds)], dtype=np.int64)
-        reservation = np.array([compiled.reservation(t) for t in range(rounds + 1)])
-        path = spe_path(utilities(compiled, packages), schedule, compiled.discount, reservation)
-        return tuple(float(v) for v in path[:, self.index])
-
     def aspiration(self, t: int, reservation: np.ndarray) -> float:
         """a_i(t): the utility this actor asks for in round t, given every actor's reservation value R(t)."""
-        compiled = self.model.compiled
-        return self.concession.aspiration(
-            t, compiled.max_rounds, float(reservation[self.index]), float(compiled.u_max[self.index])
-        )
+        i = self.index
+        return self.concession.aspiration(t, float(reservation[i]), float(self.model.compiled.u_max[i]))
 
     def vote(
         self, utility: np.ndarray, aspiration: np.ndarray, veto: np.ndarray, draw: np.ndarray

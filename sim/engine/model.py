@@ -41,6 +41,7 @@ OUTCOME_REPORTERS = {
     "round": lambda m: m.outcome.round,
     "rounds_played": lambda m: m.outcome.rounds_played,
     "package": lambda m: m.outcome.package,
+    "payoffs": lambda m: m.outcome.payoffs,
 }
 """What ``model.datacollector`` records, once, when the run ends (what ``mesa.batch_run`` reports)."""
 
@@ -127,6 +128,10 @@ class NegotiationModel(Model):
             return compiled.wvalues
         v = np.clip(compiled.values + self.noise * self.noise_draw, 0.0, 1.0)
         return compiled.weights[:, compiled.clause_of] * v
+
+    def spe_path(self) -> np.ndarray:
+        """The subgame-perfect continuation values of the current variant (:meth:`Prepared.spe_path`)."""
+        return self.prepared.spe_path(self.fired)
 
     def _alive(self) -> np.ndarray:
         return np.array(self.agents.map(lambda a: not a.walked))
@@ -325,7 +330,8 @@ class NegotiationModel(Model):
         rounds_played: int,
         ratification: dict[str, bool] | None = None,
     ) -> None:
-        """End the run: the outcome, judged on the last package on the table (none before the first vote)."""
+        """End the run: the outcome, judged on the last package on the table (none before the first vote). The
+        payoffs are the deal's utilities, or without a deal every actor's disagreement value R(t) of this round."""
         compiled = self.compiled
         last = self.last
         utility = last.utility if last else compiled.u_sq
@@ -343,7 +349,8 @@ class NegotiationModel(Model):
             reason=reason,
             package=labels if deal else None,
             last_offer=labels,
-            utilities={a: float(utility[i]) for i, a in enumerate(compiled.actors)},
+            payoffs={a: float(utility[i] if deal else reservation[i]) for i, a in enumerate(compiled.actors)},
+            last_offer_utilities={a: float(utility[i]) for i, a in enumerate(compiled.actors)},
             surplus={a: float(utility[i] - reservation[i]) for i, a in enumerate(compiled.actors)},
             accepted={a: votes[i] == "accept" for i, a in enumerate(compiled.actors)},
             rejected_by=[] if deal else rejected,

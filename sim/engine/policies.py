@@ -12,24 +12,29 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.core.curves import aspiration_at, logit_accept_at
+from sim.core.curves import discounted_aspiration_at, logit_accept_at
 from sim.core.tolerances import TOL
 from sim.engine.records import Vote
 
 
 @dataclass(frozen=True)
 class TimeDependent:
-    """Faratin–Sierra–Jennings (1998) time-dependent concession in utility space.
+    """Faratin–Sierra–Jennings (1998) time-dependent concession in utility space, on the actor's own clock.
 
-    a(t) = u_max − (u_max − R(t)) · (min(t, T)/T)^(1/β), T = max_rounds: starts at the actor's best utility and
-    reaches its reservation value R(t) at the horizon (benchmark W1 uses exactly this curve). It is
-    :func:`sim.core.curves.aspiration_at`, the one-actor form of :func:`sim.core.curves.aspiration`.
+    τ(t) = u_max − (u_max − R(t)) · (min(t, H)/H)^(1/β) with H = the actor's horizon H_i (its ``horizon``, else
+    its deadline round, else 1/(1 − δ): :func:`sim.core.curves.effective_horizon`), not ``max_rounds``; the
+    aspiration is the discounted value of holding out for the next round's target,
+    a(t) = R(t) + δ·(τ(t+1) − R(t+1)) (FSJ's acceptance rule, "accept what is worth at least my next
+    counter-offer", with Rubinstein's discounting of the next round): :func:`sim.core.curves.discounted_aspiration_at`.
     """
 
     beta: float
+    horizon: float
+    discount: float
+    drift: float
 
-    def aspiration(self, t: int, horizon: int, reservation: float, u_max: float) -> float:
-        return aspiration_at(t, horizon, self.beta, reservation, u_max)
+    def aspiration(self, t: int, reservation: float, u_max: float) -> float:
+        return discounted_aspiration_at(t, self.horizon, self.beta, reservation, self.drift, u_max, self.discount)
 
 
 def spe_path(
@@ -37,17 +42,19 @@ def spe_path(
     proposer: NDArray[np.int64],
     discount: NDArray[np.float64],
     reservation: NDArray[np.float64],
+    signatory: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.float64]:
-    """(T, 2) utilities of the subgame-perfect agreement reached if play gets to round t, by backward induction.
+    """(T, A) utilities of the subgame-perfect agreement reached if play gets to round t, by backward induction.
 
-    Bilateral alternating offers over a finite set of packages with utilities U = ``utility`` (2, N) (Ståhl 1972,
-    Rubinstein 1982): ``proposer[t]`` ∈ {0, 1} proposes in round t = 0 … T−1, rejection in the last round gives
-    both their reservation R[T] (R = ``reservation``, (T+1, 2), one row per round). The responder r accepts in
-    round t iff U_r ≥ c_r(t) = R_r(t) + δ_r (V_r(t+1) − R_r(t+1)), its discounted surplus of going on; the proposer
-    p offers the package with the largest U_p among those (ties: the largest U_r), or delays (V(t) = c(t)) when
-    that gives it less than c_p(t). On the pie u = (x, 1 − x), R = 0, it is
-    :func:`sim.analysis.theory.rubinstein_finite` up to the grid: each round's rounding costs the proposer less
-    than one grid step h, so |error| ≤ h / (1 − max δ).
+    Alternating offers over a finite set of packages with utilities U = ``utility`` (A, N) (Ståhl 1972,
+    Rubinstein 1982; n actors: Baron & Ferejohn 1989 under unanimity, the proposer recognised by the schedule):
+    ``proposer[t]`` proposes in round t = 0 … T−1, rejection in the last round gives everyone its reservation R[T]
+    (R = ``reservation``, (T+1, A), one row per round). Every signatory r other than the proposer (``signatory``,
+    default all) accepts in round t iff U_r ≥ c_r(t) = R_r(t) + δ_r (V_r(t+1) − R_r(t+1)), its discounted surplus of
+    going on; the proposer p offers the package with the largest U_p among those all accept (ties: the largest sum
+    of the responders' U), or delays (V(t) = c(t)) when that gives it less than c_p(t). On the pie u = (x, 1 − x),
+    R = 0, it is :func:`sim.analysis.theory.rubinstein_finite` up to the grid: each round's rounding costs the
+    proposer less than one grid step h, so |error| ≤ h / (1 − max δ).
 
     >>> x = np.linspace(0, 1, 101)
     >>> V = spe_path(np.vstack([x, 1 - x]), np.array([0, 1, 0]), np.array([0.9, 0.8]), np.zeros((4, 2)))
@@ -55,42 +62,66 @@ def spe_path(
     [0.92, 0.9, 1.0]
     """
     U, R = utility, reservation
-    T = len(proposer)
-    out = np.empty((T, 2))
+    A, T = U.shape[0], len(proposer)
+    sig = np.ones(A, dtype=bool) if signatory is None else np.asarray(signatory, dtype=bool)
+    out = np.empty((T, A))
     V = R[T].astype(float)
     for t in range(T - 1, -1, -1):
         p = int(proposer[t])
-        r = 1 - p
+        resp = sig.copy()
+        resp[p] = False
         cont = R[t] + discount * (V - R[t + 1])
-        ok = U[r] >= cont[r] - TOL
+        ok = (U[resp] >= cont[resp, None] - TOL).all(axis=0)
+        V = cont
         if ok.any():
             up = np.where(ok, U[p], -np.inf)
             top = ok & (up >= up.max() - TOL)
-            k = int(np.argmax(np.where(top, U[r], -np.inf)))
+            k = int(np.argmax(np.where(top, U[resp].sum(axis=0), -np.inf)))
             if U[p, k] >= cont[p] - TOL:
-                V = np.empty(2)
-                V[p], V[r] = U[p, k], U[r, k]
-            else:
-                V = cont
-        else:
-            V = cont
+                V = U[:, k].astype(float)
         out[t] = V
     return out
 
 
+STATIONARY_EXTRA_ROUNDS = 5_000
+"""Rounds past ``max_rounds`` over which an infinite game (no actor gives a horizon) is solved backwards: enough
+for max δ^k ≤ 10⁻¹² (1 − δ ≥ 0.0055), so its first ``max_rounds`` rounds are the stationary limit."""
+
+
+def game_rounds(discount: NDArray[np.float64], game_end: NDArray[np.float64], max_rounds: int, cycle: int) -> int:
+    """Rounds of the game the subgame-perfect presets solve: the smallest explicit horizon (``game_end``) if any
+    actor gives one, else ``max_rounds`` plus whole proposer cycles until max δ^k ≤ 10⁻¹² (at most
+    :data:`STATIONARY_EXTRA_ROUNDS`; with δ = 1 for all there is no stationary limit, and the path is that of a
+    game of ``max_rounds`` + that many rounds).
+
+    >>> d = np.array([0.9, 0.8])
+    >>> game_rounds(d, np.array([np.nan, 3.0]), 10, 2), game_rounds(d, np.full(2, np.nan), 10, 2)
+    (3, 274)
+    """
+    if not np.isnan(game_end).all():
+        return int(np.nanmin(game_end))
+    d = float(discount.max())
+    extra = (
+        STATIONARY_EXTRA_ROUNDS if d >= 1.0 else min(int(np.ceil(np.log(1e-12) / np.log(d))), STATIONARY_EXTRA_ROUNDS)
+    )
+    return max_rounds + cycle * int(np.ceil(extra / cycle))
+
+
 @dataclass(frozen=True)
 class SubgamePerfect:
-    """Rubinstein (1982) aspirations: a(t) is the actor's subgame-perfect continuation value in round t.
+    """Subgame-perfect aspirations: a(t) is the actor's continuation value in round t (presets ``stationary``,
+    ``rubinstein``).
 
-    ``path`` holds the actor's column of :func:`spe_path` over the rounds: as proposer its SPE utility, as
-    responder what the SPE offer gives it. Under ``alternating_offers`` and the max–min rule the proposer then
-    offers the SPE package and the responder accepts it in round 0 (the concession preset ``rubinstein``).
+    ``path`` holds the actor's column of :func:`spe_path` over the rounds of the game (:func:`game_rounds`): as
+    proposer its SPE utility, as responder what the SPE offer gives it; after the game's last round, R(t). Under
+    ``alternating_offers`` and the max–min rule the proposer then offers the SPE package and the responders
+    accept it in round 0.
     """
 
     path: tuple[float, ...]
 
-    def aspiration(self, t: int, horizon: int, reservation: float, u_max: float) -> float:
-        return self.path[min(t, len(self.path) - 1)]
+    def aspiration(self, t: int, reservation: float, u_max: float) -> float:
+        return self.path[t] if t < len(self.path) else reservation
 
 
 @dataclass(frozen=True)
@@ -129,6 +160,7 @@ __all__ = [
     "Threshold",
     "TimeDependent",
     "acceptance_policy",
+    "game_rounds",
     "spe_path",
     "vote",
 ]

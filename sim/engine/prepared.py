@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core.compiled import Compiled, compile_scenario
+from sim.core.utility import all_packages, feasible, utilities, vetoes
 from sim.engine.judge import BlameCache
+from sim.engine.policies import game_rounds, spe_path
 from sim.engine.records import RunResult
 from sim.scenario.loader import scenario_from_document
 from sim.scenario.models import Scenario
@@ -31,6 +33,7 @@ PREFERENCE_FIELDS = (
     "red_lines",
     "reservation",
     "discount",
+    "horizon",
     "concession",
     "acceptance",
     "interactions",
@@ -50,6 +53,7 @@ class Prepared:
         self.searcher0 = Searcher(self.cp0, self.cp0.search)
         self._variants: dict[frozenset[str], tuple[Compiled, Searcher]] = {frozenset(): (self.cp0, self.searcher0)}
         self.blame_cache: dict[frozenset[str], BlameCache] = {}  # counterfactuals by variant (sim.engine.judge)
+        self._spe: dict[frozenset[str], np.ndarray] = {}
 
     @property
     def clauses(self) -> tuple[str, ...]:
@@ -69,6 +73,20 @@ class Prepared:
             cp = compile_scenario(apply_shocks(self.scenario, fired))
             self._variants[fired] = (cp, Searcher(cp, cp.search))
         return self._variants[fired]
+
+    def spe_path(self, fired: frozenset[str]) -> np.ndarray:
+        """(rounds of the game, A) subgame-perfect continuation values of the variant (computed once): the game of
+        :func:`sim.engine.policies.game_rounds` over the feasible packages no actor vetoes, the proposers in turn,
+        every actor's discount, the signatories' unanimity (:func:`sim.engine.policies.spe_path`)."""
+        if fired not in self._spe:
+            cp = self.variant(fired)[0]
+            packages = all_packages(cp.n_options)
+            packages = packages[feasible(cp, packages) & ~vetoes(cp, packages).any(axis=0)]
+            rounds = game_rounds(cp.discount, cp.game_end, cp.max_rounds, len(cp.proposers))
+            schedule = np.array([cp.proposers[t % len(cp.proposers)] for t in range(rounds)], dtype=np.int64)
+            reservation = cp.reservation(np.arange(rounds + 1, dtype=float)[:, None])
+            self._spe[fired] = spe_path(utilities(cp, packages), schedule, cp.discount, reservation, cp.signatory)
+        return self._spe[fired]
 
     def run(self, seed: int | np.random.SeedSequence = 0, trace: bool = False) -> RunResult:
         """Play one negotiation of this scenario with ``seed`` (an int or a ``numpy.random.SeedSequence``)."""

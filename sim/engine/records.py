@@ -6,7 +6,9 @@ Records are plain dataclasses and dicts; DataFrames are built only at the edge (
 Column conventions shared by run folders, sweep tables and plots:
 
 - outcome row: ``deal`` (bool), ``round`` (int, −1 when no deal), ``reason`` (str), ``rounds_played``,
-  ``package.<clause>`` (option or None), ``utility.<actor>``, ``surplus.<actor>``, ``accepted.<actor>`` (its vote on
+  ``package.<clause>`` (option or None), ``payoff.<actor>`` (U of the deal's package; without a deal the actor's
+  disagreement value, its R(t) in the round the talks ended), ``last_offer_utility.<actor>`` (U of the last package
+  on the table, the deal's when there is one), ``surplus.<actor>`` (that U − R(t)), ``accepted.<actor>`` (its vote on
   the last offer), ``blocked_by`` (comma-separated actors whose rejection or veto stopped the last offer, "" if none),
   ``blocking_clause.<actor>`` (the clauses, joined by ``+``, of the actor's counterfactual: the smallest change
   to the last offer, over all clauses, that would bring it to its reservation value; "" if it accepted or no
@@ -66,7 +68,12 @@ class Ballot:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The end of one negotiation."""
+    """The end of one negotiation.
+
+    ``payoffs``: what each actor ends with, U_i(package) of a deal, else its disagreement value R_i(t) of the round
+    the talks ended (walk-away, no agreement, failed ratification); not discounted (docs/scenario-format.md, "Time,
+    discounting and payoffs"). ``last_offer_utilities``: U_i of the last package on the table (the deal's, or the
+    last rejected offer's; U(status quo) before any vote)."""
 
     scenario_id: str
     seed: int | None
@@ -75,7 +82,8 @@ class Outcome:
     reason: str
     package: dict[str, str] | None
     last_offer: dict[str, str] | None
-    utilities: dict[str, float]
+    payoffs: dict[str, float]
+    last_offer_utilities: dict[str, float]
     surplus: dict[str, float]
     accepted: dict[str, bool]
     rejected_by: list[str]
@@ -93,7 +101,7 @@ class Outcome:
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict; floats rounded to 12 digits so the text is stable across platforms."""
         d = asdict(self)
-        for key in ("utilities", "surplus"):
+        for key in ("payoffs", "last_offer_utilities", "surplus"):
             d[key] = {a: round(float(v), 12) for a, v in d[key].items()}
         return d
 
@@ -114,7 +122,8 @@ class Outcome:
             row[f"package.{c}"] = self.package.get(c) if self.package else None
             row[f"signed.{c}"] = self.signed_package.get(c) if self.signed_package else None
         for a in actors:
-            row[f"utility.{a}"] = float(self.utilities.get(a, float("nan")))
+            row[f"payoff.{a}"] = float(self.payoffs.get(a, float("nan")))
+            row[f"last_offer_utility.{a}"] = float(self.last_offer_utilities.get(a, float("nan")))
             row[f"surplus.{a}"] = float(self.surplus.get(a, float("nan")))
             row[f"accepted.{a}"] = bool(self.accepted.get(a, False))
             row[f"blocking_clause.{a}"] = self.blocking_clause.get(a, "")

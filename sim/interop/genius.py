@@ -14,7 +14,8 @@ In negsim each issue is a clause, each profile an actor with ``salience`` = the 
 eval · S (S = Σ weights): negsim normalises the saliences, so Σ (w_i / S) · (S · eval_i) = Σ w_i · eval_i, GENIUS's
 utility to rounding, for S ≤ 1. 1 < S ≤ 1 + 1e-6 (rounding in the file) is normalised (relative error below 1e-6,
 noted); a larger S is refused (GENIUS's cap at 1 has no linear form). ``reservation: {value: r}``; the discount
-becomes δ = d^(1 / max_rounds) per round, so that δ^max_rounds = d (negsim's R(t) is not discounted: noted).
+becomes δ = d^(1 / max_rounds) per round, so that δ^max_rounds = d (negsim's R(t) is not discounted: noted). GENIUS's
+deadline is common knowledge (its time-dependent agents concede by it), so every actor gets ``horizon: max_rounds``.
 """
 
 from __future__ import annotations
@@ -260,6 +261,7 @@ def _actor(
         "salience": salience,
         "utilities": utilities,
         "reservation": {"value": prof.reservation},
+        "horizon": rounds,  # GENIUS's deadline is known to every agent: time-dependent agents concede by it
     }
     if prof.discount < 1.0:
         actor["discount"] = prof.discount ** (1.0 / rounds)

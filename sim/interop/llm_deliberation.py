@@ -15,7 +15,8 @@ highest total (saliences max_c − min_c, option values (score − min_c) / (max
 ties, so "score ≥ minimum" ⇔ U ≥ (minimum − m) / (M − m) = ``reservation.value``); the veto parties are the
 signatories and a ``k_of_n`` rule (k = n − 1 of all parties, vetoes p1 and p2) on the first clause with
 ``when_not: []`` (triggered by every package). Not modelled (noted in the scenario): the proposer's bonus when all
-parties agree (the unanimity bonus of the paper) and the games' text.
+parties agree (the unanimity bonus of the paper) and the games' text. Every party knows the number of rounds, so
+each actor gets ``horizon: max_rounds``.
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ def scenario_document(game_dir: str | Path, max_rounds: int = 24) -> dict[str, A
     actors = {}
     for aid, (full, f, role) in zip(ids, parties, strict=True):
         actors[aid] = _actor(full, role, scores[f], letters, clauses, game / "scores_files" / f"{f}.txt")
+        actors[aid]["horizon"] = max_rounds  # every party knows the game's number of rounds
     vetoes = [aid for aid, (_, _, role) in zip(ids, parties, strict=True) if role in ("p1", "p2")]
     p1 = next(aid for aid, (_, _, role) in zip(ids, parties, strict=True) if role == "p1")
     rule = {"rule": "k_of_n", "voters": list(actors), "k": len(actors) - 1, "vetoes": vetoes, "when_not": []}

@@ -35,17 +35,25 @@ MAX_OPTIONS = 10_000
 one binary per option and the enumeration's (packages × clauses) table stay small at this size."""
 MAX_ROUNDS = 100_000
 
-CONCESSION_PRESETS: dict[str, float] = {"boulware": 0.2, "linear": 1.0, "conceder": 5.0, "rubinstein": float("nan")}
+CONCESSION_PRESETS: dict[str, float] = {
+    "boulware": 0.2,
+    "linear": 1.0,
+    "conceder": 5.0,
+    "rubinstein": float("nan"),
+    "stationary": float("nan"),
+}
 """Faratin–Sierra–Jennings exponents β by name (β < 1 Boulware, β = 1 linear, β > 1 Conceder).
 
-``rubinstein`` (β = NaN) is not a curve: the actor's aspiration in round t is its subgame-perfect continuation
-value in the finite-horizon alternating-offers game (Ståhl 1972, Rubinstein 1982) over the scenario's own packages,
-with T = max_rounds, the proposer schedule and both actors' ``discount``: as proposer, its SPE utility in round t;
-as responder, what the SPE package of round t gives it. Two actors and ``alternating_offers`` only
-(:class:`sim.engine.policies.SubgamePerfect`)."""
+``stationary`` and ``rubinstein`` (β = NaN) are not curves: the actor's aspiration in round t is its
+subgame-perfect continuation value in the alternating-offers game over the scenario's own packages (Ståhl 1972,
+Rubinstein 1982; with n actors and unanimity of the signatories, the stationary equilibrium of Baron & Ferejohn
+1989 with the proposers recognised in turn), with every actor's ``discount``; the game ends at the smallest
+explicit ``horizon`` (or deadline round) of the actors, and is infinite (its stationary limit) when none gives one.
+``rubinstein`` is the two-actor case. ``alternating_offers`` only (:class:`sim.engine.policies.SubgamePerfect`)."""
 
 Concession = (
-    Literal["boulware", "linear", "conceder", "rubinstein"] | Annotated[float, Strict(), Field(gt=0.0, le=100.0)]
+    Literal["boulware", "linear", "conceder", "rubinstein", "stationary"]
+    | Annotated[float, Strict(), Field(gt=0.0, le=100.0)]
 )
 Role = Literal[
     "mediator_signatory",
@@ -175,6 +183,8 @@ class ActorFields(Model):
     red_lines: dict[Id, RedLine] | None = None
     reservation: Reservation | None = None
     discount: Annotated[float, Strict(), Field(gt=0.0, le=1.0)] | None = None
+    horizon: Annotated[int, Strict(), Field(ge=1, le=MAX_ROUNDS)] | None = None
+    """Rounds over which the actor concedes (its own clock, not ``max_rounds``): see :mod:`sim.core.curves`."""
     concession: Concession | None = None
     acceptance: Acceptance | None = None
     deadline: Deadline | None = None

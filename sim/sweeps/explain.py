@@ -193,7 +193,17 @@ def explain(df: pd.DataFrame, by: str | None = None) -> dict[str, Any]:
     return out
 
 
-_OUTCOME_PREFIXES = {"package", "signed", "utility", "surplus", "accepted", "blocking_clause", "rejection", "blame"}
+_OUTCOME_PREFIXES = {
+    "package",
+    "signed",
+    "payoff",
+    "last_offer_utility",
+    "surplus",
+    "accepted",
+    "blocking_clause",
+    "rejection",
+    "blame",
+}
 
 
 def _plain(v: Any) -> Any:

@@ -10,7 +10,7 @@ SALib does the statistics; negsim only runs the points:
 3. the points run as an ordinary sweep (:func:`sim.sweeps.run.sweep` with an explicit :class:`Design`):
    ``seeds`` common-random-number replicates per point, resumable, parallel, on Dask;
 4. each outcome is averaged over the seeds of each point (``deal`` -> P(deal); any numeric column of the
-   sweep's table: ``rounds_played``, ``utility.RU``, ``surplus.US``...), and
+   sweep's table: ``rounds_played``, ``payoff.RU``, ``surplus.US``...), and
    :func:`SALib.analyze.sobol.analyze` (S1, ST, bootstrap 95 % intervals) or
    :func:`SALib.analyze.morris.analyze` (μ*, σ, the interval of μ*) gives the indices.
 

@@ -30,8 +30,11 @@ from sim.errors import UsageError
 FINE = 1e-4  # grid step of the two-clause pie
 
 
-def pie_doc(d1: float, d2: float, T: int, fine: bool = False) -> dict:
+def pie_doc(d1: float, d2: float, T: int | None, fine: bool = False) -> dict:
     """Players P1 (proposes in rounds 0, 2, …) and P2 split a pie; status quo 0.5 and war cost 0.5, so R = 0.
+
+    The game ends after round T − 1 (both actors' ``horizon``: a deadline both know); ``T=None`` is the infinite
+    game (no horizon: the stationary limit), simulated over 10 rounds.
 
     Coarse: one clause ``share`` with x = k/100. Fine: x = a/100 + b/10⁴ from two clauses (weights 0.99 and 0.01,
     values a/99 and b/100, a < 100, b ≤ 100), a grid of step 10⁻⁴ on [0, 1] in 10,100 packages.
@@ -55,10 +58,11 @@ def pie_doc(d1: float, d2: float, T: int, fine: bool = False) -> dict:
             "discount": d,
             "reservation": {"war_cost": 0.5},
             "concession": "rubinstein",
+            **({"horizon": T} if T is not None else {}),
         }
 
     return {
-        "scenario": {"id": "rubinstein_pie", "max_rounds": T, "status_quo_package": sq},
+        "scenario": {"id": "rubinstein_pie", "max_rounds": T or 10, "status_quo_package": sq},
         "protocol": {
             "proposal_mode": "alternating_offers",
             "proposers": ["P1", "P2"],
@@ -69,10 +73,10 @@ def pie_doc(d1: float, d2: float, T: int, fine: bool = False) -> dict:
     }
 
 
-def engine_share(d1: float, d2: float, T: int, fine: bool = False) -> float | None:
+def engine_share(d1: float, d2: float, T: int | None, fine: bool = False) -> float | None:
     """P1's utility in the engine's deal, or ``None`` unless the deal is struck in round 0."""
     o = run(scenario_from_document(pie_doc(d1, d2, T, fine)), seed=0).outcome
-    return o.utilities["P1"] if (o.deal and o.round == 0) else None
+    return o.payoffs["P1"] if (o.deal and o.round == 0) else None
 
 
 def grid_tol(d1: float, d2: float, h: float = FINE) -> float:
@@ -119,7 +123,7 @@ def test_responder_first_reverses_the_shares(d1, d2):
     doc["protocol"]["proposers"] = ["P2", "P1"]
     o = run(scenario_from_document(doc), seed=0).outcome
     assert o.deal and o.round == 0
-    assert abs(o.utilities["P2"] - rubinstein_share(d2, d1)) <= grid_tol(d1, d2) + 1e-9
+    assert abs(o.payoffs["P2"] - rubinstein_share(d2, d1)) <= grid_tol(d1, d2) + 1e-9
 
 
 def test_multi_issue_deal_is_immediate_and_pareto_optimal(toy):
@@ -133,7 +137,7 @@ def test_multi_issue_deal_is_immediate_and_pareto_optimal(toy):
     P = all_packages(cp.n_options)
     U = utilities(cp, P)
     front = U[:, pareto_mask(U.T)]
-    u = np.array([o.utilities[a] for a in cp.actors])
+    u = np.array([o.payoffs[a] for a in cp.actors])
     assert np.isclose(front, u[:, None], atol=1e-12).all(axis=0).any()
 
 
