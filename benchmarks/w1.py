@@ -21,7 +21,13 @@ Sweep points: the US weight on clause 0 is set to ``w0`` and the other US weight
 the 10,000-run sweep is seeds 0-999 x w0 in {0.05, ..., 0.95}, seed-major (W1.md's "first 200 sweep points" are
 seeds 0-19 x the 10 values of w0).
 
-Not a test: run it to check that negsim plays W1 as W1.md defines it.
+Time (issue #13): negsim's aspiration is FSJ's acceptance threshold, the actor's *next* target discounted,
+a_i(t) = R + δ(τ_i(t+1) − R) (docs/scenario-format.md, "Time, discounting and payoffs"); with δ = 1 that is
+τ_i(t+1) = r + (1 − r)(1 − (min(t+1, T)/T)^(1/β)), one round ahead of W1.md's a_i(t). ``reference_round`` is the
+numpy reference of W1.md's protocol with that curve (``shift=1``) or with W1.md's own (``shift=0``); negsim equals the
+first seed by seed, and W1.md's published statistics are those of the second.
+
+Not a test: run it to check that negsim plays W1 as W1.md defines it, up to that one-round shift.
 """
 
 from __future__ import annotations
@@ -68,6 +74,7 @@ def document(w: np.ndarray, v: np.ndarray, beta: np.ndarray, war_cost: np.ndarra
                 "expected_gain": RESERVATION,
             },
             "concession": float(beta[i]),
+            "horizon": MAX_ROUNDS,  # FSJ's T: every actor's clock is the talks' 50 rounds (docs/scenario-format.md)
         }
     return {
         "scenario": {
@@ -112,14 +119,15 @@ def _packages() -> np.ndarray:
     return np.array(list(itertools.product(range(N_OPTIONS), repeat=N_CLAUSES)))
 
 
-def reference_round(w: np.ndarray, v: np.ndarray, beta: np.ndarray) -> int | None:
-    """W1 played straight from W1.md in numpy (actor-major 5 x N utility matrix): the deal round, or None."""
+def reference_round(w: np.ndarray, v: np.ndarray, beta: np.ndarray, shift: int = 1) -> int | None:
+    """W1 played straight from W1.md in numpy (actor-major 5 x N utility matrix): the deal round, or None; the
+    aspiration of round t is W1.md's curve at t + ``shift`` (1: negsim's, see the module docstring)."""
     packages = _packages()
     U = np.zeros((len(ACTORS), len(packages)))
     for j in range(N_CLAUSES):
         U += w[:, j : j + 1] * v[:, j, packages[:, j]]
     for t in range(MAX_ROUNDS):
-        a = RESERVATION + (1 - RESERVATION) * (1 - (t / MAX_ROUNDS) ** (1 / beta))
+        a = RESERVATION + (1 - RESERVATION) * (1 - (min(t + shift, MAX_ROUNDS) / MAX_ROUNDS) ** (1 / beta))
         p = t % len(ACTORS)
         key = np.where(U[p] >= a[p] - 1e-9, np.prod(np.delete(U, p, axis=0), axis=0), -np.inf)
         x = int(np.argmax(key >= key.max() - 1e-9))
@@ -150,8 +158,12 @@ def main() -> None:
     assert np.all(cp.reservation(0) == RESERVATION), cp.reservation(0)
     outcomes = [play(s) for s in range(args.seeds)]
     differ = [s for s, o in enumerate(outcomes) if (o.round if o.deal else None) != reference_round(*draw(s))]
-    print(f"per-seed deal rounds equal to the numpy reference of W1.md: {args.seeds - len(differ)}/{args.seeds}"
+    print(f"deal rounds equal to the numpy reference (shift 1), per seed: {args.seeds - len(differ)}/{args.seeds}"
           + (f" (differ: {differ[:10]})" if differ else ""))  # fmt: skip
+    ref = [reference_round(*draw(s), shift=0) for s in range(args.seeds)]
+    deals0 = [r for r in ref if r is not None]
+    print(f"W1.md's own curve (shift 0), numpy, seeds 0-{args.seeds - 1}: {100 * len(deals0) / len(ref):.1f} % deals, "
+          f"mean deal round {np.mean(deals0):.1f}")  # fmt: skip
     share, rnd, played = statistics(outcomes)
     print(f"W1 seeds 0-{args.seeds - 1}: {100 * share:.1f} % deals, mean deal round {rnd:.1f}, "
           f"mean rounds played {played:.1f}  (W1.md, seeds 0-199: 96.5 %, 34.2, 35.7)")  # fmt: skip
