@@ -6,7 +6,7 @@
   preconditions), the enumeration picks a package whose key EV(s, P) + ε mean U is the brute-force maximum, and the
   large-space path (trigger patterns and MILPs) reaches the same key;
 - a support table, when given, is what the vote is computed from (the engine's draws follow it);
-- the default objective is ``expected_value`` exactly when a scenario has a ratification.
+- the default objective is ``max_min_surplus``; ``expected_value`` is opt-in.
 """
 
 from __future__ import annotations
@@ -236,11 +236,11 @@ def test_support_table_errors_are_one_line_each():
     assert "did you mean 'deal'" in msg and "option of deal" in msg
 
 
-def test_the_default_objective_is_expected_value_exactly_with_ratification(paris2026, toy):
-    assert compile_scenario(paris2026).mediator_objective == "expected_value"
+def test_the_default_objective_is_max_min_surplus_and_expected_value_is_opt_in(paris2026, toy):
+    assert compile_scenario(paris2026).mediator_objective == "max_min_surplus"
     assert compile_scenario(toy).mediator_objective == "max_min_surplus"
-    s = tweak(paris2026, {"protocol.mediator_objective": "max_min_surplus"})
-    assert compile_scenario(s).mediator_objective == "max_min_surplus"
+    s = tweak(paris2026, {"protocol.mediator_objective": "expected_value"})
+    assert compile_scenario(s).mediator_objective == "expected_value"
 
 
 def test_two_varying_ratifications_beyond_enumeration_are_a_one_line_error(paris2026):
@@ -272,7 +272,7 @@ def test_paris_2026_expected_value_reaches_the_ratification_free_packages(paris2
     seeds = 16
     counts = {}
     for name, changes in (
-        ("expected_value", {}),
+        ("expected_value", {"protocol.mediator_objective": "expected_value"}),
         ("max_min_surplus", {"protocol.mediator_objective": "max_min_surplus"}),
         ("ratification_free", {**RATIFICATION_FREE, "protocol.mediator_objective": "max_min_surplus"}),
     ):

@@ -35,11 +35,11 @@ def test_paris_2025_single_package_finds_the_paper_zopa_after_the_scenarios_twel
 
 
 def test_paris_2026_deals_avoid_the_ratification_risk(paris2026):
-    """The mediator anticipates ratification (``expected_value``, the default with ratification rules): most deals
+    """A mediator that anticipates ratification (``expected_value``, opt-in): most deals
     are a mutual withdrawal to a DMZ, which needs neither Ukraine's referendum nor the US Congress; the
     ratification-blind mediator (``max_min_surplus``) signs only the Donetsk free-economic-zone package, and fewer
     of its deals survive ratification. The US walks away at its week-8 deadline in some seeds under both."""
-    p = prepare(paris2026)
+    p = prepare(tweak(paris2026, {"protocol.mediator_objective": "expected_value"}))
     outs = [p.run(seed).outcome for seed in SEEDS]
     deals = [o for o in outs if o.deal]
     assert deals, "expected some deals in Paris 2026"
@@ -52,7 +52,7 @@ def test_paris_2026_deals_avoid_the_ratification_risk(paris2026):
         )
     dmz = [o for o in deals if o.package["contact_line"] == "mutual_withdrawal_dmz"]
     assert len(dmz) > len(deals) // 2
-    blind = prepare(tweak(paris2026, {"protocol.mediator_objective": "max_min_surplus"}))
+    blind = prepare(paris2026)  # the default objective
     blind_outs = [blind.run(seed).outcome for seed in SEEDS]
     blind_deals = [o for o in blind_outs if o.deal]
     assert all(o.package["contact_line"] == "fez_donetsk_demilitarised" for o in blind_deals)

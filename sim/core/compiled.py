@@ -87,8 +87,8 @@ class Compiled:
         - ``proposers``: actor indices taking turns to propose (signatories by default under alternating offers).
         - ``offer_rule`` (str): ``max_min_surplus`` | ``max_product``; ``search`` (str): ``auto`` | ``enumerate`` |
           ``milp``.
-        - ``mediator_objective`` (str): ``expected_value`` | ``max_min_surplus``, the mediator's search (the default
-          resolved: ``expected_value`` when the scenario has a ratification step).
+        - ``mediator_objective`` (str): ``expected_value`` | ``max_min_surplus``, the mediator's search (default
+          ``max_min_surplus``; ``expected_value`` is opt-in, docs/scenario-format.md#the-mediators-objective).
         - ``belief_noise`` (float in [0, 1]): σ of the mediator's belief noise on option values;
           ``learning_step`` (float in [0, 1]): what it adds to a rejecting actor's believed aspiration.
     Derived (computed in ``__post_init__``)
@@ -262,6 +262,5 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         learning_step=proto.mediator_learning_step,
         search=proto.search,
         ceasefire_permanent=permanent,
-        mediator_objective=proto.mediator_objective
-        or ("expected_value" if rats or any(r.kind == "ratification" for r in rules) else "max_min_surplus"),
+        mediator_objective=proto.mediator_objective or "max_min_surplus",
     )

@@ -9,7 +9,7 @@ Rules (the proposer's objective):
   package index. A proposer under alternating offers must also reach its own aspiration.
 - ``max_product`` (benchmark W1): among packages at or above the proposer's aspiration, the largest product of the
   other required actors' utilities (enumeration only).
-- ``expected_value`` (the mediator's default when the scenario has ratifications; Putnam 1988, REPORT §C.8, §C.10):
+- ``expected_value`` (opt-in, ``protocol.mediator_objective``; Putnam 1988, REPORT §C.8, §C.10):
   maximise EV(s(x), P(x)) + ε · mean U, s the max–min score above, P(x) the probability that every ratification x
   triggers passes (:mod:`sim.core.ratify`), EV = s · P for s ≥ 0 and s / P below; by enumeration, or beyond it by
   trigger patterns and MILPs (:mod:`sim.search.expected`), both exact.
