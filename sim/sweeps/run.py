@@ -109,6 +109,11 @@ def sweep(
         scenario = load_scenario(scenario)  # type: ignore[arg-type]
     assert not isinstance(scenario, str | Path)
     _check_executor(executor, workers, scheduler)
+    # lazy: pandas and pyarrow write the parts; imported before any run, so that a Ctrl-C never lands inside their
+    # import (a KeyboardInterrupt inside pandas' C-extension import surfaces as a SystemError, not an interrupt)
+    import pandas  # noqa: F401
+    import pyarrow  # noqa: F401
+
     folder = Path(out) if out is not None else Path(base) / R.new_id(scenario.id)
     plan = plan_sweep(scenario, params, seeds, design, samples, master_seed, chunk, workers, folder.name, ensemble)
     R.refuse_existing(folder, overwrite)
