@@ -8,7 +8,7 @@ JOBS ?= 2
 
 demo:  ## install, sweep the shipped default scenario and draw its acceptance curve
 	@scripts/venv.sh
-	.venv/bin/negsim sweep scenarios/paris_2025.yaml --set protocol.agenda=single_package \
+	.venv/bin/negsim sweep scenarios/paris_2025.yaml --set protocol.agenda=single_package --set scenario.max_rounds=30 \
 	  --param actors.RU.reservation.expected_gain=0:0.4:9 --param actors.US.deadline.credibility=0,0.6 \
 	  --seeds 40 --workers 2 --out results/demo --overwrite
 	.venv/bin/negsim plot results/demo --kind acceptance --x actors.RU.reservation.expected_gain \
