@@ -109,9 +109,12 @@ def sweep(
         scenario = load_scenario(scenario)  # type: ignore[arg-type]
     assert not isinstance(scenario, str | Path)
     _check_executor(executor, workers, scheduler)
-    # lazy: pandas and pyarrow write the parts; imported before any run, so that a Ctrl-C never lands inside their
-    # import (a KeyboardInterrupt inside pandas' C-extension import surfaces as a SystemError, not an interrupt)
+    # Pandas and pyarrow write the parts: imported here, before any run, so that a Ctrl-C never lands inside their
+    # import (a KeyboardInterrupt inside pandas' C-extension import surfaces as a SystemError, not an interrupt).
+    # lazy: negsim validate and run import this module without needing pandas
     import pandas  # noqa: F401
+
+    # lazy: as pandas above
     import pyarrow  # noqa: F401
 
     folder = Path(out) if out is not None else Path(base) / R.new_id(scenario.id)
