@@ -98,8 +98,16 @@ def test_sigkill_of_negsim_alone_leaves_no_process(tmp_path):
     assert gone_within(procs, 15) == []  # was: all four lived on, reparented to init, ~430 MB
 
 
+KNOWN_FORKSERVER_RACE = pytest.mark.xfail(
+    reason="known bug, not fixed: a Ctrl-C while the forkserver is still in Python's own start-up (importing `site`, "
+    "before its first preload module can ignore it) prints 'Fatal Python error: init_import_site'; seen about one "
+    "run in two on the 2-core machine with PYTHONDONTWRITEBYTECODE=1, also on the commit before issue #19's changes",
+    strict=False,
+)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("when", ["forkserver", "workers", "parts"])
+@pytest.mark.parametrize("when", [pytest.param("forkserver", marks=KNOWN_FORKSERVER_RACE), "workers", "parts"])
 def test_ctrl_c_early_is_one_line_and_exit_130(tmp_path, when):
     out = tmp_path / "s"
     cond = {
