@@ -79,6 +79,17 @@ def weighted_median(x: ArrayLike, c: ArrayLike, s: ArrayLike) -> float:
     return float(xa[order][np.searchsorted(cum, cum[-1] / 2 - 1e-12 * cum[-1])])
 
 
+def _weights_and_distances(
+    x: ArrayLike, c: ArrayLike, s: ArrayLike, lo: float | None, hi: float | None, r: ArrayLike | None
+) -> tuple[FloatA, FloatA]:
+    """(w, dist): the weights w_i = c_i·s_i and dist[i, j] = (|x_i − x_j|/Δx)^{r_i}, shared by the votes and the
+    win probabilities."""
+    xa, ca, sa = _arrays(x, c, s)
+    _, dx = _span(xa, lo, hi)
+    ra = np.ones_like(xa) if r is None else np.asarray(r, dtype=float)
+    return ca * sa, (np.abs(xa[:, None] - xa[None, :]) / dx) ** ra[:, None]
+
+
 def pairwise_votes(
     x: ArrayLike,
     c: ArrayLike,
@@ -88,11 +99,7 @@ def pairwise_votes(
     r: ArrayLike | None = None,
 ) -> FloatA:
     """V[j, k] = v^{jk}, the c·s-weighted vote for x_j over x_k (positive: x_j wins), distances over Δx."""
-    xa, ca, sa = _arrays(x, c, s)
-    _, dx = _span(xa, lo, hi)
-    ra = np.ones_like(xa) if r is None else np.asarray(r, dtype=float)
-    dist = (np.abs(xa[:, None] - xa[None, :]) / dx) ** ra[:, None]  # dist[i, j] = (|x_i − x_j|/Δx)^{r_i}
-    w = ca * sa
+    w, dist = _weights_and_distances(x, c, s, lo, hi, r)
     return (w[:, None, None] * (dist[:, None, :] - dist[:, :, None])).sum(axis=0)
 
 
@@ -117,11 +124,8 @@ def win_probability(
     voters: ArrayLike | None = None,
 ) -> FloatA:
     """P[i, j] = P_i^j, summing over every actor k (or over ``voters``, a boolean mask); ½ where none cares."""
-    xa, ca, sa = _arrays(x, c, s)
-    _, dx = _span(xa, lo, hi)
-    ra = np.ones_like(xa) if r is None else np.asarray(r, dtype=float)
-    U = -((np.abs(xa[:, None] - xa[None, :]) / dx) ** ra[:, None])  # U[k, y] = U_k(x_y)
-    w = ca * sa
+    w, dist = _weights_and_distances(x, c, s, lo, hi, r)
+    U = -dist  # U[k, y] = U_k(x_y)
     if voters is not None:
         w = w * np.asarray(voters, dtype=bool)
     v = w[:, None, None] * (U[:, :, None] - U[:, None, :])  # v[k, i, j] = c_k s_k (U_k(x_i) − U_k(x_j))
