@@ -311,3 +311,18 @@ def stages(scenario: Scenario, clauses: list[str]) -> tuple[tuple[tuple[int, ...
         order += [c for c in every if c not in order]
         return tuple((c,) for c in order), tuple(clauses[c] for c in order)
     return (every,), ("package",)
+
+
+def hazard_factors(scenario: Scenario, clauses: list[str]) -> FloatA | None:
+    """(O,) the factor of each flat option in ``protocol.ceasefire_hazard.factors`` (1 where not listed), or None
+    without a hazard (:mod:`sim.engine.domestic`)."""
+    hz = scenario.protocol.ceasefire_hazard
+    if hz is None:
+        return None
+    space = option_space(scenario)
+    out = np.ones(int(space.n_options.sum()))
+    for cid, opts in hz.factors.items():
+        c = clauses.index(cid)
+        for opt, f in opts.items():
+            out[space.offsets[c] + scenario.clauses[cid].options.index(opt)] = f
+    return out

@@ -7,11 +7,13 @@ package on the table: the clauses of the current agenda stage are chosen, settle
 clauses stay at the status quo (:meth:`_propose`); (4) every actor votes against its aspiration a_i(t)
 (:meth:`_vote`), and a noisy mediator learns from the rejections (:meth:`_learn`); (5) the stage closes when
 every signatory accepts; the final stage closes the deal when, in addition, every triggered approval rule passes
-and every constraint holds (:meth:`_close`); then each triggered ratification passes or fails with its
-probability (:meth:`_ratify`).
+and every constraint holds (:meth:`_close`); then the domestic stage: the vote waits for the ceasefire to hold,
+and each triggered ratification passes or fails with its probability; a failure ends the run or sends the text
+back to the table (:meth:`_domestic`, :mod:`sim.engine.domestic`).
 
 Randomness: the run's ``SeedSequence`` feeds the engine's own generator, drawn in a fixed order (shocks,
-deadlines, votes, ratifications, and the mediator's belief noise once at the start); Mesa gets a child of that
+deadlines, votes, the ceasefire through the wait and the ratifications, and the mediator's belief noise once at the
+start); Mesa gets a child of that
 ``SeedSequence`` for its own ``rng`` and ``random``, which the engine never draws from (agents act in index order,
 never shuffled).
 """
@@ -22,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.core.ratify import step_probabilities
 from sim.core.utility import feasible, raw_utilities, rule_passes, triggered, vetoes
 from sim.engine.agents import ActorAgent
+from sim.engine.domestic import domestic_stage
 from sim.engine.judge import judge
 from sim.engine.mesa_core import DataCollector, Model
 from sim.engine.prepared import Prepared
@@ -94,6 +96,9 @@ class NegotiationModel(Model):
         self.seed_value = seed if isinstance(seed, int) else None
         self.keep_trace = trace
         self.fired: frozenset[str] = frozenset()
+        self.failed: frozenset[str] = frozenset()  # the ratification steps that failed (their packages ruled out)
+        self.resume = 0  # the first round of talks after a text sent back (sim.engine.domestic)
+        self.pending: list[str] = []  # events of the domestic stage, recorded in the next round of talks
         self.compiled, self.searcher = self.prepared.variant(self.fired)
         compiled = self.compiled
         self.stage = 0
@@ -140,7 +145,10 @@ class NegotiationModel(Model):
     def step(self) -> None:
         """Play round t = ``steps`` − 1 (Mesa's ``Model`` counts the step before it calls this method)."""
         t = self.steps - 1
-        events = [f"shock:{s}" for s in self._fire_shocks(t)]
+        if t < self.resume:  # a signed text awaited its vote in this round
+            return
+        events = [*self.pending, *(f"shock:{s}" for s in self._fire_shocks(t))]
+        self.pending = []
         gone = self._deadlines(t)
         events += [f"walk_away:{a}" for a in gone]
         reservation = self.compiled.reservation(t)
@@ -169,7 +177,7 @@ class NegotiationModel(Model):
                 new.append(sh.id)
         if new:
             self.fired = self.fired | frozenset(new)
-            self.compiled, self.searcher = self.prepared.variant(self.fired)
+            self.compiled, self.searcher = self.prepared.variant(self.fired, self.failed)
             self.agents.do("refresh")
             self.beliefs = self._beliefs()
             self.shock_log += [f"{s}@{t}" for s in new]
@@ -267,7 +275,7 @@ class NegotiationModel(Model):
             self.base = ballot.package.copy()
             self.stage += 1
         elif signed and self._rules_pass(ballot) and bool(feasible(compiled, ballot.package[None, :])[0]):
-            self._ratify(t, ballot, reservation)
+            self._domestic(t, ballot)
             return
         if t + 1 >= compiled.max_rounds and self.running:
             self._finish(False, "no_agreement", reservation, rounds_played=t + 1)
@@ -276,25 +284,28 @@ class NegotiationModel(Model):
         accepts = ballot.accepts
         return all(rule_passes(rule, accepts) for r, rule in enumerate(self.compiled.rules) if ballot.triggered[r])
 
-    def _ratify(self, t: int, ballot: Ballot, reservation: np.ndarray) -> None:
-        """(5) Each ratification step the package triggers passes with its probability p_k(x) of
-        :mod:`sim.core.ratify` (a fixed p, or the logit of the body's own support table when it has one, else of
-        the ratifying actor's utility), one uniform draw each, in order: the actors' ratifications, then the
-        ratification rules; the deal stands if all pass."""
-        compiled = self.compiled
-        table = ballot.package[None, :]
-        trig, prob = step_probabilities(compiled, table, ballot.utility[:, None])
-        results: dict[str, bool] = {}
-        for k, step in enumerate(compiled.steps):
-            if not trig[k, 0]:
-                continue
-            key, n = step.name, 2
-            while key in results:  # two rules of the same body keep both results
-                key, n = f"{step.name}#{n}", n + 1
-            results[key] = bool(self._draws.random() < prob[k, 0])
-        failed = [k for k, ok in results.items() if not ok]
-        reason = "deal" if not failed else f"ratification_failed:{','.join(failed)}"
-        self._finish(not failed, reason, reservation, rounds_played=t + 1, ratification=results)
+    def _domestic(self, t: int, ballot: Ballot) -> None:
+        """(5) The signed text's domestic stage (:mod:`sim.engine.domestic`): K rounds of ceasefire, one breakdown
+        draw each when the hazard is positive, then one draw per triggered ratification step, in order. It passes:
+        the deal (signed in round t, in force in round t + K). It fails: the run ends, or under ``renegotiate``
+        talks resume the round after (the failed steps' packages ruled out), if a round is left."""
+        cp = self.compiled
+        dom = domestic_stage(cp, ballot.package, ballot.utility, self._draws)
+        end = t + (dom.broke_down or dom.wait)  # the round of the vote, or of the breakdown
+        if dom.passed:
+            self._finish(True, "deal", cp.reservation(end), end + 1, dom.results, signed_round=t)
+            return
+        failed = ",".join(k for k, ok in dom.results.items() if not ok)
+        reason = "ceasefire_broke_down" if dom.broke_down else f"ratification_failed:{failed}"
+        if cp.after_failed_ratification == "renegotiate" and end + 1 < cp.max_rounds:
+            if dom.failed:
+                self.failed = self.failed | frozenset(cp.steps[k].name for k in dom.failed)
+                self.compiled, self.searcher = self.prepared.variant(self.fired, self.failed)
+                self.agents.do("refresh")
+            self.resume = end + 1
+            self.pending.append(f"{reason}@{end}")
+            return
+        self._finish(False, reason, cp.reservation(end), end + 1, dom.results)
 
     def _record(
         self, t: int, ballot: Ballot, aspiration: np.ndarray, reservation: np.ndarray, events: list[str]
@@ -329,9 +340,11 @@ class NegotiationModel(Model):
         reservation: np.ndarray,
         rounds_played: int,
         ratification: dict[str, bool] | None = None,
+        signed_round: int | None = None,
     ) -> None:
         """End the run: the outcome, judged on the last package on the table (none before the first vote). The
-        payoffs are the deal's utilities, or without a deal every actor's disagreement value R(t) of this round."""
+        payoffs are the deal's utilities, or without a deal every actor's disagreement value R(t) of this round.
+        A deal's ``round`` is the round it was signed (``signed_round``, default the last round played)."""
         compiled = self.compiled
         last = self.last
         utility = last.utility if last else compiled.u_sq
@@ -345,7 +358,7 @@ class NegotiationModel(Model):
             scenario_id=compiled.scenario_id,
             seed=self.seed_value,
             deal=deal,
-            round=(rounds_played - 1) if deal else None,
+            round=(rounds_played - 1 if signed_round is None else signed_round) if deal else None,
             reason=reason,
             package=labels if deal else None,
             last_offer=labels,

@@ -147,7 +147,8 @@ class Preconditions(Model):
     """Preconditions of a ratification vote.
 
     ``martial_law_lifted``: the vote can only pass if the package holds the last (permanent) option of the first
-    ceasefire clause. ``ceasefire_held_rounds`` is recorded but not simulated: the vote is taken at signature.
+    ceasefire clause. ``ceasefire_held_rounds``: the vote is taken that many rounds after signing, the ceasefire
+    having to hold through them (:mod:`sim.engine.domestic`).
     """
 
     ceasefire_held_rounds: Annotated[int, Strict(), Field(ge=0, le=MAX_ROUNDS)] = 0
@@ -294,6 +295,14 @@ class Meta(Model):
     description: str | None = None
 
 
+class CeasefireHazard(Model):
+    """The per-round probability that the ceasefire breaks down while a signed text awaits its vote, and the
+    factors by which package options multiply it (:mod:`sim.engine.domestic`)."""
+
+    per_round: Unit
+    factors: dict[Id, dict[Id, Unit]] = {}
+
+
 class Protocol(Model):
     """How the talks are run: agenda, who proposes, how actors concede and vote by default."""
 
@@ -305,13 +314,14 @@ class Protocol(Model):
     proposers: list[Id] | None = None
     offer_rule: Literal["max_min_surplus", "max_product"] = "max_min_surplus"
     mediator_objective: Literal["expected_value", "max_min_surplus"] | None = None
-    """The mediator's search (:mod:`sim.search.searcher`); None: ``expected_value`` when the scenario has a
-    ratification (an actor's or a rule), else ``max_min_surplus``."""
+    """The mediator's search (:mod:`sim.search.searcher`); None: ``max_min_surplus``."""
     acceptance: Acceptance = Acceptance()
     concession: Concession = "linear"
     mediator_belief_noise: Annotated[float, Strict(), Field(ge=0.0, le=1.0)] = 0.0
     mediator_learning_step: Annotated[float, Strict(), Field(ge=0.0, le=1.0)] = 0.02
     search: Literal["auto", "enumerate", "milp"] = "auto"
+    after_failed_ratification: Literal["end", "renegotiate"] = "end"
+    ceasefire_hazard: CeasefireHazard | None = None
 
 
 class Scenario(Model):
