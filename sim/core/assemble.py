@@ -174,7 +174,7 @@ def ratifications(scenario: Scenario, actors: list[str], clauses: list[str]) -> 
             Ratification(
                 i,
                 rs.body,
-                conditions(scenario, clauses, rs.triggers),
+                trigger_alternatives(scenario, clauses, rs.triggers),
                 rs.p,
                 logit.lambda_ if logit else 0.0,
                 logit.threshold if logit else 0.5,
@@ -184,6 +184,15 @@ def ratifications(scenario: Scenario, actors: list[str], clauses: list[str]) -> 
             )
         )
     return tuple(out)
+
+
+def trigger_alternatives(
+    scenario: Scenario, clauses: list[str], triggers: dict[str, list[str]] | list[dict[str, list[str]]]
+) -> tuple[tuple[Condition, ...], ...]:
+    """The any-of alternatives of a ratification's ``triggers``, each the all-of conditions of one mapping (a single
+    mapping: one alternative)."""
+    alts = [triggers] if isinstance(triggers, dict) else triggers
+    return tuple(conditions(scenario, clauses, alt) for alt in alts)
 
 
 def support_table(scenario: Scenario, support: Support | None) -> FloatA | None:

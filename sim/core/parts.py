@@ -75,7 +75,8 @@ class Constraint:
 
 @dataclass(frozen=True)
 class Ratification:
-    """An actor's domestic ratification vote, taken at signature when every one of ``triggers`` holds.
+    """An actor's domestic ratification vote, taken at signature when it is triggered: when, for some alternative
+    of ``triggers`` (any-of), every one of its conditions holds (all-of); one alternative for a single mapping.
 
     ``p``: fixed probability of passing, or None for the logit model P = 1 / (1 + exp(−lam · (S − threshold)))
     (``lam`` per unit of utility, ``threshold`` a utility in [0, 1]), where S is the body's own support
@@ -87,7 +88,7 @@ class Ratification:
 
     actor: int
     body: str
-    triggers: tuple[Condition, ...]
+    triggers: tuple[tuple[Condition, ...], ...]
     p: float | None
     lam: float
     threshold: float

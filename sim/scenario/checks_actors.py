@@ -95,8 +95,13 @@ def _check_conduct(scenario: Scenario, aid: str, a: Any, checks: Checks) -> None
             )
     with GUARD:
         if a.ratification is not None:
-            with GUARD:
-                checks.options(a.ratification.triggers, *where, "ratification", "triggers")
+            trig = a.ratification.triggers
+            alts: list[tuple[tuple[int, ...], dict[str, list[str]]]] = (
+                [((), trig)] if isinstance(trig, dict) else [((j,), alt) for j, alt in enumerate(trig)]
+            )
+            for at, alt in alts:
+                with GUARD:
+                    checks.options(alt, *where, "ratification", "triggers", *at)
             given = [k for k in ("p", "model", "support") if getattr(a.ratification, k) is not None]
             if not given:
                 bad("give p (the probability it passes), a model or a support table", *where, "ratification")

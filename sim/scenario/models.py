@@ -155,11 +155,19 @@ class Preconditions(Model):
     martial_law_lifted: Bool = False
 
 
+Triggers = dict[Id, list[Id]] | Annotated[list[dict[Id, list[Id]]], Field(min_length=1)]
+"""A mapping clause → options (every clause takes one of its options), or a list of such mappings (any one holds)."""
+
+
 class Ratification(Model):
-    """Domestic (level-II) ratification, triggered by options of the package (Putnam 1988)."""
+    """Domestic (level-II) ratification, triggered by options of the package (Putnam 1988).
+
+    ``triggers``: a mapping clause → options, triggered when every listed clause takes one of its options; or a list
+    of such mappings, triggered when any one of them holds (e.g. a referendum on a contact-line change or on a
+    recognition of territory, REPORT §B.4)."""
 
     body: str
-    triggers: dict[Id, list[Id]]
+    triggers: Triggers
     p: Unit | None = None
     model: RatificationModel | None = None
     support: Support | None = None
