@@ -105,20 +105,12 @@ def domestic_stage(cp: Compiled, package: np.ndarray, utility: np.ndarray, draws
 
 def exclusions(cp: Compiled, failed: frozenset[int]) -> tuple[Constraint, ...]:
     """Constraints ruling out every package that triggers one of the ``failed`` steps (module docstring): one per
-    conjunction of a step's triggers, each requiring an impossible option of the step's first triggering clause."""
+    alternative of a step's triggers, each requiring an impossible option of the step's first triggering clause."""
     out = []
     for k in sorted(failed):
         step: Step = cp.steps[k]
-        for conj in _conjunctions(step):
+        for conj in step.triggers:  # one constraint per alternative (any-of) of the triggers
             first = conj[0]
             never = Condition(first.clause, np.zeros_like(first.allowed))
             out.append(Constraint(f"ratification_failed:{step.name}", conj, (never,)))
     return tuple(out)
-
-
-def _conjunctions(step: Step) -> list[tuple[Condition, ...]]:
-    """The step's triggers as a list of conjunctions (one, unless the triggers are any-of)."""
-    trig = step.triggers
-    if trig and isinstance(trig[0], Condition):
-        return [tuple(trig)]  # type: ignore[arg-type]
-    return [tuple(c) for c in trig]  # type: ignore[arg-type]

@@ -18,7 +18,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, model_validator
 
 from sim.scenario.checks import CrossCheckError, cross_check
-from sim.scenario.model_base import MAX_ACTORS, Id
+from sim.scenario.model_base import MAX_ACTORS, MAX_ROUNDS, Id
+from sim.scenario.models_domestic import CeasefireHazard, Ratification, Support
 from sim.scenario.models_menus import Lever, Provenance
 
 Unit = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
@@ -33,7 +34,6 @@ MAX_CLAUSES = 200
 MAX_OPTIONS = 10_000
 """Options per clause: GENIUS integer issues such as the 1,001-value pie domain fit; the option index, the MILP's
 one binary per option and the enumeration's (packages × clauses) table stay small at this size."""
-MAX_ROUNDS = 100_000
 
 CONCESSION_PRESETS: dict[str, float] = {
     "boulware": 0.2,
@@ -121,58 +121,6 @@ class Deadline(Model):
     action: Literal["walk_away"] = "walk_away"
     credibility: Unit = 1.0
     extend_by: Annotated[int, Strict(), Field(ge=0, le=MAX_ROUNDS)] = 0
-
-
-class RatificationModel(Model):
-    """P(pass) = 1 / (1 + exp(−λ (U_actor(package) − threshold))): the actor's utility stands in for support."""
-
-    type: Literal["logit"] = "logit"
-    lambda_: Annotated[float, Strict(), Field(alias="lambda", ge=0.0, le=1e6)] = 10.0
-    threshold: Unit = 0.5
-
-
-class Support(Model):
-    """A ratifying body's own support for the package (a public, a parliament, a Congress), clause by clause.
-
-    S(x) = clip(Σ_c table_c(x_c), 0, 1) (an option not listed adds 0); P(pass) = 1 / (1 + exp(−λ (S(x) −
-    threshold))). When given, the vote is computed from it instead of the negotiator's utility (Putnam 1988: the
-    level-II constituency's preferences define the win-set)."""
-
-    table: Annotated[dict[Id, dict[Id, Signed]], Field(min_length=1)]
-    lambda_: Annotated[float, Strict(), Field(alias="lambda", ge=0.0, le=1e6)] = 10.0
-    threshold: Unit = 0.5
-
-
-class Preconditions(Model):
-    """Preconditions of a ratification vote.
-
-    ``martial_law_lifted``: the vote can only pass if the package holds the last (permanent) option of the first
-    ceasefire clause. ``ceasefire_held_rounds``: the vote is taken that many rounds after signing, the ceasefire
-    having to hold through them (:mod:`sim.engine.domestic`).
-    """
-
-    ceasefire_held_rounds: Annotated[int, Strict(), Field(ge=0, le=MAX_ROUNDS)] = 0
-    martial_law_lifted: Bool = False
-
-
-Triggers = dict[Id, list[Id]] | Annotated[list[dict[Id, list[Id]]], Field(min_length=1)]
-"""A mapping clause → options (every clause takes one of its options), or a list of such mappings (any one holds)."""
-
-
-class Ratification(Model):
-    """Domestic (level-II) ratification, triggered by options of the package (Putnam 1988).
-
-    ``triggers``: a mapping clause → options, triggered when every listed clause takes one of its options; or a list
-    of such mappings, triggered when any one of them holds (e.g. a referendum on a contact-line change or on a
-    recognition of territory, REPORT §B.4)."""
-
-    body: str
-    triggers: Triggers
-    p: Unit | None = None
-    model: RatificationModel | None = None
-    support: Support | None = None
-    preconditions: Preconditions = Preconditions()
-    note: str | None = None
 
 
 class Interaction(Model):
@@ -301,14 +249,6 @@ class Meta(Model):
     max_rounds: Annotated[int, Strict(), Field(ge=1, le=MAX_ROUNDS)]
     status_quo_package: dict[Id, Id]
     description: str | None = None
-
-
-class CeasefireHazard(Model):
-    """The per-round probability that the ceasefire breaks down while a signed text awaits its vote, and the
-    factors by which package options multiply it (:mod:`sim.engine.domestic`)."""
-
-    per_round: Unit
-    factors: dict[Id, dict[Id, Unit]] = {}
 
 
 class Protocol(Model):
