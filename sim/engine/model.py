@@ -1,11 +1,13 @@
 """The Mesa model: one ``step()`` is one round of talks.
 
 Order of a round t (REPORT §B), one method each: (1) scheduled and random shocks fire (:meth:`_fire_shocks`);
-(2) actors at their deadline walk away with their credibility's probability; a signatory walking away ends the
-run (:meth:`_deadlines`); (3) the proposer (the mediator's single text, or the parties in turn) puts a full
-package on the table: the clauses of the current agenda stage are chosen, settled clauses keep their value, later
-clauses stay at the status quo (:meth:`_propose`); (4) every actor votes against its aspiration a_i(t)
-(:meth:`_vote`), and a noisy mediator learns from the rejections (:meth:`_learn`); (5) the stage closes when
+(2) actors at their deadline carry out their action with their credibility's probability: a signatory
+walking away ends the run unless a backup mediator takes over (:meth:`_deadlines`, :mod:`sim.engine.deadlines`),
+and the others concede against the expected end of the talks; (3) the proposer (the mediator's single text,
+or the parties in turn) puts a full package on the table: the clauses of the current agenda stage are chosen,
+settled clauses keep their value, later clauses stay at the status quo (:meth:`_propose`); (4) every actor
+votes against its aspiration a_i(t) (:meth:`_vote`), and a noisy mediator learns from the rejections
+(:meth:`_learn`); (5) the stage closes when
 every signatory accepts; the final stage closes the deal when, in addition, every triggered approval rule passes
 and every constraint holds (:meth:`_close`); then the domestic stage: the vote waits for the ceasefire to hold,
 and each triggered ratification passes or fails with its probability; a failure ends the run or sends the text
@@ -26,6 +28,7 @@ import numpy as np
 
 from sim.core.utility import feasible, raw_utilities, rule_passes, triggered, vetoes
 from sim.engine.agents import ActorAgent
+from sim.engine.deadlines import aspirations, deadline_of, resolve
 from sim.engine.domestic import domestic_stage
 from sim.engine.judge import judge
 from sim.engine.mesa_core import DataCollector, Model
@@ -99,7 +102,11 @@ class NegotiationModel(Model):
         self.failed: frozenset[str] = frozenset()  # the ratification steps that failed (their packages ruled out)
         self.resume = 0  # the first round of talks after a text sent back (sim.engine.domestic)
         self.pending: list[str] = []  # events of the domestic stage, recorded in the next round of talks
+        self.acted: frozenset[str] = frozenset()  # actors whose deadline action (sanctions, aid cut) was carried out
+        self.exits: frozenset[int] = frozenset()  # signatories gone while a backup mediator went on
         self.compiled, self.searcher = self.prepared.variant(self.fired)
+        self.mediator = self.compiled.mediator  # who proposes the single text now (a backup after a walk-away)
+        self.slips = np.zeros(self.compiled.n_actors, dtype=np.int64)  # deadlines seen slipping, per actor
         compiled = self.compiled
         self.stage = 0
         self.base = compiled.sq.copy()
@@ -149,11 +156,11 @@ class NegotiationModel(Model):
             return
         events = [*self.pending, *(f"shock:{s}" for s in self._fire_shocks(t))]
         self.pending = []
-        gone = self._deadlines(t)
-        events += [f"walk_away:{a}" for a in gone]
+        gone, acted, ended = self._deadlines(t)
+        events += [f"walk_away:{a}" for a in gone] + [f"{deadline_of(self, a).action}:{a}" for a in acted]
         reservation = self.compiled.reservation(t)
-        aspiration = np.array(self.agents.map("aspiration", t, reservation))
-        if any(self.compiled.signatory[self.compiled.actors.index(a)] for a in gone):
+        aspiration = self._aspirations(t, reservation)
+        if ended:
             self._finish(False, f"walk_away:{','.join(gone)}", reservation, rounds_played=t)
             return
         ballot = self._vote(*self._propose(t, aspiration), aspiration)
@@ -177,27 +184,25 @@ class NegotiationModel(Model):
                 new.append(sh.id)
         if new:
             self.fired = self.fired | frozenset(new)
-            self.compiled, self.searcher = self.prepared.variant(self.fired, self.failed)
-            self.agents.do("refresh")
+            self._recompile()
             self.beliefs = self._beliefs()
             self.shock_log += [f"{s}@{t}" for s in new]
         return new
 
-    def _deadlines(self, t: int) -> list[str]:
-        """(2) One uniform draw per actor, every round. An actor whose deadline is t walks away when the draw is
-        below its credibility; otherwise its deadline moves ``extend_by`` rounds on (or is dropped)."""
-        compiled = self.compiled
-        draws = self._draws.random(compiled.n_actors)
-        gone = []
-        for ag in self.agents.select(lambda a: not a.walked and self.deadline[a.index] == t):
-            i = ag.index
-            if draws[i] < compiled.credibility[i]:
-                ag.walked = True
-                gone.append(ag.actor_id)
-            else:
-                self.deadline[i] = t + compiled.extend_by[i] if compiled.extend_by[i] > 0 else -1
-        self.walked_away += gone
-        return gone
+    def _recompile(self) -> None:
+        """The variant of the fired shocks, failed ratifications, deadline actions, exits and mediator."""
+        mediator = None if self.mediator == self.prepared.cp0.mediator else self.mediator
+        self.compiled, self.searcher = self.prepared.variant(self.fired, self.failed, self.acted, self.exits, mediator)
+        self.agents.do("refresh")
+
+    def _deadlines(self, t: int) -> tuple[list[str], list[str], bool]:
+        """(2) The deadlines of round t: :func:`sim.engine.deadlines.resolve` (who walked, who acted, whether the
+        talks end)."""
+        return resolve(self, t)
+
+    def _aspirations(self, t: int, reservation: np.ndarray) -> np.ndarray:
+        """(A,) a_i(t), averaged over the expected end of the talks (:func:`sim.engine.deadlines.aspirations`)."""
+        return aspirations(self, t, reservation)
 
     def _propose(self, t: int, aspiration: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
         """(3) The proposer's package, its index and the clauses open in this stage. The mediator searches its
@@ -210,7 +215,7 @@ class NegotiationModel(Model):
         free = np.zeros(cp.n_clauses, dtype=bool)
         free[list(cp.stages[self.stage])] = True
         if cp.proposal_mode == "mediator_single_text":
-            proposer = cp.mediator
+            proposer = self.mediator
             key = ("true", self.fired) if self.noise_draw is None else None
             pkg = self.searcher.propose(
                 self.beliefs,
@@ -300,8 +305,7 @@ class NegotiationModel(Model):
         if cp.after_failed_ratification == "renegotiate" and end + 1 < cp.max_rounds:
             if dom.failed:
                 self.failed = self.failed | frozenset(cp.steps[k].name for k in dom.failed)
-                self.compiled, self.searcher = self.prepared.variant(self.fired, self.failed)
-                self.agents.do("refresh")
+                self._recompile()
             self.resume = end + 1
             self.pending.append(f"{reason}@{end}")
             return

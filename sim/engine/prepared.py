@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.core.compiled import Compiled, compile_scenario
 from sim.core.utility import all_packages, feasible, utilities, vetoes
+from sim.engine.deadlines import apply_actions, with_exits
 from sim.engine.domestic import exclusions
 from sim.engine.judge import BlameCache
 from sim.engine.policies import game_rounds, spe_path
@@ -53,8 +54,14 @@ class Prepared:
         self.model_class = model_class
         self.cp0 = compile_scenario(scenario)
         self.searcher0 = Searcher(self.cp0, self.cp0.search)
-        self._variants: dict[tuple[frozenset[str], frozenset[str]], tuple[Compiled, Searcher]] = {
-            (frozenset(), frozenset()): (self.cp0, self.searcher0)
+        self._variants: dict[tuple, tuple[Compiled, Searcher]] = {
+            (frozenset(), frozenset(), frozenset(), frozenset(), None): (self.cp0, self.searcher0)
+        }
+        clauses = list(self.cp0.clauses)
+        self.reverts = {  # actor index -> the clauses its walk-away takes off the table
+            i: tuple(clauses.index(c) for c in scenario.actors[a].deadline.reverts)  # type: ignore[union-attr]
+            for i, a in enumerate(self.cp0.actors)
+            if scenario.actors[a].deadline is not None
         }
         self.blame_cache: dict[frozenset[str], BlameCache] = {}  # counterfactuals by variant (sim.engine.judge)
         self._spe: dict[frozenset[str], np.ndarray] = {}
@@ -72,17 +79,31 @@ class Prepared:
         """The agenda's stage names before any shock (the trace's ``stage`` column)."""
         return self.cp0.stage_names
 
-    def variant(self, fired: frozenset[str], failed: frozenset[str] = frozenset()) -> tuple[Compiled, Searcher]:
-        """The scenario compiled with the ``fired`` shocks, and with the packages of the ``failed`` ratification
-        steps (by name) ruled out (:func:`sim.engine.domestic.exclusions`), with its searcher."""
-        key = (fired, failed)
+    def variant(
+        self,
+        fired: frozenset[str],
+        failed: frozenset[str] = frozenset(),
+        acted: frozenset[str] = frozenset(),
+        exits: frozenset[int] = frozenset(),
+        mediator: int | None = None,
+    ) -> tuple[Compiled, Searcher]:
+        """The scenario compiled with the ``fired`` shocks and the deadline actions of the ``acted`` actors
+        (:func:`sim.engine.deadlines.apply_actions`); then, when given, with the ``exits`` gone and ``mediator``
+        proposing (:func:`sim.engine.deadlines.with_exits`), and the packages of the ``failed`` ratification steps
+        (by name) ruled out (:func:`sim.engine.domestic.exclusions`); with its searcher."""
+        key = (fired, failed, acted, exits, mediator)
         if key not in self._variants:
-            if failed:
-                base = self.variant(fired)[0]
+            if failed or exits or mediator is not None:
+                base = self.variant(fired, acted=acted)[0]
+                cp = base
+                if exits or mediator is not None:
+                    who = base.mediator if mediator is None else mediator
+                    cp = with_exits(base, exits, self.reverts, who)
                 gone = frozenset(k for k, step in enumerate(base.steps) if step.name in failed)
-                cp = replace(base, constraints=base.constraints + exclusions(base, gone))
+                if gone:
+                    cp = replace(cp, constraints=cp.constraints + exclusions(base, gone))
             else:
-                cp = compile_scenario(apply_shocks(self.scenario, fired))
+                cp = compile_scenario(apply_actions(apply_shocks(self.scenario, fired), acted))
             self._variants[key] = (cp, Searcher(cp, cp.search))
         return self._variants[key]
 

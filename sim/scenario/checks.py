@@ -111,6 +111,17 @@ def check_protocol(scenario: Scenario, checks: Checks) -> None:
             with GUARD:
                 if cid not in clauses:
                     bad(hint(cid, clauses, "clause"), "protocol", "agenda_order", j)
+    for j, a_ in enumerate(p.backup_mediators):
+        with GUARD:
+            if a_ not in actors:
+                bad(hint(a_, actors, "actor"), "protocol", "backup_mediators", j)
+            elif a_ == p.mediator:
+                bad(
+                    f"{a_} is the mediator; backup mediators take over when it walks away",
+                    "protocol",
+                    "backup_mediators",
+                    j,
+                )
     for cid, opts in (p.ceasefire_hazard.factors if p.ceasefire_hazard else {}).items():
         with GUARD:
             if cid not in clauses:

@@ -114,13 +114,28 @@ class Reservation(Model):
     drift_per_round: Annotated[float, Strict(), Field(ge=-0.5, le=0.5)] = 0.0
 
 
+class Belief(Model):
+    """The other actors' prior on a deadline's credibility: Beta(strength · mean, strength · (1 − mean)), updated
+    by each slip they see (:mod:`sim.engine.deadlines`); without ``strength`` they hold ``mean`` fixed."""
+
+    mean: Unit | None = None
+    strength: Annotated[float, Strict(), Field(gt=0.0, le=1e6)] | None = None
+
+
 class Deadline(Model):
-    """At ``round`` the actor walks away with probability ``credibility``; else the deadline slips by ``extend_by``."""
+    """At ``round`` the actor carries out its ``action`` with probability ``credibility``; else the deadline slips
+    by ``extend_by`` (or is dropped). ``walk_away`` ends its participation; ``impose_sanctions`` and ``cut_aid``
+    apply ``set``/``add`` (paths, as a shock's) and the actor stays. ``reverts``: the clauses that go back to the
+    status quo when the actor walks away and the talks go on under a backup mediator (:mod:`sim.engine.deadlines`)."""
 
     round: Annotated[int, Strict(), Field(ge=0, le=MAX_ROUNDS)]
-    action: Literal["walk_away"] = "walk_away"
+    action: Literal["walk_away", "impose_sanctions", "cut_aid"] = "walk_away"
     credibility: Unit = 1.0
     extend_by: Annotated[int, Strict(), Field(ge=0, le=MAX_ROUNDS)] = 0
+    set: dict[str, Any] = {}
+    add: dict[str, Annotated[float, Strict(), Field(allow_inf_nan=False)]] = {}
+    belief: Belief = Belief()
+    reverts: list[Id] = []
 
 
 class Interaction(Model):
@@ -269,6 +284,10 @@ class Protocol(Model):
     mediator_learning_step: Annotated[float, Strict(), Field(ge=0.0, le=1.0)] = 0.02
     search: Literal["auto", "enumerate", "milp"] = "auto"
     after_failed_ratification: Literal["end", "renegotiate"] = "end"
+    backup_mediators: list[Id] = []
+    """Who mediates, in order, when the mediator walks away (the first still present); none: the talks end."""
+    anticipate_deadlines: Bool = True
+    """Whether time-dependent actors concede against the expected end of the talks (:mod:`sim.engine.deadlines`)."""
     ceasefire_hazard: CeasefireHazard | None = None
 
 
