@@ -105,9 +105,7 @@ def test_believed_credibility_is_the_beta_posterior_mean():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    walkers=st.lists(
-        st.tuples(st.integers(1, 12), st.floats(0.05, 1.0), st.integers(0, 4)), min_size=1, max_size=3
-    ),
+    walkers=st.lists(st.tuples(st.integers(1, 12), st.floats(0.05, 1.0), st.integers(0, 4)), min_size=1, max_size=3),
     cap=st.integers(2, 30),
 )
 def test_end_distribution_is_the_first_of_independent_ends(walkers, cap):
