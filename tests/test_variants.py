@@ -225,3 +225,22 @@ def test_the_shipped_variants_validate_on_the_command_line():
     r = negsim("validate", "--provenance", *map(str, VARIANTS))
     assert r.returncode == 0, r.stderr
     assert r.stdout.count(": ok:") == len(VARIANTS)
+
+
+def test_the_variant_schema_accepts_the_shipped_variants_and_refuses_a_typo(capsys):
+    from jsonschema import Draft202012Validator
+
+    from sim.cli.main import main
+    from sim.scenario.schema import variant_schema
+    from sim.scenario.yamlio import read_yaml_file
+
+    schema = variant_schema()
+    Draft202012Validator.check_schema(schema)
+    v = Draft202012Validator(schema)
+    for path in VARIANTS:
+        assert list(v.iter_errors(read_yaml_file(path)[0])) == [], path
+    data = read_yaml_file(VARIANTS[0])[0]
+    assert list(v.iter_errors({**data, "sett": {}}))
+    assert list(v.iter_errors({**data, "provenance": {"a.b": {"tag": "guess"}}}))
+    assert main(["schema", "--variant"]) == 0
+    assert json.loads(capsys.readouterr().out) == schema
