@@ -162,6 +162,19 @@ def test_a_missing_base_is_at_extends_and_a_base_error_at_the_base_line(tree):
     _one(_issues(f), base, line, "less than or equal to 1")
 
 
+def test_an_edit_that_breaks_the_base_elsewhere_is_at_the_base_line_and_names_the_variant(tree):
+    """Dropping the option ``premium`` of price leaves A's option values naming it: the conflict is written in the
+    base (A's utilities), so it is reported there, saying which variant's edits caused it."""
+    base = tree / "toy.yaml"
+    line = base.read_text().splitlines().index("      price: [0.0, 0.4, 0.8, 1.0]          # list form: one value per "
+                                               "option, in option order") + 1  # fmt: skip
+    f = write(tree, "cut.yaml", "extends: ../../toy.yaml\nvariant: {id: cut}\nset:\n"
+              "  clauses.price.options: [low, mid, high]\n")  # fmt: skip
+    issues = _issues(f)
+    hit = next(i for i in issues if i.file == str(base))
+    assert hit.line == line and f"with the edits of {f}" in hit.message, [i.format() for i in issues]
+
+
 def test_a_cycle_of_variants_is_an_error(tree):
     write(tree, "a.yaml", "extends: b.yaml\nvariant: {id: a}\n")
     f = write(tree, "b.yaml", "extends: a.yaml\nvariant: {id: b}\n")

@@ -209,16 +209,20 @@ def _relocate(issue: Issue, spec: _Spec, base_locs: dict[PathT, Loc], base_file:
         key = spec.expanded.get(str(path[1]), str(path[1]))
         line, col = spec.where(("provenance", key, *path[2:]))
         return Issue(issue.message, ("provenance", key, *path[2:]), line, col, spec.file)
+    if path[:2] in (("scenario", "id"), ("scenario", "title"), ("scenario", "description")):
+        line, col = spec.where(("variant", "id"))
+        return Issue(f"{issue.message} (the variant's {path[1]}, made from the base's)", path, line, col, spec.file)
     owner = spec.owner(dotted(path)) if path else None
     if owner is not None:
         rest = path[len(spec.set_parts[owner]) :]
         line, col = spec.where(("set", owner, *rest))
         return Issue(issue.message, path, line, col, spec.file)
+    message = f"with the edits of {spec.file}: {issue.message}"  # the base alone loaded: the edits broke it
     for n in range(len(path), -1, -1):
         if path[:n] in base_locs:
             line, col = base_locs[path[:n]]
-            return Issue(issue.message, path, line, col, base_file)
-    return Issue(issue.message, path, None, None, base_file)
+            return Issue(message, path, line, col, base_file)
+    return Issue(message, path, None, None, base_file)
 
 
 def audit_variant(
