@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, model_va
 
 from sim.scenario.checks import CrossCheckError, cross_check
 from sim.scenario.model_base import MAX_ACTORS, MAX_ROUNDS, Id
+from sim.scenario.models_battle import Battlefield
 from sim.scenario.models_domestic import CeasefireHazard, Ratification, Support
 from sim.scenario.models_menus import Lever, Provenance
 
@@ -303,6 +304,8 @@ class Scenario(Model):
     constraints: list[Constraint] = []
     decision_rules: DecisionRules = DecisionRules()
     shocks: list[Shock] = []
+    battlefield: Battlefield | None = None
+    """An optional battle process moving the belligerents' outside options (:mod:`sim.engine.battle`)."""
     sweep: SweepSpec | None = None
     levers: list[Lever] = []
     """The menu of ``negsim whatif`` (docs/whatif.md); never read by the engine."""
