@@ -278,7 +278,8 @@ class Protocol(Model):
     proposers: list[Id] | None = None
     offer_rule: Literal["max_min_surplus", "max_product"] = "max_min_surplus"
     mediator_objective: Literal["expected_value", "max_min_surplus"] | None = None
-    """The mediator's search (:mod:`sim.search.searcher`); None: ``max_min_surplus``."""
+    """The mediator's search (:mod:`sim.search.searcher`); None: :func:`sim.core.compiled.default_objective`
+    (``expected_value`` when the scenario has ratifications the exact search can take, else ``max_min_surplus``)."""
     acceptance: Acceptance = Acceptance()
     concession: Concession = "linear"
     mediator_belief_noise: Annotated[float, Strict(), Field(ge=0.0, le=1.0)] = 0.0
