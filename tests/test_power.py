@@ -227,18 +227,21 @@ def test_analyze_power_2025(a2025):
 
 
 def test_analyze_power_2026_qmv(a2026):
-    """Paris 2026's frozen-assets QMV: EU_OTHERS (22 members) is needed for 15 of 27, so it holds a veto; with it,
-    FR or DE or PL+HU bring the population to 65 %, and SK (1.2 %) is never decisive: a dummy."""
+    """Paris 2026's frozen-assets QMV: EU_REST (15 members) is needed for 15 of 27 (the others hold 12), so it holds
+    a veto; with EU_REST (45.9 %) Germany (18.6 %) is decisive more often than France (15.2 %), Poland as often as
+    the six Nordic-Baltic states (8.1 % and 6.3 %, each enough with EU_REST and FR), and SK (1.2 %) rarely but not
+    never (re-measured after the split of EU_OTHERS into BE, NORDIC_BALTIC and EU_REST, issue #16.1)."""
     qmv = {e["rule"]: e for e in a2026["power"]}["frozen_assets:qmv"]
-    assert qmv["veto_players"] == ["EU_OTHERS"] and qmv["dummies"] == ["SK"]
-    assert qmv["banzhaf"]["EU_OTHERS"] > qmv["banzhaf"]["DE"] == qmv["banzhaf"]["FR"] > qmv["banzhaf"]["PL"]
+    assert qmv["veto_players"] == ["EU_REST"] and qmv["dummies"] == []
+    b = qmv["banzhaf"]
+    assert b["EU_REST"] > b["DE"] > b["FR"] > b["PL"] == b["NORDIC_BALTIC"] > b["HU"] == b["BE"] > b["SK"] > 0
     assert sum(qmv["shapley_shubik"].values()) == pytest.approx(1.0, abs=1e-5)
-    assert "frozen_assets:qmv" in a2026["veto_players"]["EU_OTHERS"]
+    assert "frozen_assets:qmv" in a2026["veto_players"]["EU_REST"]
     assert "frozen_assets:qmv" not in a2026["veto_players"]["DE"]
     rat = {e["rule"]: e for e in a2026["approvers"]}["security_guarantees:ratification:US_Congress"]
     assert rat["p"] == 0.6
     text = "\n".join(power_lines(a2026))
-    assert "frozen_assets:qmv: FR 0.143/0.117" in text and "veto: EU_OTHERS; dummy: SK" in text
+    assert "frozen_assets:qmv: FR 0.139/0.106" in text and "EU_REST 0.506/0.615; veto: EU_REST" in text
 
 
 def test_approvers_show_the_hold_out(paris2025):

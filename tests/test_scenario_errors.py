@@ -170,32 +170,32 @@ def test_qmv_voter_without_weight_is_reported_on_the_item_that_names_it(tmp_path
     """A voter given through a group is reported on the group's item of ``voters`` (not by its index among the
     expanded voters, which points at another item or at none)."""
     P26 = ROOT / "scenarios" / "paris_2026.yaml"
-    old = "{rule: qmv, voters: [FR, DE, PL, HU, SK, EU_OTHERS]"
-    f, line = corrupt(tmp_path, P26, old, "{rule: qmv, voters: [FR, V4, EU_OTHERS]")
+    old = "{rule: qmv, voters: [FR, DE, PL, HU, SK, BE, NORDIC_BALTIC, EU_REST]"
+    f, line = corrupt(tmp_path, P26, old, "{rule: qmv, voters: [FR, V4, BE, NORDIC_BALTIC, EU_REST]")
     f.write_text(f.read_text().replace("\nactors:", "\ngroups: {V4: [PL, HU, SK, UK]}\nactors:", 1))
     issues = errors(f)
     issue = one(
         issues, "decision_rules.clause_approvals.frozen_assets.0.voters.1", line + 1, "voter 'UK' (of group 'V4')"
     )
-    assert issue.col == len("    frozen_assets:       {rule: qmv, voters: [FR, ") + 1
+    assert issue.col == len("      - {rule: qmv, voters: [FR, ") + 1
     assert len(issues) == 1
 
 
 def test_qmv_member_count_contradicting_represents_members_is_reported_on_the_entry(tmp_path):
     P26 = ROOT / "scenarios" / "paris_2026.yaml"
-    f, line = corrupt(tmp_path, P26, "SK: 1, EU_OTHERS: 22}", "SK: 1, EU_OTHERS: 20}")
+    f, line = corrupt(tmp_path, P26, "NORDIC_BALTIC: 6, EU_REST: 15}", "NORDIC_BALTIC: 6, EU_REST: 13}")
     issues = errors(f)
-    one(issues, "decision_rules.qmv.members.EU_OTHERS", line, "counts 20", "represents_members is 22")
+    one(issues, "decision_rules.qmv.members.EU_REST", line, "counts 13", "represents_members is 15")
     assert len(issues) == 1
 
 
 def test_qmv_voter_outside_the_eu_is_reported_on_its_item(tmp_path):
     P26 = ROOT / "scenarios" / "paris_2026.yaml"
-    old = "{rule: qmv, voters: [FR, DE, PL, HU, SK, EU_OTHERS]"
-    f, line = corrupt(tmp_path, P26, old, "{rule: qmv, voters: [FR, DE, PL, HU, SK, EU_OTHERS, UK]")
-    f.write_text(f.read_text().replace("SK: 0.012, EU_OTHERS: 0.548}", "SK: 0.012, EU_OTHERS: 0.548, UK: 0.1}"))
+    old = "{rule: qmv, voters: [FR, DE, PL, HU, SK, BE, NORDIC_BALTIC, EU_REST]"
+    f, line = corrupt(tmp_path, P26, old, "{rule: qmv, voters: [FR, DE, PL, HU, SK, BE, NORDIC_BALTIC, EU_REST, UK]")
+    f.write_text(f.read_text().replace("EU_REST: 0.459}", "EU_REST: 0.459, UK: 0.1}"))
     issues = errors(f)
-    one(issues, "decision_rules.clause_approvals.frozen_assets.0.voters.6", line, "'UK' has eu_member: false")
+    one(issues, "decision_rules.clause_approvals.frozen_assets.0.voters.8", line, "'UK' has eu_member: false")
     assert len(issues) == 1
 
 

@@ -62,16 +62,19 @@ def test_qmv_members_is_used_when_listed():
     assert not _only_agg_accepts(doc)  # 1 of 31
 
 
-def test_paris_2026_counts_eu_others_the_same_either_way(paris2026):
-    """EU_OTHERS gives 22 in both places; without its qmv.members entry the compiled rule is the same."""
+def test_paris_2026_counts_eu_rest_the_same_either_way(paris2026):
+    """EU_REST gives 15 (NORDIC_BALTIC 6) in both places; without their qmv.members entries the compiled rule is the
+    same, and the 27 member states are all counted."""
     doc = paris2026.document()
-    del doc["decision_rules"]["qmv"]["members"]["EU_OTHERS"]
+    del doc["decision_rules"]["qmv"]["members"]["EU_REST"]
+    del doc["decision_rules"]["qmv"]["members"]["NORDIC_BALTIC"]
     before = {r.label: r.members for r in compile_scenario(paris2026).rules}
     after = {r.label: r.members for r in compile_scenario(scenario_from_document(doc)).rules}
     assert before.keys() == after.keys()
     for label in before:
         np.testing.assert_array_equal(before[label], after[label])
-    assert list(after["frozen_assets:qmv"]) == [1, 1, 1, 1, 1, 22]
+    assert list(after["frozen_assets:qmv"]) == [1, 1, 1, 1, 1, 1, 6, 15]
+    assert sum(after["frozen_assets:qmv"]) == 27
 
 
 def _issues(doc: dict[str, Any]) -> list[str]:
