@@ -31,7 +31,10 @@ def test_paris_2025_nash_package_is_the_reports_paper_zopa(a2025):
 
 def test_paris_2026_nash_package_is_the_free_economic_zone(a2026):
     """REPORT §D.4: Donetsk FEZ, no foreign forces, 30–50-year guarantee, NATO ban, 800k cap, full relief, prosperity
-    package, EU accession at candidate status; gaps US +0.75, UA +0.25, RU +0.21."""
+    package, EU accession at candidate status (gaps there US +0.75, UA +0.25, RU +0.21 over 18 clauses). With the
+    clauses of §A.4 and §A.19 the package adds Russia's withdrawal from all land outside the four oblasts and the
+    exchange of prisoners, civilians and children; re-measured gaps (negsim analyze, issue #16.1) +0.739, +0.264,
+    +0.205: Ukraine gains from the withdrawal elsewhere, the weights are diluted over 20 clauses."""
     p = a2026["nash"]["package"]
     assert p["contact_line"] == "fez_donetsk_demilitarised"
     assert p["foreign_forces"] == "none"
@@ -41,7 +44,9 @@ def test_paris_2026_nash_package_is_the_free_economic_zone(a2026):
     assert p["us_sanctions_relief"] == p["eu_sanctions_relief"] == "full"
     assert p["prosperity"] == "prosperity_package_800bn"
     assert p["eu_accession"] == "candidate_no_date"
-    for actor, gap in {"US": 0.75, "UA": 0.25, "RU": 0.21}.items():
+    assert p["russian_withdrawal_other"] == "all_outside_four_oblasts"
+    assert p["humanitarian_amnesty"] == "plus_civilians_and_children"
+    for actor, gap in {"US": 0.739, "UA": 0.264, "RU": 0.205}.items():
         assert a2026["nash"]["surplus"][actor] == pytest.approx(gap, abs=0.006)
 
 
