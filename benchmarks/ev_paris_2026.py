@@ -1,5 +1,6 @@
 """Paris 2026 with the US staying: P(deal) under the opt-in expected-value mediator, the default max-min one, and the
-best ratification-free packages (a US red line on every option that calls Ukraine's referendum or the US Congress).
+best ratification-free packages (a US red line on every option that calls Ukraine's referendum, its Rada or the US
+Congress; since issue #16.1 a DMZ and Ukraine's recognition of territory call the referendum, the NATO ban the Rada).
 
     PYTHONPATH=. .venv/bin/python benchmarks/ev_paris_2026.py [--seeds 16]
 
@@ -18,7 +19,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RATIFICATION_FREE = {
     "actors.US.red_lines": {
-        "contact_line": ["fez_donetsk_demilitarised", "ua_withdraws_donetsk", "ua_withdraws_four_oblasts"],
+        "contact_line": [
+            "mutual_withdrawal_dmz",
+            "fez_donetsk_demilitarised",
+            "ua_withdraws_donetsk",
+            "ua_withdraws_four_oblasts",
+        ],
+        "territorial_recognition": ["international_de_jure"],
+        "nato_membership": ["constitutional_and_nato_ban"],
         "security_guarantees": ["binding_15y", "binding_30_50y"],
     }
 }
