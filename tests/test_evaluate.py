@@ -17,6 +17,7 @@ from conftest import REPORT_2025_PAPER_ZOPA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim import tweak
 from sim.analysis.evaluation import evaluate
 from sim.core.compiled import compile_scenario
 from sim.core.curves import logit_accept
@@ -76,9 +77,22 @@ REPORT_UTILITIES = {
 }
 
 
+@pytest.fixture(scope="module")
+def tabled_as_report(tabled, paris2026):
+    """The tabled packages valued as REPORT §D.4 valued them: additive over its 18 clauses. Paris 2026 adds the clauses
+    of §A.4 and §A.19 and the interaction terms of §A.21 (issue #16.1), which the report's table did not have: here
+    their saliences are 0 and the interactions are off (the shipped file's own values are in ``tabled``)."""
+    added = ("russian_withdrawal_other", "humanitarian_amnesty")
+    owners = ["profiles.E3_base", "profiles.HU_SK_base", "actors.US", "actors.UA", "actors.RU"]
+    edits: dict[str, object] = {f"{o}.salience.{c}": 0.0 for o in owners for c in added}
+    edits |= {"profiles.E3_base.interactions": None, "actors.UA.interactions": None, "actors.RU.interactions": None}
+    pkgs = yaml.safe_load((PACKAGES / "paris_2026_tabled.yaml").read_text())
+    return {"2025": tabled["2025"], "2026": evaluate(tweak(paris2026, edits), pkgs)}
+
+
 @pytest.mark.parametrize(("year", "name"), sorted(REPORT_UTILITIES))
-def test_utilities_reproduce_report_table(tabled, year, name):
-    actors = tabled[year][name]["actors"]
+def test_utilities_reproduce_report_table(tabled_as_report, year, name):
+    actors = tabled_as_report[year][name]["actors"]
     for actor, value in REPORT_UTILITIES[(year, name)].items():
         assert actors[actor]["utility"] == pytest.approx(value, abs=6e-4), actor
 
