@@ -654,13 +654,18 @@ RATIFICATION_RISK: dict[str, Any] = {
 }
 
 
-@pytest.mark.parametrize("objective", ["max_min_surplus", "expected_value"])
-def test_a_myopic_mediator_breaks_monotonicity(objective):
+def test_a_myopic_mediator_breaks_monotonicity():
     """A documented property of the model, not a wish. Raising B's reservation makes B the binding actor; the
-    mediator switches from x (a referendum passing with p = 0.1) to y (none needed), and the share of deals rises
-    (docs/reliability.md). The max-min surplus ignores the probability that a package is ratified; the expected
-    value weighs it, but round by round: x is acceptable (s ≥ 0, EV = 0.1 s > 0) rounds before y is (EV = s < 0),
-    so it is still tabled and signed first."""
-    s = tweak(scenario_from_document(RATIFICATION_RISK), {"protocol.mediator_objective": objective})
+    max-min mediator, blind to ratification, switches from x (a referendum passing with p = 0.1) to y (none
+    needed), and the share of deals rises (docs/reliability.md)."""
+    s = tweak(scenario_from_document(RATIFICATION_RISK), {"protocol.mediator_objective": "max_min_surplus"})
     low, high = deal_shares(s, "B", (0.0, 0.5), tuple(range(40)))
     assert low < 0.3 and high == 1.0
+
+
+def test_the_expected_value_mediator_avoids_the_doomed_text():
+    """The same scenario under the expected-value mediator (its default, with a ratification): x is worth
+    0.1 (s + 1) − 1 < −0.8 and y s > −0.8 from the first round, so y is tabled and every seed signs, whatever
+    B's reservation."""
+    s = scenario_from_document(RATIFICATION_RISK)
+    assert deal_shares(s, "B", (0.0, 0.25, 0.5), tuple(range(40))) == [1.0, 1.0, 1.0]
