@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sim.analysis.evaluation import evaluate
 from sim.core.compiled import compile_scenario
 from sim.core.curves import logit_accept
+from sim.core.utility import holds
 from sim.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,16 +93,21 @@ def test_utilities_reproduce_report_table(tabled_report, year, name):
 
 @pytest.mark.parametrize("name", ["witkoff_framework", "london_counter_text", "russian_memorandum"])
 def test_shipped_2025_utilities_are_the_reports_renormalised(tabled, tabled_report, paris2025, name):
-    """The tabled texts leave the added clauses at the status quo and trigger no interaction term of US, UA, RU, so
-    U_shipped = (U_report + Σ_new w_new · v_new(sq)) / (1 + Σ_new w_new) (saliences of the 13 clauses sum to 1)."""
+    """The tabled texts leave the added clauses at the status quo, so U_shipped = (U_report + Σ_new w_new ·
+    v_new(sq)) / (1 + Σ_new w_new) + Σ_k value_k [x ∈ when_k] (the 13 clauses' saliences sum to 1; the interaction
+    terms of the actor that the package triggers: Ukraine's NATO renunciation without an Article-5-like guarantee in
+    the Witkoff framework and the memorandum)."""
     cp = compile_scenario(paris2025)
     sq = paris2025.scenario.status_quo_package
+    pkgs = yaml.safe_load((PACKAGES / "paris_2025_tabled.yaml").read_text())
+    x = cp.package({**sq, **pkgs[name]})[None, :]
     for a in SIGNATORIES:
         spec = paris2025.actors[a]  # the signatories give their own saliences and option values
         w = {c: spec.salience[c] for c in PARIS_2025_ADDED_CLAUSES}
         v = {c: spec.utilities[c][sq[c]] for c in PARIS_2025_ADDED_CLAUSES}
         report = tabled_report["2025"][name]["actors"][a]["utility"]
-        expect = (report + sum(w[c] * v[c] for c in w)) / (1 + sum(w.values()))
+        terms = sum(it.value for it in cp.interactions if cp.actors[it.actor] == a and holds(it.when, x)[0])
+        expect = (report + sum(w[c] * v[c] for c in w)) / (1 + sum(w.values())) + terms
         assert tabled["2025"][name]["actors"][a]["utility"] == pytest.approx(expect, abs=1e-9), a
     assert cp.n_clauses == 15
 
