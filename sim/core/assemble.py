@@ -174,7 +174,7 @@ def ratifications(scenario: Scenario, actors: list[str], clauses: list[str]) -> 
             Ratification(
                 i,
                 rs.body,
-                conditions(scenario, clauses, rs.triggers),
+                trigger_alternatives(scenario, clauses, rs.triggers),
                 rs.p,
                 logit.lambda_ if logit else 0.0,
                 logit.threshold if logit else 0.5,
@@ -184,6 +184,15 @@ def ratifications(scenario: Scenario, actors: list[str], clauses: list[str]) -> 
             )
         )
     return tuple(out)
+
+
+def trigger_alternatives(
+    scenario: Scenario, clauses: list[str], triggers: dict[str, list[str]] | list[dict[str, list[str]]]
+) -> tuple[tuple[Condition, ...], ...]:
+    """The any-of alternatives of a ratification's ``triggers``, each the all-of conditions of one mapping (a single
+    mapping: one alternative)."""
+    alts = [triggers] if isinstance(triggers, dict) else triggers
+    return tuple(conditions(scenario, clauses, alt) for alt in alts)
 
 
 def support_table(scenario: Scenario, support: Support | None) -> FloatA | None:
@@ -311,3 +320,18 @@ def stages(scenario: Scenario, clauses: list[str]) -> tuple[tuple[tuple[int, ...
         order += [c for c in every if c not in order]
         return tuple((c,) for c in order), tuple(clauses[c] for c in order)
     return (every,), ("package",)
+
+
+def hazard_factors(scenario: Scenario, clauses: list[str]) -> FloatA | None:
+    """(O,) the factor of each flat option in ``protocol.ceasefire_hazard.factors`` (1 where not listed), or None
+    without a hazard (:mod:`sim.engine.domestic`)."""
+    hz = scenario.protocol.ceasefire_hazard
+    if hz is None:
+        return None
+    space = option_space(scenario)
+    out = np.ones(int(space.n_options.sum()))
+    for cid, opts in hz.factors.items():
+        c = clauses.index(cid)
+        for opt, f in opts.items():
+            out[space.offsets[c] + scenario.clauses[cid].options.index(opt)] = f
+    return out

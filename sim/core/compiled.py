@@ -91,6 +91,9 @@ class Compiled:
           ``max_min_surplus``; ``expected_value`` is opt-in, docs/scenario-format.md#the-mediators-objective).
         - ``belief_noise`` (float in [0, 1]): σ of the mediator's belief noise on option values;
           ``learning_step`` (float in [0, 1]): what it adds to a rejecting actor's believed aspiration.
+        - ``ceasefire_hazard`` (float in [0, 1]): the per-round breakdown probability while a signed text awaits its
+          vote; ``hazard_factors`` (O,) float64 or None: its factor per option (1 where not listed);
+          ``after_failed_ratification`` (str): ``end`` | ``renegotiate`` (:mod:`sim.engine.domestic`).
     Derived (computed in ``__post_init__``)
         - ``u_sq`` (A,) float64: each actor's utility of the status quo.
         - ``u_max`` (A,) float64 in [0, 1]: an upper bound of each actor's utility (its best option of every clause
@@ -150,6 +153,9 @@ class Compiled:
     search: str
     ceasefire_permanent: tuple[Condition, ...]
     mediator_objective: str = "max_min_surplus"
+    ceasefire_hazard: float = 0.0
+    hazard_factors: FloatA | None = None
+    after_failed_ratification: str = "end"
     # derived
     u_sq: FloatA = field(init=False)
     u_max: FloatA = field(init=False)
@@ -263,4 +269,7 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         search=proto.search,
         ceasefire_permanent=permanent,
         mediator_objective=proto.mediator_objective or "max_min_surplus",
+        ceasefire_hazard=proto.ceasefire_hazard.per_round if proto.ceasefire_hazard else 0.0,
+        hazard_factors=assemble.hazard_factors(scenario, clauses),
+        after_failed_ratification=proto.after_failed_ratification,
     )

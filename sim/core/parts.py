@@ -75,19 +75,20 @@ class Constraint:
 
 @dataclass(frozen=True)
 class Ratification:
-    """An actor's domestic ratification vote, taken at signature when every one of ``triggers`` holds.
+    """An actor's domestic ratification vote, taken at signature when it is triggered: when, for some alternative
+    of ``triggers`` (any-of), every one of its conditions holds (all-of); one alternative for a single mapping.
 
     ``p``: fixed probability of passing, or None for the logit model P = 1 / (1 + exp(−lam · (S − threshold)))
     (``lam`` per unit of utility, ``threshold`` a utility in [0, 1]), where S is the body's own support
     clip(Σ_o ``support``_o x_o, 0, 1) when ``support`` (O,) is given, else the actor's clipped utility.
-    ``delay``: the ceasefire rounds required before the vote (recorded, not simulated).
+    ``delay``: the rounds of ceasefire after signing before the vote is taken (:mod:`sim.engine.domestic`).
     ``needs_permanent_ceasefire``: the vote fails unless the package holds
     :attr:`Compiled.ceasefire_permanent <sim.core.compiled.Compiled.ceasefire_permanent>`.
     """
 
     actor: int
     body: str
-    triggers: tuple[Condition, ...]
+    triggers: tuple[tuple[Condition, ...], ...]
     p: float | None
     lam: float
     threshold: float

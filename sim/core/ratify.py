@@ -2,8 +2,10 @@
 to pass, the one model that the engine draws from, the searches maximise over and the analyses report.
 
 A *step* is an actor's domestic ratification (``actors.X.ratification``) or a ``ratification`` approval rule, in that
-order (the engine's order of draws). Step k is triggered by package x when every one of its trigger conditions holds
-(for a rule: its clause takes a triggering option), and then passes with
+order (the engine's order of draws). Step k is triggered by package x when, for some alternative a of its triggers,
+every condition of a holds: T_k(x) = ∨_a ∧_{c ∈ a} [x_c ∈ allowed_c] (an actor's ``triggers`` mapping is one
+alternative, a list of mappings one alternative each; a rule has one alternative, its clause taking a triggering
+option), and then passes with
 
 - p_k(x) = 0 when it needs the permanent ceasefire (``preconditions.martial_law_lifted``) and x does not hold it;
 - else p_k, when the step gives a fixed probability;
@@ -36,7 +38,8 @@ class Step:
     - ``name``: ``ACTOR:body`` for an actor's ratification, the body (or the rule's label) for a rule;
     - ``rule``: the index of the rule in ``Compiled.rules``, −1 for an actor's ratification;
     - ``actor``: the actor whose utility is the support (−1 when the step has ``p`` or a ``support`` table);
-    - ``triggers``: the conditions that must all hold; ``needs``: conditions without which it fails (p = 0);
+    - ``triggers``: the alternatives, any one of which triggers the step, each a tuple of conditions that must all
+      hold; ``needs``: conditions without which it fails (p = 0);
     - ``p``: a fixed probability, or None for the logit of the support; ``support``: (O,) the body's table;
     - ``lam``, ``threshold``: λ and θ of the logit.
     """
@@ -44,7 +47,7 @@ class Step:
     name: str
     rule: int
     actor: int
-    triggers: tuple[Condition, ...]
+    triggers: tuple[tuple[Condition, ...], ...]
     needs: tuple[Condition, ...]
     p: float | None
     support: FloatA | None
@@ -81,7 +84,7 @@ def build_steps(
     for r, rule in enumerate(rules):
         if rule.kind == "ratification":
             p = None if rule.support is not None else rule.p
-            cond = (Condition(rule.clause, rule.trigger),)
+            cond = ((Condition(rule.clause, rule.trigger),),)
             out.append(Step(rule.body or rule.label, r, -1, cond, (), p, rule.support, rule.lam, rule.threshold))
     return tuple(out)
 
@@ -90,6 +93,14 @@ def _holds(conds: tuple[Condition, ...], packages: NDArray[np.int64]) -> NDArray
     ok = np.ones(packages.shape[0], dtype=bool)
     for cond in conds:
         ok &= cond.allowed[packages[:, cond.clause]]
+    return ok
+
+
+def triggered_by(alternatives: tuple[tuple[Condition, ...], ...], packages: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """(N,) whether some alternative has every one of its conditions hold (any-of of all-of)."""
+    ok = _holds(alternatives[0], packages)
+    for alt in alternatives[1:]:
+        ok |= _holds(alt, packages)
     return ok
 
 
@@ -107,7 +118,7 @@ def step_probabilities(cp: Compiled, packages: NDArray[np.int64], utility: Float
     trig = np.zeros((K, N), dtype=bool)
     prob = np.ones((K, N))
     for k, step in enumerate(cp.steps):
-        trig[k] = _holds(step.triggers, packages)
+        trig[k] = triggered_by(step.triggers, packages)
         if step.p is not None:
             prob[k] = step.p
         else:

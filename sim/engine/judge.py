@@ -3,11 +3,13 @@ counterfactual blame of each rejecting actor (docs/explain.md). Read-only: nothi
 
 Stages, in the order a run passes them (:data:`STAGES`): ``table`` (no signatory walked away), ``signing``
 (every signatory accepted a final-stage package before ``max_rounds``), ``approval`` (every triggered approval
-rule passed and the package met every constraint), ``ratification`` (every triggered ratification passed).
+rule passed and the package met every constraint), ``ratification`` (the ceasefire held until the vote and every
+triggered ratification passed: the domestic stage, :mod:`sim.engine.domestic`).
 ``failed_stage`` is the first stage not passed ("" for a deal). The engine ends a run only by a walk-away, at
 ``max_rounds`` or after ratification, so ``signing`` and ``approval`` failures are told apart by the last offer:
 signed by every signatory (final stage) but stopped by a rule or a constraint is an ``approval`` failure.
-Implementation after ratification is not modelled.
+Implementation after ratification is not modelled. After a text sent back (``renegotiate``) the verdict is of the
+last text on the table.
 
 A rejection (a required actor's reject or veto of the last offer) is ``structural`` when U_i < R_i (the offer
 is below its reservation value, so no further concession would bring it) or it is a veto (a hard red line);
@@ -63,7 +65,7 @@ def failed_stage(reason: str, cp: Compiled, last: Ballot | None) -> str:
         return ""
     if reason.startswith("walk_away"):
         return "table"
-    if reason.startswith("ratification_failed"):
+    if reason.startswith(("ratification_failed", "ceasefire_broke_down")):
         return "ratification"
     if last is not None and last.final and bool(last.accepts[cp.signatory].all()):
         return "approval"

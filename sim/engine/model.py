@@ -1,17 +1,21 @@
 """The Mesa model: one ``step()`` is one round of talks.
 
 Order of a round t (REPORT §B), one method each: (1) scheduled and random shocks fire (:meth:`_fire_shocks`);
-(2) actors at their deadline walk away with their credibility's probability; a signatory walking away ends the
-run (:meth:`_deadlines`); (3) the proposer (the mediator's single text, or the parties in turn) puts a full
-package on the table: the clauses of the current agenda stage are chosen, settled clauses keep their value, later
-clauses stay at the status quo (:meth:`_propose`); (4) every actor votes against its aspiration a_i(t)
-(:meth:`_vote`), and a noisy mediator learns from the rejections (:meth:`_learn`); (5) the stage closes when
+(2) actors at their deadline carry out their action with their credibility's probability: a signatory
+walking away ends the run unless a backup mediator takes over (:meth:`_deadlines`, :mod:`sim.engine.deadlines`),
+and the others concede against the expected end of the talks; (3) the proposer (the mediator's single text,
+or the parties in turn) puts a full package on the table: the clauses of the current agenda stage are chosen,
+settled clauses keep their value, later clauses stay at the status quo (:meth:`_propose`); (4) every actor
+votes against its aspiration a_i(t) (:meth:`_vote`), and a noisy mediator learns from the rejections
+(:meth:`_learn`); (5) the stage closes when
 every signatory accepts; the final stage closes the deal when, in addition, every triggered approval rule passes
-and every constraint holds (:meth:`_close`); then each triggered ratification passes or fails with its
-probability (:meth:`_ratify`).
+and every constraint holds (:meth:`_close`); then the domestic stage: the vote waits for the ceasefire to hold,
+and each triggered ratification passes or fails with its probability; a failure ends the run or sends the text
+back to the table (:meth:`_domestic`, :mod:`sim.engine.domestic`).
 
 Randomness: the run's ``SeedSequence`` feeds the engine's own generator, drawn in a fixed order (shocks,
-deadlines, votes, ratifications, and the mediator's belief noise once at the start); Mesa gets a child of that
+deadlines, votes, the ceasefire through the wait and the ratifications, and the mediator's belief noise once at the
+start); Mesa gets a child of that
 ``SeedSequence`` for its own ``rng`` and ``random``, which the engine never draws from (agents act in index order,
 never shuffled).
 """
@@ -22,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.core.ratify import step_probabilities
 from sim.core.utility import feasible, raw_utilities, rule_passes, triggered, vetoes
 from sim.engine.agents import ActorAgent
+from sim.engine.deadlines import aspirations, deadline_of, resolve
+from sim.engine.domestic import domestic_stage
 from sim.engine.judge import judge
 from sim.engine.mesa_core import DataCollector, Model
 from sim.engine.prepared import Prepared
@@ -94,7 +99,14 @@ class NegotiationModel(Model):
         self.seed_value = seed if isinstance(seed, int) else None
         self.keep_trace = trace
         self.fired: frozenset[str] = frozenset()
+        self.failed: frozenset[str] = frozenset()  # the ratification steps that failed (their packages ruled out)
+        self.resume = 0  # the first round of talks after a text sent back (sim.engine.domestic)
+        self.pending: list[str] = []  # events of the domestic stage, recorded in the next round of talks
+        self.acted: frozenset[str] = frozenset()  # actors whose deadline action (sanctions, aid cut) was carried out
+        self.exits: frozenset[int] = frozenset()  # signatories gone while a backup mediator went on
         self.compiled, self.searcher = self.prepared.variant(self.fired)
+        self.mediator = self.compiled.mediator  # who proposes the single text now (a backup after a walk-away)
+        self.slips = np.zeros(self.compiled.n_actors, dtype=np.int64)  # deadlines seen slipping, per actor
         compiled = self.compiled
         self.stage = 0
         self.base = compiled.sq.copy()
@@ -140,12 +152,15 @@ class NegotiationModel(Model):
     def step(self) -> None:
         """Play round t = ``steps`` − 1 (Mesa's ``Model`` counts the step before it calls this method)."""
         t = self.steps - 1
-        events = [f"shock:{s}" for s in self._fire_shocks(t)]
-        gone = self._deadlines(t)
-        events += [f"walk_away:{a}" for a in gone]
+        if t < self.resume:  # a signed text awaited its vote in this round
+            return
+        events = [*self.pending, *(f"shock:{s}" for s in self._fire_shocks(t))]
+        self.pending = []
+        gone, acted, ended = self._deadlines(t)
+        events += [f"walk_away:{a}" for a in gone] + [f"{deadline_of(self, a).action}:{a}" for a in acted]
         reservation = self.compiled.reservation(t)
-        aspiration = np.array(self.agents.map("aspiration", t, reservation))
-        if any(self.compiled.signatory[self.compiled.actors.index(a)] for a in gone):
+        aspiration = self._aspirations(t, reservation)
+        if ended:
             self._finish(False, f"walk_away:{','.join(gone)}", reservation, rounds_played=t)
             return
         ballot = self._vote(*self._propose(t, aspiration), aspiration)
@@ -169,27 +184,25 @@ class NegotiationModel(Model):
                 new.append(sh.id)
         if new:
             self.fired = self.fired | frozenset(new)
-            self.compiled, self.searcher = self.prepared.variant(self.fired)
-            self.agents.do("refresh")
+            self._recompile()
             self.beliefs = self._beliefs()
             self.shock_log += [f"{s}@{t}" for s in new]
         return new
 
-    def _deadlines(self, t: int) -> list[str]:
-        """(2) One uniform draw per actor, every round. An actor whose deadline is t walks away when the draw is
-        below its credibility; otherwise its deadline moves ``extend_by`` rounds on (or is dropped)."""
-        compiled = self.compiled
-        draws = self._draws.random(compiled.n_actors)
-        gone = []
-        for ag in self.agents.select(lambda a: not a.walked and self.deadline[a.index] == t):
-            i = ag.index
-            if draws[i] < compiled.credibility[i]:
-                ag.walked = True
-                gone.append(ag.actor_id)
-            else:
-                self.deadline[i] = t + compiled.extend_by[i] if compiled.extend_by[i] > 0 else -1
-        self.walked_away += gone
-        return gone
+    def _recompile(self) -> None:
+        """The variant of the fired shocks, failed ratifications, deadline actions, exits and mediator."""
+        mediator = None if self.mediator == self.prepared.cp0.mediator else self.mediator
+        self.compiled, self.searcher = self.prepared.variant(self.fired, self.failed, self.acted, self.exits, mediator)
+        self.agents.do("refresh")
+
+    def _deadlines(self, t: int) -> tuple[list[str], list[str], bool]:
+        """(2) The deadlines of round t: :func:`sim.engine.deadlines.resolve` (who walked, who acted, whether the
+        talks end)."""
+        return resolve(self, t)
+
+    def _aspirations(self, t: int, reservation: np.ndarray) -> np.ndarray:
+        """(A,) a_i(t), averaged over the expected end of the talks (:func:`sim.engine.deadlines.aspirations`)."""
+        return aspirations(self, t, reservation)
 
     def _propose(self, t: int, aspiration: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
         """(3) The proposer's package, its index and the clauses open in this stage. The mediator searches its
@@ -202,7 +215,7 @@ class NegotiationModel(Model):
         free = np.zeros(cp.n_clauses, dtype=bool)
         free[list(cp.stages[self.stage])] = True
         if cp.proposal_mode == "mediator_single_text":
-            proposer = cp.mediator
+            proposer = self.mediator
             key = ("true", self.fired) if self.noise_draw is None else None
             pkg = self.searcher.propose(
                 self.beliefs,
@@ -267,7 +280,7 @@ class NegotiationModel(Model):
             self.base = ballot.package.copy()
             self.stage += 1
         elif signed and self._rules_pass(ballot) and bool(feasible(compiled, ballot.package[None, :])[0]):
-            self._ratify(t, ballot, reservation)
+            self._domestic(t, ballot)
             return
         if t + 1 >= compiled.max_rounds and self.running:
             self._finish(False, "no_agreement", reservation, rounds_played=t + 1)
@@ -276,25 +289,27 @@ class NegotiationModel(Model):
         accepts = ballot.accepts
         return all(rule_passes(rule, accepts) for r, rule in enumerate(self.compiled.rules) if ballot.triggered[r])
 
-    def _ratify(self, t: int, ballot: Ballot, reservation: np.ndarray) -> None:
-        """(5) Each ratification step the package triggers passes with its probability p_k(x) of
-        :mod:`sim.core.ratify` (a fixed p, or the logit of the body's own support table when it has one, else of
-        the ratifying actor's utility), one uniform draw each, in order: the actors' ratifications, then the
-        ratification rules; the deal stands if all pass."""
-        compiled = self.compiled
-        table = ballot.package[None, :]
-        trig, prob = step_probabilities(compiled, table, ballot.utility[:, None])
-        results: dict[str, bool] = {}
-        for k, step in enumerate(compiled.steps):
-            if not trig[k, 0]:
-                continue
-            key, n = step.name, 2
-            while key in results:  # two rules of the same body keep both results
-                key, n = f"{step.name}#{n}", n + 1
-            results[key] = bool(self._draws.random() < prob[k, 0])
-        failed = [k for k, ok in results.items() if not ok]
-        reason = "deal" if not failed else f"ratification_failed:{','.join(failed)}"
-        self._finish(not failed, reason, reservation, rounds_played=t + 1, ratification=results)
+    def _domestic(self, t: int, ballot: Ballot) -> None:
+        """(5) The signed text's domestic stage (:mod:`sim.engine.domestic`): K rounds of ceasefire, one breakdown
+        draw each when the hazard is positive, then one draw per triggered ratification step, in order. It passes:
+        the deal (signed in round t, in force in round t + K). It fails: the run ends, or under ``renegotiate``
+        talks resume the round after (the failed steps' packages ruled out), if a round is left."""
+        cp = self.compiled
+        dom = domestic_stage(cp, ballot.package, ballot.utility, self._draws)
+        end = t + (dom.broke_down or dom.wait)  # the round of the vote, or of the breakdown
+        if dom.passed:
+            self._finish(True, "deal", cp.reservation(end), end + 1, dom.results, signed_round=t)
+            return
+        failed = ",".join(k for k, ok in dom.results.items() if not ok)
+        reason = "ceasefire_broke_down" if dom.broke_down else f"ratification_failed:{failed}"
+        if cp.after_failed_ratification == "renegotiate" and end + 1 < cp.max_rounds:
+            if dom.failed:
+                self.failed = self.failed | frozenset(cp.steps[k].name for k in dom.failed)
+                self._recompile()
+            self.resume = end + 1
+            self.pending.append(f"{reason}@{end}")
+            return
+        self._finish(False, reason, cp.reservation(end), end + 1, dom.results)
 
     def _record(
         self, t: int, ballot: Ballot, aspiration: np.ndarray, reservation: np.ndarray, events: list[str]
@@ -329,9 +344,11 @@ class NegotiationModel(Model):
         reservation: np.ndarray,
         rounds_played: int,
         ratification: dict[str, bool] | None = None,
+        signed_round: int | None = None,
     ) -> None:
         """End the run: the outcome, judged on the last package on the table (none before the first vote). The
-        payoffs are the deal's utilities, or without a deal every actor's disagreement value R(t) of this round."""
+        payoffs are the deal's utilities, or without a deal every actor's disagreement value R(t) of this round.
+        A deal's ``round`` is the round it was signed (``signed_round``, default the last round played)."""
         compiled = self.compiled
         last = self.last
         utility = last.utility if last else compiled.u_sq
@@ -345,7 +362,7 @@ class NegotiationModel(Model):
             scenario_id=compiled.scenario_id,
             seed=self.seed_value,
             deal=deal,
-            round=(rounds_played - 1) if deal else None,
+            round=(rounds_played - 1 if signed_round is None else signed_round) if deal else None,
             reason=reason,
             package=labels if deal else None,
             last_offer=labels,

@@ -10,12 +10,15 @@ plays the runs is handed in.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.core.compiled import Compiled, compile_scenario
 from sim.core.utility import all_packages, feasible, utilities, vetoes
+from sim.engine.deadlines import apply_actions, with_exits
+from sim.engine.domestic import exclusions
 from sim.engine.judge import BlameCache
 from sim.engine.policies import game_rounds, spe_path
 from sim.engine.records import RunResult
@@ -51,7 +54,15 @@ class Prepared:
         self.model_class = model_class
         self.cp0 = compile_scenario(scenario)
         self.searcher0 = Searcher(self.cp0, self.cp0.search)
-        self._variants: dict[frozenset[str], tuple[Compiled, Searcher]] = {frozenset(): (self.cp0, self.searcher0)}
+        self._variants: dict[tuple, tuple[Compiled, Searcher]] = {
+            (frozenset(), frozenset(), frozenset(), frozenset(), None): (self.cp0, self.searcher0)
+        }
+        clauses = list(self.cp0.clauses)
+        self.reverts = {  # actor index -> the clauses its walk-away takes off the table
+            i: tuple(clauses.index(c) for c in scenario.actors[a].deadline.reverts)  # type: ignore[union-attr]
+            for i, a in enumerate(self.cp0.actors)
+            if scenario.actors[a].deadline is not None
+        }
         self.blame_cache: dict[frozenset[str], BlameCache] = {}  # counterfactuals by variant (sim.engine.judge)
         self._spe: dict[frozenset[str], np.ndarray] = {}
 
@@ -68,11 +79,33 @@ class Prepared:
         """The agenda's stage names before any shock (the trace's ``stage`` column)."""
         return self.cp0.stage_names
 
-    def variant(self, fired: frozenset[str]) -> tuple[Compiled, Searcher]:
-        if fired not in self._variants:
-            cp = compile_scenario(apply_shocks(self.scenario, fired))
-            self._variants[fired] = (cp, Searcher(cp, cp.search))
-        return self._variants[fired]
+    def variant(
+        self,
+        fired: frozenset[str],
+        failed: frozenset[str] = frozenset(),
+        acted: frozenset[str] = frozenset(),
+        exits: frozenset[int] = frozenset(),
+        mediator: int | None = None,
+    ) -> tuple[Compiled, Searcher]:
+        """The scenario compiled with the ``fired`` shocks and the deadline actions of the ``acted`` actors
+        (:func:`sim.engine.deadlines.apply_actions`); then, when given, with the ``exits`` gone and ``mediator``
+        proposing (:func:`sim.engine.deadlines.with_exits`), and the packages of the ``failed`` ratification steps
+        (by name) ruled out (:func:`sim.engine.domestic.exclusions`); with its searcher."""
+        key = (fired, failed, acted, exits, mediator)
+        if key not in self._variants:
+            if failed or exits or mediator is not None:
+                base = self.variant(fired, acted=acted)[0]
+                cp = base
+                if exits or mediator is not None:
+                    who = base.mediator if mediator is None else mediator
+                    cp = with_exits(base, exits, self.reverts, who)
+                gone = frozenset(k for k, step in enumerate(base.steps) if step.name in failed)
+                if gone:
+                    cp = replace(cp, constraints=cp.constraints + exclusions(base, gone))
+            else:
+                cp = compile_scenario(apply_actions(apply_shocks(self.scenario, fired), acted))
+            self._variants[key] = (cp, Searcher(cp, cp.search))
+        return self._variants[key]
 
     def spe_path(self, fired: frozenset[str]) -> np.ndarray:
         """(rounds of the game, A) subgame-perfect continuation values of the variant (computed once): the game of

@@ -85,7 +85,7 @@ def check_groups(scenario: Scenario, checks: Checks) -> None:
 
 def check_protocol(scenario: Scenario, checks: Checks) -> None:
     """Known mediator (required by ``mediator_single_text``), proposers, ceasefire clauses (at least one for
-    ``ceasefire_first``) and agenda order."""
+    ``ceasefire_first``), agenda order and the clauses and options of ``ceasefire_hazard.factors``."""
     p, actors, clauses, bad = scenario.protocol, checks.actors, checks.clauses, checks.bad
     with GUARD:
         if p.mediator is not None and p.mediator not in actors:
@@ -111,6 +111,33 @@ def check_protocol(scenario: Scenario, checks: Checks) -> None:
             with GUARD:
                 if cid not in clauses:
                     bad(hint(cid, clauses, "clause"), "protocol", "agenda_order", j)
+    for j, a_ in enumerate(p.backup_mediators):
+        with GUARD:
+            if a_ not in actors:
+                bad(hint(a_, actors, "actor"), "protocol", "backup_mediators", j)
+            elif a_ == p.mediator:
+                bad(
+                    f"{a_} is the mediator; backup mediators take over when it walks away",
+                    "protocol",
+                    "backup_mediators",
+                    j,
+                )
+    for cid, opts in (p.ceasefire_hazard.factors if p.ceasefire_hazard else {}).items():
+        with GUARD:
+            if cid not in clauses:
+                bad(hint(cid, clauses, "clause"), "protocol", "ceasefire_hazard", "factors", cid)
+                continue
+            for o in opts:
+                with GUARD:
+                    if o not in clauses[cid].options:
+                        bad(
+                            hint(o, clauses[cid].options, f"option of {cid}"),
+                            "protocol",
+                            "ceasefire_hazard",
+                            "factors",
+                            cid,
+                            o,
+                        )
 
 
 def check_constraints(scenario: Scenario, checks: Checks) -> None:

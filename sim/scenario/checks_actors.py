@@ -94,9 +94,17 @@ def _check_conduct(scenario: Scenario, aid: str, a: Any, checks: Checks) -> None
                 "round",
             )
     with GUARD:
+        if a.deadline is not None:
+            _check_deadline(scenario, aid, a.deadline, checks)
+    with GUARD:
         if a.ratification is not None:
-            with GUARD:
-                checks.options(a.ratification.triggers, *where, "ratification", "triggers")
+            trig = a.ratification.triggers
+            alts: list[tuple[tuple[int, ...], dict[str, list[str]]]] = (
+                [((), trig)] if isinstance(trig, dict) else [((j,), alt) for j, alt in enumerate(trig)]
+            )
+            for at, alt in alts:
+                with GUARD:
+                    checks.options(alt, *where, "ratification", "triggers", *at)
             given = [k for k in ("p", "model", "support") if getattr(a.ratification, k) is not None]
             if not given:
                 bad("give p (the probability it passes), a model or a support table", *where, "ratification")
@@ -282,3 +290,18 @@ def _check_qmv_rule(scenario: Scenario, r: Any, qmv: QMV, rwhere: tuple[str | in
     pop_sum = sum(qmv.population_share_of_eu27.get(v, 0) for v in voters)
     if not (weight > 0 and pop_sum > 0):
         checks.bad("the voters' members and population shares in decision_rules.qmv sum to zero", *rwhere)
+
+
+def _check_deadline(scenario: Scenario, aid: str, dl: Any, checks: Checks) -> None:
+    """A sanction or aid-cut deadline changes something; ``reverts`` names known clauses, only for a walk-away."""
+    where, bad = ("actors", aid, "deadline"), checks.bad
+    with GUARD:
+        if dl.action != "walk_away" and not (dl.set or dl.add):
+            bad(f"action {dl.action} changes nothing: give set or add (paths, as a shock's)", *where, "action")
+    with GUARD:
+        if dl.reverts and dl.action != "walk_away":
+            bad(f"reverts applies to a walk_away, not to {dl.action}", *where, "reverts")
+    for j, cid in enumerate(dl.reverts):
+        with GUARD:
+            if cid not in checks.clauses:
+                bad(hint(cid, checks.clauses, "clause"), *where, "reverts", j)

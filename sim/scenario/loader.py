@@ -157,6 +157,14 @@ def _check_paths(tree: dict[str, Any]) -> list[Issue]:
                 why = why_not(p)
                 if why:
                     issues.append(Issue(why, ("shocks", j, key, p)))
+    for aid, spec in (tree.get("actors") or {}).items() if isinstance(tree.get("actors"), dict) else ():
+        dl = spec.get("deadline") if isinstance(spec, dict) else None
+        for key in ("set", "add"):
+            part = dl.get(key) if isinstance(dl, dict) else None
+            for p in part if isinstance(part, dict) else ():
+                why = why_not(p)
+                if why:
+                    issues.append(Issue(why, ("actors", aid, "deadline", key, p)))
     sweep = tree.get("sweep")
     params = sweep.get("params") if isinstance(sweep, dict) else None
     for p, spec in params.items() if isinstance(params, dict) else ():

@@ -18,7 +18,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, model_validator
 
 from sim.scenario.checks import CrossCheckError, cross_check
-from sim.scenario.model_base import MAX_ACTORS, Id
+from sim.scenario.model_base import MAX_ACTORS, MAX_ROUNDS, Id
+from sim.scenario.models_domestic import CeasefireHazard, Ratification, Support
 from sim.scenario.models_menus import Lever, Provenance
 
 Unit = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
@@ -33,7 +34,6 @@ MAX_CLAUSES = 200
 MAX_OPTIONS = 10_000
 """Options per clause: GENIUS integer issues such as the 1,001-value pie domain fit; the option index, the MILP's
 one binary per option and the enumeration's (packages × clauses) table stay small at this size."""
-MAX_ROUNDS = 100_000
 
 CONCESSION_PRESETS: dict[str, float] = {
     "boulware": 0.2,
@@ -114,56 +114,28 @@ class Reservation(Model):
     drift_per_round: Annotated[float, Strict(), Field(ge=-0.5, le=0.5)] = 0.0
 
 
+class Belief(Model):
+    """The other actors' prior on a deadline's credibility: Beta(strength · mean, strength · (1 − mean)), updated
+    by each slip they see (:mod:`sim.engine.deadlines`); without ``strength`` they hold ``mean`` fixed."""
+
+    mean: Unit | None = None
+    strength: Annotated[float, Strict(), Field(gt=0.0, le=1e6)] | None = None
+
+
 class Deadline(Model):
-    """At ``round`` the actor walks away with probability ``credibility``; else the deadline slips by ``extend_by``."""
+    """At ``round`` the actor carries out its ``action`` with probability ``credibility``; else the deadline slips
+    by ``extend_by`` (or is dropped). ``walk_away`` ends its participation; ``impose_sanctions`` and ``cut_aid``
+    apply ``set``/``add`` (paths, as a shock's) and the actor stays. ``reverts``: the clauses that go back to the
+    status quo when the actor walks away and the talks go on under a backup mediator (:mod:`sim.engine.deadlines`)."""
 
     round: Annotated[int, Strict(), Field(ge=0, le=MAX_ROUNDS)]
-    action: Literal["walk_away"] = "walk_away"
+    action: Literal["walk_away", "impose_sanctions", "cut_aid"] = "walk_away"
     credibility: Unit = 1.0
     extend_by: Annotated[int, Strict(), Field(ge=0, le=MAX_ROUNDS)] = 0
-
-
-class RatificationModel(Model):
-    """P(pass) = 1 / (1 + exp(−λ (U_actor(package) − threshold))): the actor's utility stands in for support."""
-
-    type: Literal["logit"] = "logit"
-    lambda_: Annotated[float, Strict(), Field(alias="lambda", ge=0.0, le=1e6)] = 10.0
-    threshold: Unit = 0.5
-
-
-class Support(Model):
-    """A ratifying body's own support for the package (a public, a parliament, a Congress), clause by clause.
-
-    S(x) = clip(Σ_c table_c(x_c), 0, 1) (an option not listed adds 0); P(pass) = 1 / (1 + exp(−λ (S(x) −
-    threshold))). When given, the vote is computed from it instead of the negotiator's utility (Putnam 1988: the
-    level-II constituency's preferences define the win-set)."""
-
-    table: Annotated[dict[Id, dict[Id, Signed]], Field(min_length=1)]
-    lambda_: Annotated[float, Strict(), Field(alias="lambda", ge=0.0, le=1e6)] = 10.0
-    threshold: Unit = 0.5
-
-
-class Preconditions(Model):
-    """Preconditions of a ratification vote.
-
-    ``martial_law_lifted``: the vote can only pass if the package holds the last (permanent) option of the first
-    ceasefire clause. ``ceasefire_held_rounds`` is recorded but not simulated: the vote is taken at signature.
-    """
-
-    ceasefire_held_rounds: Annotated[int, Strict(), Field(ge=0, le=MAX_ROUNDS)] = 0
-    martial_law_lifted: Bool = False
-
-
-class Ratification(Model):
-    """Domestic (level-II) ratification, triggered by options of the package (Putnam 1988)."""
-
-    body: str
-    triggers: dict[Id, list[Id]]
-    p: Unit | None = None
-    model: RatificationModel | None = None
-    support: Support | None = None
-    preconditions: Preconditions = Preconditions()
-    note: str | None = None
+    set: dict[str, Any] = {}
+    add: dict[str, Annotated[float, Strict(), Field(allow_inf_nan=False)]] = {}
+    belief: Belief = Belief()
+    reverts: list[Id] = []
 
 
 class Interaction(Model):
@@ -305,13 +277,18 @@ class Protocol(Model):
     proposers: list[Id] | None = None
     offer_rule: Literal["max_min_surplus", "max_product"] = "max_min_surplus"
     mediator_objective: Literal["expected_value", "max_min_surplus"] | None = None
-    """The mediator's search (:mod:`sim.search.searcher`); None: ``expected_value`` when the scenario has a
-    ratification (an actor's or a rule), else ``max_min_surplus``."""
+    """The mediator's search (:mod:`sim.search.searcher`); None: ``max_min_surplus``."""
     acceptance: Acceptance = Acceptance()
     concession: Concession = "linear"
     mediator_belief_noise: Annotated[float, Strict(), Field(ge=0.0, le=1.0)] = 0.0
     mediator_learning_step: Annotated[float, Strict(), Field(ge=0.0, le=1.0)] = 0.02
     search: Literal["auto", "enumerate", "milp"] = "auto"
+    after_failed_ratification: Literal["end", "renegotiate"] = "end"
+    backup_mediators: list[Id] = []
+    """Who mediates, in order, when the mediator walks away (the first still present); none: the talks end."""
+    anticipate_deadlines: Bool = True
+    """Whether time-dependent actors concede against the expected end of the talks (:mod:`sim.engine.deadlines`)."""
+    ceasefire_hazard: CeasefireHazard | None = None
 
 
 class Scenario(Model):

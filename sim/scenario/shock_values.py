@@ -64,8 +64,8 @@ def _kind(value: Any) -> str:
 
 
 def check_shock_values(tree: dict[str, Any]) -> list[Issue]:
-    """Every shock value that its field would refuse, in the resolved (possibly partial) ``tree``; shock paths
-    that name nothing are reported by the loader's path check, not here."""
+    """Every shock value (and every ``set``/``add`` of a deadline's action) that its field would refuse, in the
+    resolved (possibly partial) ``tree``; paths that name nothing are reported by the loader's path check, not here."""
     issues = []
     shocks = tree.get("shocks")
     for j, sh in enumerate(shocks if isinstance(shocks, list) else []):
@@ -77,6 +77,15 @@ def check_shock_values(tree: dict[str, Any]) -> list[Issue]:
                 why = _why(tree, str(p), rule, value)
                 if why:
                     issues.append(Issue(why, ("shocks", j, rule, p)))
+    actors = tree.get("actors")
+    for aid, spec in actors.items() if isinstance(actors, dict) else ():
+        dl = spec.get("deadline") if isinstance(spec, dict) else None
+        for rule in ("set", "add"):
+            changes = dl.get(rule) if isinstance(dl, dict) else None
+            for p, value in changes.items() if isinstance(changes, dict) else ():
+                why = _why(tree, str(p), rule, value)
+                if why:
+                    issues.append(Issue(why, ("actors", aid, "deadline", rule, p)))
     return issues
 
 

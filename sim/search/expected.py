@@ -7,8 +7,10 @@ is piecewise so over the few *trigger patterns* of the steps:
 
 1. A pattern says, for every step, whether it is off (not triggered), on (triggered, its preconditions held) or dead
    (triggered without its precondition: p = 0). The package space splits into the patterns' regions, each one a set
-   of linear rows (:func:`restrict`: options forbidden, or "not all of these conditions" rows). There are at most 3^K
-   patterns for K steps, and few steps in a scenario.
+   of linear rows (:func:`restrict`: options forbidden, or "not all of these conditions" rows). A step triggered by
+   any of several alternatives (an OR of conjunctions) is off when every alternative has a "not all" row, and on
+   (or dead) through binary indicators: b_a ≤ s_c for every condition c of alternative a, Σ_a b_a ≥ 1. There are at
+   most 3^K patterns for K steps, and few steps in a scenario.
 2. In a pattern, P is a constant P_π (the product of the fixed p of its steps on, 0 with a step dead) times, for a step
    on whose probability depends on the package (a logit of a support table or of an actor's utility), the increasing
    function q(L) = σ(λ (clip(L, 0, 1) − θ)) of a linear quantity L(x). At a fixed P, EV(z, P) = min(P z, z / P) is
@@ -102,14 +104,21 @@ def patterns(cp: Compiled) -> list[Pattern]:
 
 
 def restrict(m: PackageModel, steps: tuple[Step, ...], pattern: Pattern) -> bool:
-    """Add the pattern's region to ``m`` (options forbidden, "not all of these conditions" rows); False when a
-    clause is left without an option (the region is empty: nothing to solve)."""
+    """Add the pattern's region to ``m`` (options forbidden, "not all of these conditions" rows, and for a step
+    triggered by any of several alternatives binary indicators, :func:`_any_of`); False when a clause is left
+    without an option or a step that cannot be off is off (the region is empty: nothing to solve)."""
     for step, st in zip(steps, pattern.state, strict=True):
         if st == "off":
-            _not_all(m, step.triggers)
+            if any(not alt for alt in step.triggers):
+                return False  # an alternative without conditions always holds
+            for alt in step.triggers:
+                _not_all(m, alt)
         else:
-            for cond in step.triggers:
-                _only(m, cond.clause, cond.allowed)
+            if len(step.triggers) == 1:
+                for cond in step.triggers[0]:
+                    _only(m, cond.clause, cond.allowed)
+            else:
+                _any_of(m, step.triggers)
             if st == "on":
                 for cond in step.needs:
                     _only(m, cond.clause, cond.allowed)
@@ -135,6 +144,21 @@ def _not_all(m: PackageModel, conds) -> None:
             for j, v in m.cond_terms(cond).items():
                 row[j] = row.get(j, 0.0) + v
         m.add_row(row, -np.inf, len(conds) - 1)
+
+
+def _any_of(m: PackageModel, alternatives) -> None:
+    """Some alternative has all its conditions hold: a binary b_a per alternative with b_a ≤ s_c for each of its
+    conditions c (s_c = Σ of the x its condition allows, 0 or 1) and Σ_a b_a ≥ 1; an alternative without
+    conditions always holds (no row)."""
+    if any(not alt for alt in alternatives):
+        return
+    total: dict[int, float] = {}
+    for alt in alternatives:
+        b = m.add_var(0.0, 1.0, integer=True)
+        total[b] = 1.0
+        for cond in alt:
+            m.add_row({b: 1.0, **m.cond_terms(cond, -1.0)}, -np.inf, 0.0)
+    m.add_row(total, 1.0, np.inf)
 
 
 def support_terms(m: PackageModel, step: Step) -> dict[int, float]:

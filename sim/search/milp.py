@@ -164,10 +164,11 @@ def build_model(problem: SearchProblem) -> MaxMinModel:
 
 
 def _z_bounds(m: PackageModel, aspiration: NDArray[np.float64], counted: NDArray[np.bool_]) -> tuple[float, float]:
-    """z ∈ [min_{i ∈ S} (u_lo_i − a_i) − 1, min_{i ∈ S} (u_hi_i − a_i)] (tight big-M constants); [−1, 1] when S
-    is empty."""
+    """z ∈ [min(min_i (u_lo_i − a_i), 0) − 1, min_{i ∈ S} (u_hi_i − a_i)] (tight big-M constants); z_hi = 1 when S
+    is empty. The lower bound runs over every actor, not only S: a triggered unanimity voter outside S enters z too,
+    and its surplus may be below every counted actor's."""
     z_hi = float((m.u_hi - aspiration)[counted].min()) if counted.any() else 1.0
-    z_lo = float((m.u_lo - aspiration)[counted].min()) - 1.0 if counted.any() else -1.0
+    z_lo = min(float((m.u_lo - aspiration).min()), 0.0) - 1.0
     return z_lo, z_hi
 
 
