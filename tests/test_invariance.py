@@ -115,7 +115,9 @@ def _fields(r: Renaming, f: dict[str, Any]) -> dict[str, Any]:
     if f.get("interactions") is not None:
         f["interactions"] = [{**it, "when": _by_clause(r, it["when"])} for it in f["interactions"]]
     if f.get("ratification") is not None:
-        f["ratification"] = {**f["ratification"], "triggers": _by_clause(r, f["ratification"]["triggers"])}
+        trig = f["ratification"]["triggers"]  # a mapping, or a list of mappings (any-of)
+        renamed = _by_clause(r, trig) if isinstance(trig, dict) else [_by_clause(r, t) for t in trig]
+        f["ratification"] = {**f["ratification"], "triggers": renamed}
     return f
 
 
