@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from strategies import scenario_documents
 
 from sim import evaluate, tweak
-from sim.core.compiled import compile_scenario
+from sim.core.compiled import compile_scenario, default_objective
 from sim.core.ratify import expected_value, pass_probability
 from sim.core.stats import wilson_interval
 from sim.core.tolerances import EPS_TIE
@@ -236,11 +236,11 @@ def test_support_table_errors_are_one_line_each():
     assert "did you mean 'deal'" in msg and "option of deal" in msg
 
 
-def test_the_default_objective_is_max_min_surplus_and_expected_value_is_opt_in(paris2026, toy):
-    assert compile_scenario(paris2026).mediator_objective == "max_min_surplus"
-    assert compile_scenario(toy).mediator_objective == "max_min_surplus"
-    s = tweak(paris2026, {"protocol.mediator_objective": "expected_value"})
-    assert compile_scenario(s).mediator_objective == "expected_value"
+def test_paris_2026_defaults_to_the_expected_value_mediator(paris2026):
+    """Paris 2026 has ratifications (one varying step: the referendum's logit) and sets no objective."""
+    assert compile_scenario(paris2026).mediator_objective == "expected_value"
+    s = tweak(paris2026, {"protocol.mediator_objective": "max_min_surplus"})
+    assert compile_scenario(s).mediator_objective == "max_min_surplus"
 
 
 def test_two_varying_ratifications_beyond_enumeration_are_a_one_line_error(paris2026):
@@ -251,3 +251,22 @@ def test_two_varying_ratifications_beyond_enumeration_are_a_one_line_error(paris
     with pytest.raises(UsageError, match=r"at most one ratification whose probability depends") as e:
         Searcher(cp).propose(cp.wvalues, asp, cp.signatory, free, cp.sq, rule="expected_value")
     assert "\n" not in str(e.value) and "max_min_surplus" in str(e.value)
+
+
+def test_the_default_objective_follows_ratification(toy):
+    """No ratification: max–min; a ratification the exact search can take: expected value; an explicit choice
+    stands (sim.core.compiled.default_objective)."""
+    assert compile_scenario(toy).mediator_objective == "max_min_surplus"
+    rat = {"actors.B.ratification": {"body": "parliament", "p": 0.5, "triggers": {"timing": ["early"]}}}
+    assert compile_scenario(tweak(toy, rat)).mediator_objective == "expected_value"
+    chosen = rat | {"protocol.mediator_objective": "max_min_surplus"}
+    assert compile_scenario(tweak(toy, chosen)).mediator_objective == "max_min_surplus"
+    steps = compile_scenario(tweak(toy, rat)).steps
+    assert default_objective(steps, 10**12) == "expected_value"  # one fixed-p step: the MILPs can take it
+    logit = {"body": "x", "model": {"type": "logit", "lambda": 5.0}, "triggers": {"price": ["high"]}}
+    two = tweak(
+        toy, {"actors.A.ratification": logit, "actors.B.ratification": logit | {"triggers": {"timing": ["early"]}}}
+    )
+    two_steps = compile_scenario(two).steps
+    assert default_objective(two_steps, 24) == "expected_value"  # enumerated: any steps
+    assert default_objective(two_steps, 10**12) == "max_min_surplus"  # two varying steps beyond enumeration

@@ -211,7 +211,7 @@ def any_of_scenarios(draw: st.DrawFn) -> Any:
     return scenario_from_document(doc)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(any_of_scenarios(), st.data())
 def test_the_mediator_milp_equals_the_brute_force_optimum_with_any_of_triggers(s, data):
     cp = compile_scenario(s)
@@ -241,7 +241,7 @@ def test_the_mediator_milp_equals_the_brute_force_optimum_with_any_of_triggers(s
     assert key_l == pytest.approx(brute.max(), abs=KEY_TOL)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(any_of_scenarios())
 def test_the_analysis_expected_value_package_equals_the_brute_force_optimum(s):
     cp = compile_scenario(s)
@@ -344,3 +344,40 @@ def test_negsim_analyze_reports_the_any_of_probability(tmp_path):
     assert ev["ratification_probability"] == pytest.approx(1.0)
     assert ev["package"]["line"] == "freeze"
     assert not (ev["package"]["recognition"] == "de_facto" and ev["package"]["side"] == "b")
+
+
+def _or_trap() -> Any:
+    """Two signatories with R = 0 and U = 0.5 at (a=n, b=n), 0.75 with b=y: the referendum (p = 0.3) is triggered by
+    a=x OR b=y, so the only package that avoids it is (n, n), whose expected value 0.5 beats 0.75 · 0.3 = 0.225. A
+    pattern "off" that forbade only the first alternative would let the MILP score (n, y) at P = 1 and miss (n, n)."""
+    prefs = {
+        "salience": {"a": 0.5, "b": 0.5},
+        "utilities": {"a": {"n": 0.5, "x": 0.5}, "b": {"n": 0.5, "y": 1.0}},
+        "reservation": {"value": 0.0},
+    }
+    doc = {
+        "scenario": {"id": "or_trap", "max_rounds": 3, "status_quo_package": {"a": "n", "b": "n"}},
+        "protocol": {"mediator": "A", "acceptance": {"model": "threshold"}, "mediator_objective": "expected_value"},
+        "clauses": {"a": ["n", "x"], "b": ["n", "y"]},
+        "actors": {
+            "A": {**prefs, "ratification": {"body": "vote", "triggers": [{"a": ["x"]}, {"b": ["y"]}], "p": 0.3}},
+            "B": prefs,
+        },
+        "decision_rules": {"signatories": ["A", "B"]},
+    }
+    return scenario_from_document(doc)
+
+
+def test_an_off_pattern_excludes_every_alternative():
+    s = _or_trap()
+    cp = compile_scenario(s)
+    R = cp.reservation(0)
+    ega, z = max_min_surplus(cp, R)
+    assert z == pytest.approx(0.75)
+    found = expected_value_package(cp, R, lambda: signed_model(cp, R), ega, z)
+    assert found is not None and cp.labels(found["package"]) == {"a": "n", "b": "n"}
+    assert found["ratification_probability"] == 1.0 and found["min_surplus"] == pytest.approx(0.5)
+    free = np.ones(cp.n_clauses, dtype=bool)
+    asp = np.zeros(cp.n_actors)
+    large = Searcher(cp, "milp").propose(cp.wvalues, asp, cp.signatory, free, cp.sq, rule="expected_value")
+    assert large.package is not None and cp.labels(large.package) == {"a": "n", "b": "n"}

@@ -67,7 +67,8 @@ def _show_args(command: argparse.ArgumentParser) -> None:
 
 
 def _schema_args(command: argparse.ArgumentParser) -> None:
-    """No arguments."""
+    """``--variant``: the schema of variant files instead (docs/variants.md)."""
+    command.add_argument("--variant", action="store_true", help="the schema of variant files (docs/variants.md)")
 
 
 def _run_args(command: argparse.ArgumentParser) -> None:

@@ -1,5 +1,6 @@
 """``negsim validate FILE... [--provenance] [--json]``: every error of every file, or a one-line summary of each good
-file.
+file. A variant file (docs/variants.md) is validated as the scenario it makes; with ``--provenance`` the numbers its
+``set`` writes need tags in its own ``provenance``, and the base's untagged numbers are reported at the base's lines.
 
 ``--provenance`` also requires a tag on every number written in the file (:mod:`sim.scenario.provenance`): each
 untagged number is one error line ``FILE:LINE:COL: PATH: untagged number …``, and so is each entry of ``provenance``
@@ -38,10 +39,11 @@ def provenance_issues(file: str, found: Audit, where: dict[str, tuple[int, int]]
             f"untagged number {n.value!r}: tag it, or a section holding it, in provenance"
             " (sourced with a ref, inferred or assumption)"
         )
-        issues.append(Issue(msg, n.parts, line, col, file))
+        issues.append(Issue(msg, n.parts, line, col, found.files.get(n.path, file)))
     for key in found.unused:
         line, col = where.get(f"provenance.{key}", (None, None))
-        issues.append(Issue("tags no number of the scenario", ("provenance", key), line, col, file))
+        at = found.files.get(f"provenance.{key}", file)
+        issues.append(Issue("tags no number of the scenario", ("provenance", key), line, col, at))
     return sorted(issues, key=lambda i: (i.line or 0, i.col or 0))
 
 

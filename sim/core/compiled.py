@@ -15,6 +15,7 @@ import numpy as np
 from sim.core import assemble
 from sim.core.parts import BoolA, Condition, Constraint, FloatA, IntA, Interaction, Ratification, Rule
 from sim.core.ratify import Step, build_steps
+from sim.core.tolerances import ENUMERATION_LIMIT, EV_MAX_STEPS
 from sim.core.utility import utilities
 from sim.scenario.models import Scenario
 
@@ -87,8 +88,8 @@ class Compiled:
         - ``proposers``: actor indices taking turns to propose (signatories by default under alternating offers).
         - ``offer_rule`` (str): ``max_min_surplus`` | ``max_product``; ``search`` (str): ``auto`` | ``enumerate`` |
           ``milp``.
-        - ``mediator_objective`` (str): ``expected_value`` | ``max_min_surplus``, the mediator's search (default
-          ``max_min_surplus``; ``expected_value`` is opt-in, docs/scenario-format.md#the-mediators-objective).
+        - ``mediator_objective`` (str): ``expected_value`` | ``max_min_surplus``, the mediator's search; a scenario
+          that does not set it gets :func:`default_objective` (``auto`` is resolved in ``__post_init__``).
         - ``belief_noise`` (float in [0, 1]): σ of the mediator's belief noise on option values;
           ``learning_step`` (float in [0, 1]): what it adds to a rejecting actor's believed aspiration.
         - ``ceasefire_hazard`` (float in [0, 1]): the per-round breakdown probability while a signed text awaits its
@@ -173,6 +174,8 @@ class Compiled:
         object.__setattr__(self, "u_max", np.clip(best, 0.0, 1.0))
         steps = build_steps(self.ratifications, self.rules, self.ceasefire_permanent, self.actors)
         object.__setattr__(self, "steps", steps)
+        if self.mediator_objective == "auto":
+            object.__setattr__(self, "mediator_objective", default_objective(steps, self.n_packages))
 
     @property
     def n_actors(self) -> int:
@@ -202,6 +205,19 @@ class Compiled:
 
     def labels(self, x: IntA) -> dict[str, str]:
         return {cid: self.options[c][int(x[c])] for c, cid in enumerate(self.clauses)}
+
+
+def default_objective(steps: tuple[Step, ...], n_packages: int) -> str:
+    """The mediator's objective when the scenario does not choose: ``expected_value`` (ratification-aware, Putnam
+    1988) when the scenario has ratification steps and the exact search can take them (a space of at most
+    ``ENUMERATION_LIMIT`` packages, or at most ``EV_MAX_STEPS`` steps of which at most one has a probability that
+    varies with the package: :mod:`sim.search.expected`); else ``max_min_surplus``."""
+    if not steps:
+        return "max_min_surplus"
+    varying = sum(not s.constant for s in steps)
+    if n_packages <= ENUMERATION_LIMIT or (varying <= 1 and len(steps) <= EV_MAX_STEPS):
+        return "expected_value"
+    return "max_min_surplus"
 
 
 def compile_scenario(scenario: Scenario) -> Compiled:
@@ -268,7 +284,7 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         learning_step=proto.mediator_learning_step,
         search=proto.search,
         ceasefire_permanent=permanent,
-        mediator_objective=proto.mediator_objective or "max_min_surplus",
+        mediator_objective=proto.mediator_objective or "auto",
         ceasefire_hazard=proto.ceasefire_hazard.per_round if proto.ceasefire_hazard else 0.0,
         hazard_factors=assemble.hazard_factors(scenario, clauses),
         after_failed_ratification=proto.after_failed_ratification,

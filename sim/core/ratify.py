@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from sim.core.curves import logit_accept
 from sim.core.parts import Condition, FloatA, Ratification, Rule
+from sim.core.tolerances import EV_FAIL
 
 if TYPE_CHECKING:
     from sim.core.compiled import Compiled
@@ -137,8 +138,13 @@ def pass_probability(cp: Compiled, packages: NDArray[np.int64], utility: FloatA)
 
 
 def expected_value(score: FloatA, prob: FloatA) -> FloatA:
-    """The mediator's expected value of packages with smallest surplus s and ratification probability P:
-    s · P where s ≥ 0; s / P where s < 0 (−inf at P = 0), so that it rises with both s and P everywhere."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        neg = np.where(prob > 0, score / np.where(prob > 0, prob, 1.0), -np.inf)
-        return np.where(score >= 0, score * prob, neg)
+    """The mediator's expected value of packages with smallest surplus s and ratification probability P: the
+    expected smallest surplus of the lottery "ratified with P, else failed", a failure counting as the worst surplus
+    ``EV_FAIL`` = −1 (an actor given nothing it asks for): EV = P · s + (1 − P) · (−1) = P (s + 1) − 1. It rises with
+    s (P > 0) and with P (s > −1), equals s at P = 1 (the max–min rule) and −1 at P = 0, so a text sure to fail is
+    never preferred to one that can pass with a surplus above −1.
+
+    >>> [float(v) for v in expected_value(np.array([0.0, -0.1, 0.2]), np.array([0.0, 1.0, 0.5]))]
+    [-1.0, -0.1, -0.4]
+    """
+    return prob * (score - EV_FAIL) + EV_FAIL

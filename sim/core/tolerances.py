@@ -18,8 +18,13 @@ from __future__ import annotations
 
 TOL = 1e-9
 EPS_TIE = 1e-3
+EV_FAIL = -1.0
+"""The surplus a failed ratification counts as in the mediator's expected value
+(:func:`sim.core.ratify.expected_value`): the worst a signatory can be offered, nothing of what it asks."""
 MIP_GAP = 1e-9
 MIP_FEASIBILITY = 1e-9
 ENUMERATION_LIMIT = 300_000
+EV_MAX_STEPS = 8
+"""At most this many ratification steps (3^8 trigger patterns) for the expected-value search beyond enumeration."""
 ANALYSIS_ENUMERATION_LIMIT = 1_000_000
 BNB_MAX_SPACE = 10**8

@@ -28,12 +28,13 @@ import numpy as np
 
 from sim.core.utility import feasible, raw_utilities, rule_passes, triggered, vetoes
 from sim.engine.agents import ActorAgent
+from sim.engine.battle import battle_of
 from sim.engine.deadlines import aspirations, deadline_of, resolve
 from sim.engine.domestic import domestic_stage
 from sim.engine.judge import judge
 from sim.engine.mesa_core import DataCollector, Model
 from sim.engine.prepared import Prepared
-from sim.engine.records import Ballot, Outcome, RunResult, trace_vote
+from sim.engine.records import Ballot, Outcome, RunResult, trace_rows
 from sim.scenario.edit import tweak
 from sim.scenario.models import Scenario
 
@@ -107,6 +108,7 @@ class NegotiationModel(Model):
         self.compiled, self.searcher = self.prepared.variant(self.fired)
         self.mediator = self.compiled.mediator  # who proposes the single text now (a backup after a walk-away)
         self.slips = np.zeros(self.compiled.n_actors, dtype=np.int64)  # deadlines seen slipping, per actor
+        self.battle = battle_of(self.prepared.scenario, self.compiled.actors)  # None without a battlefield
         compiled = self.compiled
         self.stage = 0
         self.base = compiled.sq.copy()
@@ -145,6 +147,11 @@ class NegotiationModel(Model):
         """The subgame-perfect continuation values of the current variant (:meth:`Prepared.spe_path`)."""
         return self.prepared.spe_path(self.fired)
 
+    def _reservation(self, t: int) -> np.ndarray:
+        """(A,) R(t): the scenario's, moved by the battles fought so far (:mod:`sim.engine.battle`)."""
+        r = self.compiled.reservation(t)
+        return r if self.battle is None else r + self.battle.offsets(len(r))
+
     def _alive(self) -> np.ndarray:
         return np.array(self.agents.map(lambda a: not a.walked))
 
@@ -158,7 +165,9 @@ class NegotiationModel(Model):
         self.pending = []
         gone, acted, ended = self._deadlines(t)
         events += [f"walk_away:{a}" for a in gone] + [f"{deadline_of(self, a).action}:{a}" for a in acted]
-        reservation = self.compiled.reservation(t)
+        fought = self.battle.fight(t, self._draws) if self.battle is not None else None
+        events += [fought] if fought else []
+        reservation = self._reservation(t)
         aspiration = self._aspirations(t, reservation)
         if ended:
             self._finish(False, f"walk_away:{','.join(gone)}", reservation, rounds_played=t)
@@ -298,7 +307,7 @@ class NegotiationModel(Model):
         dom = domestic_stage(cp, ballot.package, ballot.utility, self._draws)
         end = t + (dom.broke_down or dom.wait)  # the round of the vote, or of the breakdown
         if dom.passed:
-            self._finish(True, "deal", cp.reservation(end), end + 1, dom.results, signed_round=t)
+            self._finish(True, "deal", self._reservation(end), end + 1, dom.results, signed_round=t)
             return
         failed = ",".join(k for k, ok in dom.results.items() if not ok)
         reason = "ceasefire_broke_down" if dom.broke_down else f"ratification_failed:{failed}"
@@ -309,33 +318,14 @@ class NegotiationModel(Model):
             self.resume = end + 1
             self.pending.append(f"{reason}@{end}")
             return
-        self._finish(False, reason, cp.reservation(end), end + 1, dom.results)
+        self._finish(False, reason, self._reservation(end), end + 1, dom.results)
 
     def _record(
         self, t: int, ballot: Ballot, aspiration: np.ndarray, reservation: np.ndarray, events: list[str]
     ) -> None:
         """One trace row per actor for round t (columns: :mod:`sim.engine.records`)."""
-        compiled = self.compiled
-        offer = {f"offer.{c}": compiled.options[k][int(ballot.package[k])] for k, c in enumerate(compiled.clauses)}
-        stage = self.prepared.stage_names[self.stage] if self.stage < len(compiled.stage_names) else ""
-        proposer = compiled.actors[ballot.proposer] if ballot.proposer >= 0 else ""
-        for i, a in enumerate(compiled.actors):
-            self.rows.append(
-                {
-                    "round": t,
-                    "stage": stage,
-                    "proposer": proposer,
-                    "actor": a,
-                    "utility": float(ballot.utility[i]),
-                    "aspiration": float(aspiration[i]),
-                    "reservation": float(reservation[i]),
-                    "vote": trace_vote(ballot.votes[i], bool(ballot.required[i])),
-                    "p_accept": float(ballot.p_accept[i]),
-                    "required": bool(ballot.required[i]),
-                    "events": ";".join(events),
-                    **offer,
-                }
-            )
+        stage = self.prepared.stage_names[self.stage] if self.stage < len(self.compiled.stage_names) else ""
+        self.rows += trace_rows(self.compiled, t, stage, ballot, aspiration, reservation, events)
 
     def _finish(
         self,

@@ -145,6 +145,37 @@ def blame_cell(blame: dict[str, dict[str, str] | None], actor: str) -> str:
     return "(none)" if change is None else ";".join(f"{c}={o}" for c, o in change.items())
 
 
+def trace_rows(
+    cp: Any,
+    t: int,
+    stage: str,
+    ballot: Ballot,
+    aspiration: np.ndarray,
+    reservation: np.ndarray,
+    events: list[str],
+) -> list[dict[str, Any]]:
+    """One trace row per actor for round t of the compiled scenario ``cp`` (columns: the module docstring)."""
+    offer = {f"offer.{c}": cp.options[k][int(ballot.package[k])] for k, c in enumerate(cp.clauses)}
+    proposer = cp.actors[ballot.proposer] if ballot.proposer >= 0 else ""
+    return [
+        {
+            "round": t,
+            "stage": stage,
+            "proposer": proposer,
+            "actor": a,
+            "utility": float(ballot.utility[i]),
+            "aspiration": float(aspiration[i]),
+            "reservation": float(reservation[i]),
+            "vote": trace_vote(ballot.votes[i], bool(ballot.required[i])),
+            "p_accept": float(ballot.p_accept[i]),
+            "required": bool(ballot.required[i]),
+            "events": ";".join(events),
+            **offer,
+        }
+        for i, a in enumerate(cp.actors)
+    ]
+
+
 @dataclass(frozen=True)
 class RunResult:
     """An outcome and its trace rows; :attr:`trace` is the per-round, per-actor DataFrame."""

@@ -140,6 +140,22 @@ def check_protocol(scenario: Scenario, checks: Checks) -> None:
                         )
 
 
+def check_battlefield(scenario: Scenario, checks: Checks) -> None:
+    """The battlefield's attacker and defender are known actors; its beliefs are theirs."""
+    b = scenario.battlefield
+    if b is None:
+        return
+    for key in ("attacker", "defender"):
+        with GUARD:
+            if getattr(b, key) not in checks.actors:
+                checks.bad(hint(getattr(b, key), checks.actors, "actor"), "battlefield", key)
+    for side in b.beliefs:
+        with GUARD:
+            if side not in (b.attacker, b.defender):
+                checks.bad(f"beliefs are the attacker's ({b.attacker}) and the defender's ({b.defender}), not {side}'s",
+                           "battlefield", "beliefs", side)  # fmt: skip
+
+
 def check_constraints(scenario: Scenario, checks: Checks) -> None:
     """Constraint ids are unique; their conditions name known clauses and options."""
     seen: set[str] = set()
@@ -217,6 +233,7 @@ STEPS: tuple[Callable[[Scenario, Checks], None], ...] = (
     check_decision_rules,
     check_constraints,
     check_shocks,
+    check_battlefield,
     check_levers,
     check_work,
 )

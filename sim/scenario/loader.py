@@ -21,19 +21,22 @@ from sim.scenario.provenance import Audit, audit, key_issue
 from sim.scenario.resolve import inherit, normalise
 from sim.scenario.shock_values import check_shock_values, spec_refusal
 from sim.scenario.specs import SpecError, parse_spec
+from sim.scenario.variant import audit_variant, is_variant, load_variant
 from sim.scenario.yamlio import Loc, read_yaml_file
 
 PathT = tuple[str | int, ...]
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read, check and return the scenario in a YAML file.
+    """Read, check and return the scenario in a YAML file (a scenario, or a variant of one: docs/variants.md).
 
     >>> s = load_scenario("scenarios/paris_2025.yaml")
     >>> s.signatories
     ['US', 'UA', 'RU']
     """
     data, locs, _ = read_yaml_file(path)
+    if is_variant(data):
+        return load_variant(path, data, locs, scenario_from_document)
     return scenario_from_document(data, file=str(path), locs=locs)
 
 
@@ -43,6 +46,8 @@ def audit_file(path: str | Path) -> tuple[Scenario, Audit, dict[str, Loc]]:
     Returns (scenario, audit, line and column of each number and of each provenance entry, by dotted path; an entry
     as ``provenance.KEY``). Raises :class:`ScenarioError` as :func:`load_scenario` does."""
     data, locs, _ = read_yaml_file(path)
+    if is_variant(data):
+        return audit_variant(path, data, locs, scenario_from_document, audit_file)
     scenario = scenario_from_document(data, file=str(path), locs=locs)
     _, _, moved = normalise(data)
     found = audit(scenario)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, model_va
 
 from sim.scenario.checks import CrossCheckError, cross_check
 from sim.scenario.model_base import MAX_ACTORS, MAX_ROUNDS, Id
+from sim.scenario.models_battle import Battlefield
 from sim.scenario.models_domestic import CeasefireHazard, Ratification, Support
 from sim.scenario.models_menus import Lever, Provenance
 
@@ -277,7 +278,8 @@ class Protocol(Model):
     proposers: list[Id] | None = None
     offer_rule: Literal["max_min_surplus", "max_product"] = "max_min_surplus"
     mediator_objective: Literal["expected_value", "max_min_surplus"] | None = None
-    """The mediator's search (:mod:`sim.search.searcher`); None: ``max_min_surplus``."""
+    """The mediator's search (:mod:`sim.search.searcher`); None: :func:`sim.core.compiled.default_objective`
+    (``expected_value`` when the scenario has ratifications the exact search can take, else ``max_min_surplus``)."""
     acceptance: Acceptance = Acceptance()
     concession: Concession = "linear"
     mediator_belief_noise: Annotated[float, Strict(), Field(ge=0.0, le=1.0)] = 0.0
@@ -303,6 +305,8 @@ class Scenario(Model):
     constraints: list[Constraint] = []
     decision_rules: DecisionRules = DecisionRules()
     shocks: list[Shock] = []
+    battlefield: Battlefield | None = None
+    """An optional battle process moving the belligerents' outside options (:mod:`sim.engine.battle`)."""
     sweep: SweepSpec | None = None
     levers: list[Lever] = []
     """The menu of ``negsim whatif`` (docs/whatif.md); never read by the engine."""

@@ -66,10 +66,13 @@ class Number:
 
 @dataclass
 class Audit:
-    """Every written number of a scenario with its tag, the untagged ones and the entries that tag nothing."""
+    """Every written number of a scenario with its tag, the untagged ones and the entries that tag nothing;
+    ``files``: the file a number (by path) or an entry (``provenance.KEY``) is written in when it is not the audited
+    file (a variant's base, :mod:`sim.scenario.variant`)."""
 
     numbers: list[Number] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
 
     @property
     def untagged(self) -> list[Number]:

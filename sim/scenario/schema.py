@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from sim.scenario.models import Actor, Id, Scenario, Unit
+from sim.scenario.models_menus import Provenance
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -101,4 +102,34 @@ def written_schema() -> dict[str, Any]:
         "title": "negsim scenario",
         "description": "A negsim scenario file as written (shorthands included); see docs/scenario-format.md.",
         **{k: v for k, v in schema.items() if k not in ("title", "description")},
+    }
+
+
+def variant_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a variant file (:mod:`sim.scenario.variant`, docs/variants.md): its keys
+    and their types; what ``set`` writes is checked by the loader against the base scenario."""
+    prov = TypeAdapter(Provenance).json_schema()
+    return {
+        "$schema": DIALECT,
+        "title": "negsim scenario variant",
+        "description": "A variant of a negsim scenario: a base file plus set edits by path; see docs/variants.md.",
+        "type": "object",
+        "required": ["extends", "variant"],
+        "additionalProperties": False,
+        "properties": {
+            "extends": {"type": "string", "minLength": 1, "description": "the base file, relative to this file"},
+            "variant": {
+                "type": "object",
+                "required": ["id"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_\-]*$", "maxLength": 60},
+                    "title": {"type": "string"},
+                    "source": {"type": "string"},
+                },
+            },
+            "set": {"type": "object", "description": "path: value, as negsim run --set PATH=VALUE takes them"},
+            "provenance": {"type": "object", "additionalProperties": prov, "description": "tags of what set writes"},
+            "note": {"type": "string"},
+        },
     }

@@ -114,9 +114,9 @@ def enumerate_best(problem: SearchProblem, space: Space) -> SearchResult:
     ``max_min_surplus``: the first package (in space order) whose key min_i s_i + ``EPS_TIE`` · mean_{i ∈ S} U_i
     is within ``TOL`` of the largest; ``max_product``: the first whose Π_{i ∈ S} clip(U_i, 0, 1) is within ``TOL``
     of the largest; ``expected_value``: the first whose key EV(s, P) + ``EPS_TIE`` · mean_{i ∈ S} U_i is within
-    ``TOL`` of the largest, EV of :func:`sim.core.ratify.expected_value` (s · P for s ≥ 0, s / P below) with s the
-    min surplus and P the probability that the package is ratified; when every passing package has s < 0 and P = 0,
-    the max–min key. The score is the package's min surplus (:func:`_score`)."""
+    ``TOL`` of the largest, EV of :func:`sim.core.ratify.expected_value` (P (s + 1) − 1: a failure counts as
+    surplus −1) with s the min surplus and P the probability that the package is ratified. The score is the
+    package's min surplus (:func:`_score`)."""
     utilities = space.utilities(problem.compiled, problem.values)
     if problem.rule == "max_product" and problem.self_floor is not None:
         fast = _max_product(problem, space, utilities, problem.self_floor)
@@ -134,8 +134,6 @@ def enumerate_best(problem: SearchProblem, space: Space) -> SearchResult:
         best = _first_best(np.where(passes, product, -np.inf))
     elif problem.rule == "expected_value":
         key, _ = expected_keys(problem, space)
-        if not np.isfinite(key).any():  # every passing package fails for sure with s < 0: plain max-min
-            key = np.where(passes, score + _tie_break(utilities, counted), -np.inf)
         best = _first_best(key)
     else:
         best = _first_best(np.where(passes, score + _tie_break(utilities, counted), -np.inf))

@@ -2,8 +2,9 @@
 
 The objective (:func:`sim.core.ratify.expected_value`): key(x) = EV(s(x), P(x)) + ε · mean_{i ∈ S} U_i(x), with s the
 max–min score (smallest surplus), P(x) = Π_{k triggered} p_k(x) the probability that x is ratified
-(:mod:`sim.core.ratify`), EV(s, P) = s · P for s ≥ 0 and s / P for s < 0, ε = ``EPS_TIE``. It is not linear, but it
-is piecewise so over the few *trigger patterns* of the steps:
+(:mod:`sim.core.ratify`), EV(s, P) = P (s − f) + f with f = ``EV_FAIL`` = −1 (a failed ratification counts as the
+worst surplus), ε = ``EPS_TIE``. It is not linear, but it is so at a fixed P, over the few *trigger patterns* of the
+steps:
 
 1. A pattern says, for every step, whether it is off (not triggered), on (triggered, its preconditions held) or dead
    (triggered without its precondition: p = 0). The package space splits into the patterns' regions, each one a set
@@ -13,9 +14,9 @@ is piecewise so over the few *trigger patterns* of the steps:
    most 3^K patterns for K steps, and few steps in a scenario.
 2. In a pattern, P is a constant P_π (the product of the fixed p of its steps on, 0 with a step dead) times, for a step
    on whose probability depends on the package (a logit of a support table or of an actor's utility), the increasing
-   function q(L) = σ(λ (clip(L, 0, 1) − θ)) of a linear quantity L(x). At a fixed P, EV(z, P) = min(P z, z / P) is
-   concave in z, so max key is a MILP: the max–min rows (:func:`sim.search.milp.maxmin_rows`) with w ≤ P z,
-   P w ≤ z and objective w + ε · mean U.
+   function q(L) = σ(λ (clip(L, 0, 1) − θ)) of a linear quantity L(x). At a fixed P, EV(z, P) = P (z − f) + f is
+   linear in z, so max key is a MILP: the max–min rows (:func:`sim.search.milp.maxmin_rows`) with
+   w ≤ P z + f (1 − P) and objective w + ε · mean U.
 3. A pattern with such a step is solved by branch and bound on L: over an interval [a, b] of L, P ≤ P_π q(b), so the
    MILP at P_π q(b) bounds the key of every package there; its solution x is scored exactly, and unless the bound is
    met the interval splits into [a, L(x) + δ] (where x's bound is its value, to the change of q over δ = ``SPLIT``)
@@ -42,7 +43,7 @@ from numpy.typing import NDArray
 from sim.core.compiled import Compiled
 from sim.core.curves import logit_accept
 from sim.core.ratify import Step, expected_value
-from sim.core.tolerances import EPS_TIE
+from sim.core.tolerances import EPS_TIE, EV_FAIL, EV_MAX_STEPS
 from sim.errors import UsageError
 from sim.search import highs
 from sim.search.milp import maxmin_rows
@@ -55,7 +56,7 @@ MAX_SOLVES = 400
 """MILPs per search before it gives up with an error (it has always ended in a few dozen on the shipped scenarios)."""
 SPLIT = 1e-7
 """An interval of L is split just above the solution's L(x): [a, L(x) + SPLIT], then the rest in two halves."""
-MAX_STEPS = 8
+MAX_STEPS = EV_MAX_STEPS
 """At most this many ratification steps (3^8 patterns) on spaces too large to enumerate."""
 
 IntA = NDArray[np.int64]
@@ -203,10 +204,9 @@ def q_of(step: Step, level: float) -> float:
 
 
 def ev_rows(m: PackageModel, z: int, prob: float) -> int:
-    """A variable w ≤ EV(z, P) = min(P z, z / P) at a fixed P (w ≤ P z and P w ≤ z; at P = 0: w ≤ 0, z ≥ 0)."""
+    """A variable w ≤ EV(z, P) = P (z − f) + f at a fixed P, f = ``EV_FAIL`` (one row: w − P z ≤ f (1 − P))."""
     w = m.add_var(-np.inf, np.inf)
-    m.add_row({w: 1.0, z: -prob}, -np.inf, 0.0)
-    m.add_row({z: 1.0, w: -prob}, 0.0, np.inf)
+    m.add_row({w: 1.0, z: -prob}, -np.inf, EV_FAIL * (1.0 - prob))
     return w
 
 
@@ -293,8 +293,9 @@ def solve_expected(
     # every package: s + t ≤ M* = z* + t(x*) ≤ z* + t_hi, t = ε mean U in [t_lo, t_hi]; so key ≤ EV(M* − t_lo) + t_hi
     s_top = maxmin.score + t_hi - t_lo
 
-    def bound(pmax: float) -> float:
-        return float(expected_value(np.array([s_top]), np.array([pmax]))[0]) + t_hi
+    def bound(pmax: float) -> float:  # EV rises with P when s > f, falls when s < f: the larger end of [0, pmax]
+        ev = expected_value(np.array([s_top, s_top]), np.array([pmax, 0.0]))
+        return float(ev.max()) + t_hi
 
     def solve(pat: Pattern, prob: float, interval: Interval | None, cutoff: float) -> tuple[IntA, float] | None:
         m, z, _ = maxmin_rows(problem)

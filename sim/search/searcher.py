@@ -9,10 +9,11 @@ Rules (the proposer's objective):
   package index. A proposer under alternating offers must also reach its own aspiration.
 - ``max_product`` (benchmark W1): among packages at or above the proposer's aspiration, the largest product of the
   other required actors' utilities (enumeration only).
-- ``expected_value`` (opt-in, ``protocol.mediator_objective``; Putnam 1988, REPORT §C.8, §C.10):
+- ``expected_value`` (the default with ratifications, :func:`sim.core.compiled.default_objective`; Putnam 1988,
+  REPORT §C.8, §C.10):
   maximise EV(s(x), P(x)) + ε · mean U, s the max–min score above, P(x) the probability that every ratification x
-  triggers passes (:mod:`sim.core.ratify`), EV = s · P for s ≥ 0 and s / P below; by enumeration, or beyond it by
-  trigger patterns and MILPs (:mod:`sim.search.expected`), both exact.
+  triggers passes (:mod:`sim.core.ratify`), EV = P (s + 1) − 1 (a failure counting as surplus −1); by
+  enumeration, or beyond it by trigger patterns and MILPs (:mod:`sim.search.expected`), both exact.
 
 All searches are exact: enumeration (:mod:`sim.search.enumeration`) scores every package of the free clauses;
 branch and bound (:mod:`sim.search.bnb`) gives the enumeration's answer without enumerating; the MILP
