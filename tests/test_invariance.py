@@ -633,8 +633,11 @@ def test_shipped_scenario_with_an_indifferent_clause(paris_package):
 
 @pytest.mark.parametrize("actor", ["RU", "UA", "US"])
 def test_shipped_scenario_reservation_monotone(paris_package, actor):
-    """Over 20 seeds (the US deadline is a coin toss) and increments up to 0.4: RU's share falls to 0 at 0.3."""
-    shares = deal_shares(paris_package, actor, (0.0, 0.1, 0.2, 0.3, 0.4), tuple(range(20)))
+    """Over 20 seeds (the US deadline is a coin toss) and increments up to 0.4: RU's share falls to 0 at 0.3. The
+    property holds with certain ratification only (``without_risky_ratification``): since the fidelity pass (#16.1)
+    Paris 2025's deals go to the Rada (p 0.4) and to Congress (p 0.5), whose draws are not monotone in R."""
+    s = scenario_from_document(without_risky_ratification(paris_package.document()))
+    shares = deal_shares(s, actor, (0.0, 0.1, 0.2, 0.3, 0.4), tuple(range(20)))
     assert 0.0 < shares[0] < 1.0  # some seeds end in a deal and some do not: the property can fail
     assert all(b <= a + 1e-12 for a, b in itertools.pairwise(shares)), shares
 
