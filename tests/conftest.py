@@ -50,6 +50,22 @@ REPORT_2025_PAPER_ZOPA = {
 }
 """REPORT §D.4 (docs/sources.md): the mediator's (Nash-product) package of Paris 2025, gaps U − R: US +0.74,
 UA +0.23, RU +0.19."""
+PARIS_2025_ADDED_CLAUSES = ("ceasefire_monitoring", "prosperity")
+"""Clauses the fidelity pass (#16.1) added to the REPORT's 13-clause Paris 2025 calibration (REPORT §A.8, §A.17)."""
+
+
+def report_2025_calibration(scenario):
+    """Paris 2025 as the REPORT calibrated it (§D.3): the added clauses weigh nothing and the §A.21 interaction terms
+    are off, so that U_i is the REPORT's additive utility over its 13 clauses (saliences are normalised by the
+    compiler). Approval and ratification rules stay as shipped."""
+    from sim import tweak
+
+    where = ("actors.US", "actors.UA", "actors.RU", "profiles.E3_base", "profiles.HU_SK_base")
+    changes = {f"{w}.salience.{c}": 0.0 for w in where for c in PARIS_2025_ADDED_CLAUSES}
+    changes.update({"actors.UA.interactions": None, "profiles.E3_base.interactions": None})
+    return tweak(scenario, changes)
+
+
 SCENARIOS = ROOT / "scenarios"
 
 
@@ -117,6 +133,12 @@ def a2025(paris2025):
     from sim.analysis.bargaining import analyze
 
     return analyze(paris2025)
+
+
+@pytest.fixture(scope="session")
+def paris2025_report(paris2025):
+    """:func:`report_2025_calibration` of the shipped Paris 2025."""
+    return report_2025_calibration(paris2025)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import REPORT_2025_PAPER_ZOPA
+from conftest import PARIS_2025_ADDED_CLAUSES, REPORT_2025_PAPER_ZOPA
 from hypothesis import HealthCheck, given, settings
 from strategies import scenarios
 from test_analysis_enumerated import signed_mask
@@ -18,15 +18,37 @@ from sim.core.compiled import compile_scenario
 from sim.core.utility import all_packages, utilities
 
 
-def test_paris_2025_nash_package_is_the_reports_paper_zopa(a2025):
+def test_paris_2025_nash_package_is_the_reports_paper_zopa(paris2025_report):
     """REPORT §D.4: permanent ceasefire, frozen line, US de facto recognition, Kharkiv/Kinburn, US-run ZNPP, NATO ban,
     no foreign forces, Article-5-like guarantee, aid with limits, full relief, reconstruction vehicle, normalisation;
-    gaps U − R: US +0.74, UA +0.23, RU +0.19."""
-    assert a2025["zopa"]
-    nash = a2025["nash"]
-    assert nash["package"] == REPORT_2025_PAPER_ZOPA
+    gaps U − R: US +0.74, UA +0.23, RU +0.19 (the REPORT's 13-clause calibration: the added clauses weigh nothing
+    and take the status quo)."""
+    a = analyze(paris2025_report)
+    assert a["zopa"]
+    nash = a["nash"]
+    sq = paris2025_report.scenario.status_quo_package
+    assert nash["package"] == {**REPORT_2025_PAPER_ZOPA, **{c: sq[c] for c in PARIS_2025_ADDED_CLAUSES}}
     for actor, gap in {"US": 0.74, "UA": 0.23, "RU": 0.19}.items():
         assert nash["surplus"][actor] == pytest.approx(gap, abs=0.006)
+
+
+def test_paris_2025_shipped_nash_package_keeps_the_papers_core_and_adds_monitoring_and_the_fund(a2025):
+    """The shipped file (with monitoring, the minerals fund and the §A.21 terms): the Nash package keeps the paper
+    ZOPA's land and security core and takes both added clauses (re-measured in the fidelity pass, #16.1)."""
+    assert a2025["zopa"]
+    p = a2025["nash"]["package"]
+    core = (
+        "ceasefire",
+        "territorial_recognition",
+        "contact_line",
+        "nato_membership",
+        "foreign_forces",
+        "security_guarantees",
+        "us_sanctions_relief",
+        "eu_sanctions_relief",
+    )
+    assert {c: p[c] for c in core} == {c: REPORT_2025_PAPER_ZOPA[c] for c in core}
+    assert p["ceasefire_monitoring"] == "us_led_plus_coalition" and p["prosperity"] == "us_ua_fund_plus_eu"
 
 
 def test_paris_2026_nash_package_is_the_free_economic_zone(a2026):

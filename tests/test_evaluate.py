@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import REPORT_2025_PAPER_ZOPA
+from conftest import PARIS_2025_ADDED_CLAUSES, REPORT_2025_PAPER_ZOPA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +21,7 @@ from sim import tweak
 from sim.analysis.evaluation import evaluate
 from sim.core.compiled import compile_scenario
 from sim.core.curves import logit_accept
+from sim.core.utility import holds
 from sim.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,13 @@ def tabled(paris2025, paris2026):
         pkgs = yaml.safe_load((PACKAGES / f"paris_{year}_tabled.yaml").read_text())
         out[year] = evaluate(scenario, pkgs)
     return out
+
+
+@pytest.fixture(scope="module")
+def tabled_report(tabled, paris2025_report):
+    """``tabled`` with 2025 evaluated on the REPORT's 13-clause calibration (conftest.report_2025_calibration)."""
+    pkgs = yaml.safe_load((PACKAGES / "paris_2025_tabled.yaml").read_text())
+    return {**tabled, "2025": evaluate(paris2025_report, pkgs)}
 
 
 def rejecting(result: dict) -> set[str]:
@@ -78,7 +86,7 @@ REPORT_UTILITIES = {
 
 
 @pytest.fixture(scope="module")
-def tabled_as_report(tabled, paris2026):
+def tabled_as_report(tabled_report, paris2026):
     """The tabled packages valued as REPORT §D.4 valued them: additive over its 18 clauses. Paris 2026 adds the clauses
     of §A.4 and §A.19 and the interaction terms of §A.21 (issue #16.1), which the report's table did not have: here
     their saliences are 0 and the interactions are off (the shipped file's own values are in ``tabled``)."""
@@ -87,7 +95,7 @@ def tabled_as_report(tabled, paris2026):
     edits: dict[str, object] = {f"{o}.salience.{c}": 0.0 for o in owners for c in added}
     edits |= {"profiles.E3_base.interactions": None, "actors.UA.interactions": None, "actors.RU.interactions": None}
     pkgs = yaml.safe_load((PACKAGES / "paris_2026_tabled.yaml").read_text())
-    return {"2025": tabled["2025"], "2026": evaluate(tweak(paris2026, edits), pkgs)}
+    return {"2025": tabled_report["2025"], "2026": evaluate(tweak(paris2026, edits), pkgs)}
 
 
 @pytest.mark.parametrize(("year", "name"), sorted(REPORT_UTILITIES))
@@ -95,6 +103,27 @@ def test_utilities_reproduce_report_table(tabled_as_report, year, name):
     actors = tabled_as_report[year][name]["actors"]
     for actor, value in REPORT_UTILITIES[(year, name)].items():
         assert actors[actor]["utility"] == pytest.approx(value, abs=6e-4), actor
+
+
+@pytest.mark.parametrize("name", ["witkoff_framework", "london_counter_text", "russian_memorandum"])
+def test_shipped_2025_utilities_are_the_reports_renormalised(tabled, tabled_report, paris2025, name):
+    """The tabled texts leave the added clauses at the status quo, so U_shipped = (U_report + Σ_new w_new ·
+    v_new(sq)) / (1 + Σ_new w_new) + Σ_k value_k [x ∈ when_k] (the 13 clauses' saliences sum to 1; the interaction
+    terms of the actor that the package triggers: Ukraine's NATO renunciation without an Article-5-like guarantee in
+    the Witkoff framework and the memorandum)."""
+    cp = compile_scenario(paris2025)
+    sq = paris2025.scenario.status_quo_package
+    pkgs = yaml.safe_load((PACKAGES / "paris_2025_tabled.yaml").read_text())
+    x = cp.package({**sq, **pkgs[name]})[None, :]
+    for a in SIGNATORIES:
+        spec = paris2025.actors[a]  # the signatories give their own saliences and option values
+        w = {c: spec.salience[c] for c in PARIS_2025_ADDED_CLAUSES}
+        v = {c: spec.utilities[c][sq[c]] for c in PARIS_2025_ADDED_CLAUSES}
+        report = tabled_report["2025"][name]["actors"][a]["utility"]
+        terms = sum(it.value for it in cp.interactions if cp.actors[it.actor] == a and holds(it.when, x)[0])
+        expect = (report + sum(w[c] * v[c] for c in w)) / (1 + sum(w.values())) + terms
+        assert tabled["2025"][name]["actors"][a]["utility"] == pytest.approx(expect, abs=1e-9), a
+    assert cp.n_clauses == 15
 
 
 def test_vetoes_match_report_counts(tabled):
@@ -120,10 +149,11 @@ def test_fez_needs_the_ukrainian_referendum(tabled):
     assert "UA:referendum" in bodies
 
 
-def test_report_paper_zopa_2025_is_signed(paris2025):
-    """§D.4 mediator package of 2025: signed, with gaps US +0.74, UA +0.23, RU +0.19 and P(deal | λ=20) ≈ 0.97."""
-    r = evaluate(paris2025, REPORT_2025_PAPER_ZOPA)["package"]
-    assert r["signed"] is True and r["from_status_quo"] == []
+def test_report_paper_zopa_2025_is_signed(paris2025_report):
+    """§D.4 mediator package of 2025: signed, with gaps US +0.74, UA +0.23, RU +0.19 and P(deal | λ=20) ≈ 0.97 (the
+    REPORT's 13-clause calibration; the added clauses at the status quo)."""
+    r = evaluate(paris2025_report, REPORT_2025_PAPER_ZOPA)["package"]
+    assert r["signed"] is True and r["from_status_quo"] == list(PARIS_2025_ADDED_CLAUSES)
     gaps = {a: r["actors"][a]["surplus"] for a in SIGNATORIES}
     assert gaps == pytest.approx({"US": 0.74, "UA": 0.23, "RU": 0.19}, abs=0.01)
     assert r["p_sign"] == pytest.approx(0.97, abs=0.005)
@@ -205,7 +235,9 @@ def test_cli_json(tabled, cli):
     data = json.loads(p.stdout)
     assert set(data) == set(tabled["2025"])
     assert data["witkoff_framework"]["signed"] is False
-    assert data["witkoff_framework"]["actors"]["US"]["utility"] == pytest.approx(0.912, abs=6e-4)
+    assert data["witkoff_framework"]["actors"]["US"]["utility"] == pytest.approx(
+        tabled["2025"]["witkoff_framework"]["actors"]["US"]["utility"], abs=1e-12
+    )
 
 
 def test_cli_table(cli):

@@ -633,8 +633,11 @@ def test_shipped_scenario_with_an_indifferent_clause(paris_package):
 
 @pytest.mark.parametrize("actor", ["RU", "UA", "US"])
 def test_shipped_scenario_reservation_monotone(paris_package, actor):
-    """Over 20 seeds (the US deadline is a coin toss) and increments up to 0.4: RU's share falls to 0 at 0.3."""
-    shares = deal_shares(paris_package, actor, (0.0, 0.1, 0.2, 0.3, 0.4), tuple(range(20)))
+    """Over 20 seeds (the US deadline is a coin toss) and increments up to 0.4: RU's share falls to 0 at 0.3. The
+    property holds with certain ratification only (``without_risky_ratification``): since the fidelity pass (#16.1)
+    Paris 2025's deals go to the Rada (p 0.4) and to Congress (p 0.5), whose draws are not monotone in R."""
+    s = scenario_from_document(without_risky_ratification(paris_package.document()))
+    shares = deal_shares(s, actor, (0.0, 0.1, 0.2, 0.3, 0.4), tuple(range(20)))
     assert 0.0 < shares[0] < 1.0  # some seeds end in a deal and some do not: the property can fail
     assert all(b <= a + 1e-12 for a, b in itertools.pairwise(shares)), shares
 
@@ -654,13 +657,18 @@ RATIFICATION_RISK: dict[str, Any] = {
 }
 
 
-@pytest.mark.parametrize("objective", ["max_min_surplus", "expected_value"])
-def test_a_myopic_mediator_breaks_monotonicity(objective):
+def test_a_myopic_mediator_breaks_monotonicity():
     """A documented property of the model, not a wish. Raising B's reservation makes B the binding actor; the
-    mediator switches from x (a referendum passing with p = 0.1) to y (none needed), and the share of deals rises
-    (docs/reliability.md). The max-min surplus ignores the probability that a package is ratified; the expected
-    value weighs it, but round by round: x is acceptable (s ≥ 0, EV = 0.1 s > 0) rounds before y is (EV = s < 0),
-    so it is still tabled and signed first."""
-    s = tweak(scenario_from_document(RATIFICATION_RISK), {"protocol.mediator_objective": objective})
+    max-min mediator, blind to ratification, switches from x (a referendum passing with p = 0.1) to y (none
+    needed), and the share of deals rises (docs/reliability.md)."""
+    s = tweak(scenario_from_document(RATIFICATION_RISK), {"protocol.mediator_objective": "max_min_surplus"})
     low, high = deal_shares(s, "B", (0.0, 0.5), tuple(range(40)))
     assert low < 0.3 and high == 1.0
+
+
+def test_the_expected_value_mediator_avoids_the_doomed_text():
+    """The same scenario under the expected-value mediator (its default, with a ratification): x is worth
+    0.1 (s + 1) − 1 < −0.8 and y s > −0.8 from the first round, so y is tabled and every seed signs, whatever
+    B's reservation."""
+    s = scenario_from_document(RATIFICATION_RISK)
+    assert deal_shares(s, "B", (0.0, 0.25, 0.5), tuple(range(40))) == [1.0, 1.0, 1.0]

@@ -13,7 +13,7 @@ from sim.errors import UsageError
 @pytest.mark.parametrize(
     ("fixture", "expected"),
     [
-        ("paris2025", {"US": 0.158, "UA": 0.447, "RU": 0.415, "PL": 0.524, "HU": 0.200, "SK": 0.200}),
+        ("paris2025_report", {"US": 0.158, "UA": 0.447, "RU": 0.415, "PL": 0.524, "HU": 0.200, "SK": 0.200}),
         ("paris2026", {"US": 0.165, "UA": 0.384, "RU": 0.430, "HU": 0.225, "SK": 0.237}),
     ],
 )

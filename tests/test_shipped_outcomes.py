@@ -19,19 +19,29 @@ def test_paris_2025_ceasefire_first_never_reaches_a_deal(paris2025):
 
 
 def test_paris_2025_single_package_finds_the_paper_zopa_after_the_scenarios_twelve_weeks(paris2025):
-    """Without the ceasefire-first sequencing and the US deadline, a package deal is reached (REPORT §D.4), but
-    late: each actor concedes on its own clock (Russia's 1/(1 − 0.97) ≈ 33 weeks, Ukraine's ≈ 14), so within the
-    scenario's 12 weeks no seed agrees, and with 30 weeks most do, in weeks 14–23."""
+    """Without the ceasefire-first sequencing and the US deadline, a package is signed (REPORT §D.4), but late: each
+    actor concedes on its own clock (Russia's 1/(1 − 0.97) ≈ 33 weeks, Ukraine's ≈ 14), so within the scenario's 12
+    weeks no seed agrees, and with 30 weeks most sign, after week 12. The (default, expected-value) mediator keeps
+    the deal clear of the level-II votes it could fail (REPORT §B.4: the constitutional NATO ban goes to the Rada,
+    p 0.4, an Article-5-like guarantee to Congress, p 0.5): a deal is exactly a signature whose every triggered vote
+    passes."""
     s = tweak(paris2025, {"protocol.agenda": "single_package", "actors.US.deadline": None})
     assert not any(prepare(s).run(seed).outcome.deal for seed in SEEDS)
     p = prepare(tweak(s, {"scenario.max_rounds": 30}))
     outs = [p.run(seed).outcome for seed in SEEDS]
-    deals = [o for o in outs if o.deal]
-    assert len(deals) >= len(outs) // 2
-    assert all(o.round >= 12 for o in deals)
-    for o in deals:
-        assert o.package["foreign_forces"] in ("none", "monitors_only")  # Russia's red line
-        assert o.package["contact_line"] == "freeze_current_line"  # Ukraine's red line
+    signed = [o for o in outs if o.deal or o.reason.startswith("ratification_failed:")]
+    assert len(signed) >= len(outs) // 2
+    for o in signed:
+        package = o.package if o.deal else o.last_offer
+        assert o.rounds_played >= 12
+        assert package["foreign_forces"] in ("none", "monitors_only")  # Russia's red line
+        assert package["contact_line"] == "freeze_current_line"  # Ukraine's red line
+        assert o.deal == all(o.ratification.values())
+        if package["nato_membership"] == "constitutional_and_nato_ban":
+            assert "UA:Rada_constitutional_amendment" in o.ratification
+        if package["security_guarantees"] == "article5_like_us_europe":
+            assert "US:Congress" in o.ratification
+    assert sum(o.deal for o in signed) >= len(outs) // 2  # the mediator avoids the risky votes
 
 
 def test_paris_2026_deals_go_to_ratification(paris2026):

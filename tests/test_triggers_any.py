@@ -159,6 +159,7 @@ def test_the_engine_draws_the_referendum_when_only_the_second_alternative_holds(
     for a in ("M", "A", "B"):
         doc["actors"][a]["salience"] = {"line": 1, "recognition": 1, "side": 1}
         doc["actors"][a]["utilities"] = {"line": [0.0, 1.0, 0.0], "recognition": [0.0, 1.0], "side": [0.0, 1.0]}
+    doc["protocol"] = {**doc.get("protocol", {}), "mediator_objective": "max_min_surplus"}  # a test of the draws
     s = scenario_from_document(doc)
     p = prepare(s)
     runs = [p.run(seed) for seed in range(300)]

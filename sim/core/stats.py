@@ -30,6 +30,7 @@ def wilson_interval(k: Any, n: Any, z: float = Z95) -> tuple[np.ndarray, np.ndar
         denom = 1.0 + z**2 / nn
         centre = (p + z**2 / (2 * nn)) / denom
         half = z / denom * np.sqrt(p * (1 - p) / nn + z**2 / (4 * nn**2))
-    lo = np.where(n_arr > 0, np.clip(centre - half, 0.0, 1.0), 0.0)
-    hi = np.where(n_arr > 0, np.clip(centre + half, 0.0, 1.0), 1.0)
+    # at k = 0 (k = n) the bound is exactly 0 (1): centre ∓ half cancel, which rounding can miss by an ulp
+    lo = np.where((n_arr > 0) & (k_arr > 0), np.clip(centre - half, 0.0, 1.0), 0.0)
+    hi = np.where((n_arr > 0) & (k_arr < n_arr), np.clip(centre + half, 0.0, 1.0), 1.0)
     return lo, hi

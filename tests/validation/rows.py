@@ -558,7 +558,28 @@ ENGINE_ROWS: list[Row] = [
         )
         for (a, b), e in RUB_CLOSED
     ],
+    *[
+        Row(
+            f"engine-putnam-{name}-{obj}",
+            "Putnam in the engine",
+            f"pie k/10, NBS 0.5, W_UA=[0, {w}]{'' if w2 is None else f', W_RU=[{w2}, 1]'}, {obj} mediator"
+            + (", text sent back" if after == "renegotiate" else ""),
+            e,
+            lambda w=w, w2=w2, o=obj, a=after: _putnam(w, w2, o, a),
+            1e-12,
+            S_C8 + (": no deal" if e is None else ""),
+        )
+        for name, w, w2, e in [("slack", 0.6, None, 0.5), ("tied", 0.4, None, 0.4), ("empty", 0.4, 0.45, None)]
+        for obj, after in [("expected_value", "end"), ("max_min_surplus", "renegotiate")]
+    ],
 ]
+
+
+def _putnam(w_ua: float, w_ru: float | None, objective: str, after: str) -> float | None:
+    """RU's share in the engine's deal on the Putnam pie (``test_engine_putnam.engine_putnam``)."""
+    from tests.validation.test_engine_putnam import engine_putnam
+
+    return engine_putnam(w_ua, w_ru, objective, after)
 
 
 # -- NegMAS cross-check (REPORT §C.11) -----------------------------------------------------------------

@@ -21,6 +21,8 @@ OPTIONS = [f"s{k:02d}" for k in range(11)]
 
 
 def putnam_doc(w_ua: float, w_ru: float | None, objective: str, after: str) -> dict:
+    """The pie scenario with W_UA = [0, ``w_ua``] and, unless None, W_RU = [``w_ru``, 1] (module docstring)."""
+    high = [o for k, o in enumerate(OPTIONS) if k / 10 > w_ua + 1e-9]
     actors = {
         "UA": {
             "role": "party_signatory",
@@ -28,7 +30,7 @@ def putnam_doc(w_ua: float, w_ru: float | None, objective: str, after: str) -> d
             "utilities": {"share": [1 - k / 10 for k in range(11)]},
             "reservation": {"war_cost": 0.5},
             "horizon": 10,
-            "ratification": {"body": "rada", "p": 0.0, "triggers": {"share": [o for k, o in enumerate(OPTIONS) if k / 10 > w_ua + 1e-9]}},
+            "ratification": {"body": "rada", "p": 0.0, "triggers": {"share": high}},
         },
         "RU": {
             "role": "party_signatory",
