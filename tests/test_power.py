@@ -205,14 +205,22 @@ def test_council_rounding_of_populations(council):
 
 def test_analyze_power_2025(a2025):
     rules = {e["rule"]: e for e in a2025["power"]}
+    # the fidelity pass (issue #16.1) added the Commons, Congress and two Rada ratifications (no game: listed with
+    # no voters) and split EU_OTHERS into EU_NORDIC_BALTIC, BE and EU_OTHERS: 8 EU voters, 1/8 each under unanimity
     assert list(rules) == [
         "eu_sanctions_relief:unanimity",
         "frozen_assets:unanimity",
         "foreign_forces:contributors",
         "foreign_forces:contributors#2",
+        "foreign_forces:ratification:UK:Commons",
+        "security_guarantees:ratification:US:Congress",
+        "nato_membership:ratification:UA:Rada_constitutional_amendment",
+        "prosperity:ratification:UA:Rada_minerals_ratification",
     ]
+    assert all(rules[r]["voters"] == [] and rules[r].get("shapley_shubik") is None for r in list(rules)[4:])
     eu = rules["eu_sanctions_relief:unanimity"]
-    assert eu["veto_players"] == eu["voters"] and set(eu["shapley_shubik"].values()) == {round(1 / 6, 6)}
+    assert eu["veto_players"] == eu["voters"] and len(eu["voters"]) == 8
+    assert set(eu["shapley_shubik"].values()) == {round(1 / 8, 6)}
     assert a2025["veto_players"]["US"] == ["signing", "foreign_forces:contributors#2"]
     assert a2025["veto_players"]["UA"] == ["signing"] and "frozen_assets:unanimity" in a2025["veto_players"]["HU"]
     app = {e["rule"]: e for e in a2025["approvers"]}["eu_sanctions_relief:unanimity"]

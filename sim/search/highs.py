@@ -1,7 +1,10 @@
 """Handing a dense mixed-integer program to HiGHS (``highspy``): shared by the mediator's search and the analysis.
 
 Solved to optimality: relative gap 0, absolute gap 1e-9, a fixed random seed (the same model gives the same answer),
-no output.
+presolve off, no output. Presolve is off because HiGHS's MIP presolve can run without end on the mediator's max–min
+programs (a Paris 2026 program after the fidelity pass of issue #16 ran for more than 5 minutes in presolve, ignoring
+``time_limit``, and solved in 0.15 s without it; on 36 programs of the earlier Paris 2026 runs presolve off gave the
+same answers in the same time).
 
 No output means nothing on stdout either, at the file-descriptor level. highspy (1.7 … 1.16 at least) writes
 ``Running HiGHS … Copyright …`` from C++ when ``highspy.Highs()`` is constructed: its ``__init__`` calls a HiGHS
@@ -33,6 +36,7 @@ OPTIONS: dict[str, bool | int | float | str] = {
     "mip_rel_gap": 0.0,
     "mip_abs_gap": MIP_GAP,
     "random_seed": 0,
+    "presolve": "off",
 }
 
 
