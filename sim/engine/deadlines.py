@@ -195,9 +195,10 @@ def aspirations(model: NegotiationModel, t: int, reservation: np.ndarray) -> np.
     if not walkers:
         return asp
     cap = float(cp.horizon.max())
+    everyone = end_distribution(list(walkers.values()), cap)  # for every actor but the walkers themselves
     for ag in model.agents:
         if isinstance(ag.concession, TimeDependent):
-            ends = end_distribution([w for j, w in walkers.items() if j != ag.index], cap)
             i = ag.index
+            ends = everyone if i not in walkers else end_distribution([w for j, w in walkers.items() if j != i], cap)
             asp[i] = anticipated(ag.concession, t, float(reservation[i]), float(cp.u_max[i]), ends)
     return asp
