@@ -270,3 +270,29 @@ def test_the_default_objective_follows_ratification(toy):
     two_steps = compile_scenario(two).steps
     assert default_objective(two_steps, 24) == "expected_value"  # enumerated: any steps
     assert default_objective(two_steps, 10**12) == "max_min_surplus"  # two varying steps beyond enumeration
+
+
+@pytest.mark.slow
+def test_paris_2026_with_the_us_staying_does_at_least_as_well_as_the_best_ratification_free_package(paris2026):
+    """Issue #13's "done when" (benchmarks/ev_paris_2026.py, 16 seeds): with the US staying (no deadline), the
+    expected-value mediator signs at least as many deals as the max-min mediator held to ratification-free packages
+    (a US red line on every option that calls a ratification), and more than the blind max-min mediator."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "ev_paris_2026.py"
+    spec = importlib.util.spec_from_file_location("ev_paris_2026", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    stay = tweak(paris2026, {"actors.US.deadline": None})
+    deals = {}
+    for name, changes in (
+        ("expected_value", {"protocol.mediator_objective": "expected_value"}),
+        ("max_min_surplus", {"protocol.mediator_objective": "max_min_surplus"}),
+        ("ratification_free", {**bench.RATIFICATION_FREE, "protocol.mediator_objective": "max_min_surplus"}),
+    ):
+        p = prepare(tweak(stay, changes))
+        deals[name] = sum(p.run(seed).outcome.deal for seed in range(16))
+    assert deals["expected_value"] >= deals["ratification_free"] > 0
+    assert deals["expected_value"] > deals["max_min_surplus"]
