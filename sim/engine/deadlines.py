@@ -39,9 +39,9 @@ import numpy as np
 from sim.core.compiled import Compiled
 from sim.core.parts import Condition, Constraint
 from sim.engine.policies import TimeDependent
+from sim.scenario.edit import apply_set_add
 from sim.scenario.loader import scenario_from_document
 from sim.scenario.models import Deadline, Scenario
-from sim.scenario.paths import lookup, parse_path, resolved_tree, set_in_document
 
 if TYPE_CHECKING:
     from sim.engine.model import NegotiationModel
@@ -64,11 +64,7 @@ def apply_actions(scenario: Scenario, acted: frozenset[str]) -> Scenario:
     for aid, spec in scenario.actors.items():
         if aid not in acted or spec.deadline is None:
             continue
-        tree = resolved_tree(scenario_from_document(doc))
-        for path, value in spec.deadline.set.items():
-            set_in_document(doc, tree, path, value)
-        for path, delta in spec.deadline.add.items():
-            set_in_document(doc, tree, path, float(lookup(tree, parse_path(path))) + delta)
+        apply_set_add(doc, spec.deadline.set, spec.deadline.add)
     return scenario_from_document(doc, file=scenario.source)
 
 

@@ -22,9 +22,9 @@ from sim.engine.domestic import exclusions
 from sim.engine.judge import BlameCache
 from sim.engine.policies import game_rounds, spe_path
 from sim.engine.records import RunResult
+from sim.scenario.edit import apply_set_add
 from sim.scenario.loader import scenario_from_document
 from sim.scenario.models import Scenario
-from sim.scenario.paths import lookup, parse_path, resolved_tree, set_in_document
 from sim.search.searcher import Searcher
 
 if TYPE_CHECKING:
@@ -134,11 +134,7 @@ def apply_shocks(scenario: Scenario, fired: frozenset[str]) -> Scenario:
     for sh in scenario.shocks:
         if sh.id not in fired:
             continue
-        tree = resolved_tree(scenario_from_document(doc))
-        for path, value in sh.set.items():
-            set_in_document(doc, tree, path, value)
-        for path, delta in sh.add.items():
-            set_in_document(doc, tree, path, float(lookup(tree, parse_path(path))) + delta)
+        apply_set_add(doc, sh.set, sh.add)
         for actor, profile in sh.profile.items():
             spec = doc["actors"][actor]
             for f in PREFERENCE_FIELDS:

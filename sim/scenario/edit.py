@@ -8,7 +8,7 @@ from typing import Any
 from sim.errors import ScenarioError, UsageError
 from sim.scenario.loader import scenario_from_document
 from sim.scenario.models import Scenario
-from sim.scenario.paths import resolved_tree, set_in_document
+from sim.scenario.paths import lookup, parse_path, resolved_tree, set_in_document
 
 
 def tweak(scenario: Scenario, changes: Mapping[str, Any] | None = None, /, **kw: Any) -> Scenario:
@@ -32,3 +32,13 @@ def tweak(scenario: Scenario, changes: Mapping[str, Any] | None = None, /, **kw:
         changed = ", ".join(f"{k}={v!r}" for k, v in items.items())
         msgs = "; ".join(f"{i.dotted}: {i.message}" for i in exc.issues)
         raise UsageError(f"after setting {changed}: {msgs}") from None
+
+
+def apply_set_add(doc: dict[str, Any], set_: Mapping[str, Any], add: Mapping[str, float]) -> None:
+    """Apply a shock's (or a deadline action's) ``set`` (path → value) and then ``add`` (path → delta, added to the
+    number there) to the scenario document ``doc`` in place, paths resolved against ``doc`` as it stands."""
+    tree = resolved_tree(scenario_from_document(doc))
+    for path, value in set_.items():
+        set_in_document(doc, tree, path, value)
+    for path, delta in add.items():
+        set_in_document(doc, tree, path, float(lookup(tree, parse_path(path))) + delta)
