@@ -1,9 +1,9 @@
 import sys
 
 try:
-    from sim.cli.main import main
+    from sim.cli.main import entry
 except KeyboardInterrupt:  # Ctrl-C while negsim starts: one line, as later (sim.cli.main)
     print("negsim: interrupted", file=sys.stderr)
     sys.exit(130)
 
-sys.exit(main())
+entry()

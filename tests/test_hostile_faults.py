@@ -35,8 +35,21 @@ BIG = ["--param", "actors.A.discount=0.2:0.9:50", "--seeds", "400", "--workers",
 def start(out: Path) -> subprocess.Popen[str]:
     """``negsim sweep`` of many runs on 2 workers, in its own process group (as a terminal would run it)."""
     cmd = [sys.executable, "-m", "sim", "sweep", TOY, *BIG, "--out", str(out)]
+    env = os.environ | {"PYTHONFAULTHANDLER": "1"}  # a SIGABRT prints every thread's stack (see finish)
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)  # fmt: skip
+                            start_new_session=True, env=env)  # fmt: skip
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 120) -> str:
+    """The sweep's stderr once it has ended; if it has not within ``timeout`` s, fail with every thread's stack
+    (SIGABRT under PYTHONFAULTHANDLER), which says where it hung."""
+    try:
+        return proc.communicate(timeout=timeout)[1]
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        err = proc.communicate(timeout=30)[1]
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"the sweep had not ended {timeout:.0f} s after the signal; its threads:\n{err[-8000:]}")
 
 
 def descendants(pid: int) -> list[psutil.Process]:
@@ -119,7 +132,7 @@ def test_ctrl_c_early_is_one_line_and_exit_130(tmp_path, when):
     procs = wait_for(proc, cond)
     assert proc.poll() is None, "the sweep ended before the signal"
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
-    _, err = proc.communicate(timeout=120)
+    err = finish(proc)
     assert proc.returncode == 130, err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err
@@ -316,3 +329,22 @@ def test_a_bad_scheduler_is_one_line_exit_2_and_no_folder(monkeypatch, tmp_path,
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("negsim: error: --scheduler") and "Traceback" not in err[0], err
     assert not out.exists()
+
+
+def test_an_interrupted_negsim_ends_even_if_an_exit_handler_hangs():
+    """``negsim`` after a Ctrl-C (exit 130): a hanging exit handler (as concurrent.futures' join of its pool's
+    threads can) does not keep the process alive past EXIT_GRACE; any other exit code waits for its handlers."""
+    code = (
+        "import atexit, time, sim.cli.main as m\n"
+        "atexit.register(time.sleep, 300)\n"
+        "m.EXIT_GRACE = 0.5\n"
+        "m.main = lambda: {code}\n"
+        "m.entry()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code.format(code=130)], cwd=ROOT, capture_output=True, timeout=120)
+    assert done.returncode == 130, done.stderr
+    hung = subprocess.Popen([sys.executable, "-c", code.format(code=2)], cwd=ROOT)
+    with pytest.raises(subprocess.TimeoutExpired):
+        hung.wait(timeout=3)  # not ended by the timer: only an interrupt is cut short
+    hung.kill()
+    hung.wait()

@@ -8,7 +8,9 @@ an unexpected internal error exits 1 with a short message (``--debug`` shows the
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import threading
 from collections.abc import Callable
 from importlib import import_module
 
@@ -239,7 +241,28 @@ MODULES = {"import": "importing", "export": "importing"}
 """Handler modules not named after their command (``import`` is a Python keyword)."""
 
 
+EXIT_GRACE = 10.0  # seconds an interrupted negsim may spend in exit handlers before it ends anyway
+
+
+def entry() -> None:
+    """The ``negsim`` command (and ``python -m sim``): exits with :func:`main`'s code.
+
+    After a Ctrl-C (code 130) the process ends within :data:`EXIT_GRACE` seconds even if an exit handler of a
+    library hangs (``concurrent.futures`` joins its pool's threads at exit without a timeout): the folder and the
+    message are final by then, so a daemon timer ends the process with ``os._exit(130)``.
+    """
+    code = main()
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        timer = threading.Timer(EXIT_GRACE, os._exit, (130,))
+        timer.daemon = True
+        timer.start()
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one ``negsim`` command (``argv``: its arguments, default ``sys.argv[1:]``); returns the exit code."""
     args = build_parser().parse_args(argv)
 
     try:
