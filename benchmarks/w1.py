@@ -27,6 +27,11 @@ a_i(t) = R + δ(τ_i(t+1) − R) (docs/scenario-format.md, "Time, discounting an
 numpy reference of W1.md's protocol with that curve (``shift=1``) or with W1.md's own (``shift=0``); negsim equals the
 first seed by seed, and W1.md's published statistics are those of the second.
 
+Fast path (issue #19): :func:`skeleton` validates and compiles one W1 scenario once; :func:`prepared` swaps each
+run's weights, values, concession exponents and war costs into its arrays (:class:`sim.Skeleton`) and
+:func:`play_fast` plays it: the same outcomes as :func:`play` (the document path, kept as the reference), without a
+pydantic validation and two compilations per run (``benchmarks/w1_skeleton_ab.py`` compares the two).
+
 Not a test: run it to check that negsim plays W1 as W1.md defines it, up to that one-round shift.
 """
 
@@ -112,6 +117,29 @@ def play(seed: int, w0: float | None = None) -> Any:
     from sim.engine.runner import prepare
 
     return prepare(scenario(seed, w0)).run(seed).outcome
+
+
+@functools.cache
+def skeleton() -> Any:
+    """One :class:`sim.Skeleton` of W1 (seed 0's scenario: every array it holds is swapped per run)."""
+    from sim.engine.skeleton import Skeleton
+
+    return Skeleton(scenario(0))
+
+
+def prepared(seed: int, w0: float | None = None) -> Any:
+    """The :class:`sim.engine.prepared.Prepared` of W1 at ``seed`` (and ``w0``) via :func:`skeleton`: the arrays
+    of :func:`scenario`'s, bit for bit (war_cost_i = U_i(status quo) of the swapped weights and values)."""
+    sk = skeleton()
+    w, v, beta = draw(seed, w0)
+    flat = v.reshape(len(ACTORS), N_CLAUSES * N_OPTIONS)  # clause-major flat options, as compiled
+    u_sq = sk.compile(weights=w, values=flat).u_sq
+    return sk.prepare(weights=w, values=flat, beta=beta, war_cost=u_sq)
+
+
+def play_fast(seed: int, w0: float | None = None) -> Any:
+    """:func:`play` through :func:`prepared` (no scenario validated per run)."""
+    return prepared(seed, w0).run(seed).outcome
 
 
 @functools.cache

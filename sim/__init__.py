@@ -4,6 +4,7 @@ The public API (heavy modules are imported on first use, so ``negsim validate`` 
 
 - :func:`load_scenario`, :func:`tweak`: scenario files and the one path syntax;
 - :func:`run`, :func:`evaluate`: play a negotiation, score given packages;
+- :class:`Skeleton`: one validated scenario, its arrays swapped per run (sweeps over a new domain per run);
 - :func:`analyze`: zone of agreement, Nash and Kalai–Smorodinsky packages, Pareto frontier;
 - :func:`sweep`, :func:`load_sweep`: designs × seeds, in parallel, to results folders;
 - :mod:`sim.plots.sweep`: acceptance curves and the other figures.
@@ -26,6 +27,7 @@ _LAZY = {
     "SweepFailed": "sim.errors",
     "compile_scenario": "sim.core.compiled",
     "run": "sim.engine.runner",
+    "Skeleton": "sim.engine.skeleton",
     "evaluate": "sim.analysis.evaluation",
     "analyze": "sim.analysis.bargaining",
     "sweep": "sim.sweeps.run",

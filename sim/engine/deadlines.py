@@ -51,7 +51,7 @@ MASS_CUT = 1e-12
 
 def deadline_of(model: NegotiationModel, actor: str) -> Deadline:
     """The deadline of ``actor`` in the model's scenario (it has one)."""
-    dl = model.prepared.scenario.actors[actor].deadline
+    dl = model.prepared.structure.actors[actor].deadline
     assert dl is not None
     return dl
 
@@ -168,7 +168,7 @@ def resolve(model: NegotiationModel, t: int) -> tuple[list[str], list[str], bool
 
 def backup(model: NegotiationModel, leaving: int) -> int:
     """The first backup mediator still present (not ``leaving``), or −1."""
-    for b in model.prepared.scenario.protocol.backup_mediators:
+    for b in model.prepared.structure.protocol.backup_mediators:
         j = model.compiled.actors.index(b)
         if j != leaving and not model.agents[j].walked:
             return j
@@ -180,7 +180,7 @@ def aspirations(model: NegotiationModel, t: int, reservation: np.ndarray) -> np.
     averaged over the expected end of the talks (:func:`anticipated`; each actor leaves its own deadline out)."""
     cp = model.compiled
     asp = np.array(model.agents.map("aspiration", t, reservation))
-    if not model.prepared.scenario.protocol.anticipate_deadlines:
+    if not model.prepared.structure.protocol.anticipate_deadlines:
         return asp
     walkers = {}
     for ag in model.agents.select(lambda a: not a.walked and model.deadline[a.index] > t):

@@ -108,7 +108,7 @@ class NegotiationModel(Model):
         self.compiled, self.searcher = self.prepared.variant(self.fired)
         self.mediator = self.compiled.mediator  # who proposes the single text now (a backup after a walk-away)
         self.slips = np.zeros(self.compiled.n_actors, dtype=np.int64)  # deadlines seen slipping, per actor
-        self.battle = battle_of(self.prepared.scenario, self.compiled.actors)  # None without a battlefield
+        self.battle = battle_of(self.prepared.structure, self.compiled.actors)  # None without a battlefield
         compiled = self.compiled
         self.stage = 0
         self.base = compiled.sq.copy()
@@ -183,7 +183,7 @@ class NegotiationModel(Model):
     def _fire_shocks(self, t: int) -> list[str]:
         """(1) One uniform draw per listed shock, every round. A shock fires (once) when ``d < p`` in its
         ``round`` or ``d < p_per_round`` in any round; the scenario is then recompiled with every fired shock."""
-        shocks = self.prepared.scenario.shocks
+        shocks = self.prepared.structure.shocks
         draws = self._draws.random(len(shocks)) if shocks else ()
         new = []
         for sh, d in zip(shocks, draws, strict=True):

@@ -6,10 +6,16 @@ it). A run's randomness comes from ``SeedSequence(seed)``: the same seed gives t
 
 The model builds a ``Prepared`` from a scenario it is given, so this module does not import it: the class that
 plays the runs is handed in.
+
+A ``Prepared`` can also be handed its compiled arrays (``compiled=``, :class:`sim.engine.skeleton.Skeleton`): then
+``structure`` is a validated scenario equal to it in everything but those arrays' numbers (shocks, deadlines,
+protocol, battlefield: what the engine reads from a scenario), and ``scenario`` is built by ``rebuild`` only when
+something asks for it (a shock or a deadline action recompiling it, a tweak of it), so runs need no pydantic model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -49,22 +55,42 @@ class Prepared:
     ``model_class`` is the Mesa model class whose runs :meth:`run` plays (``NegotiationModel``).
     """
 
-    def __init__(self, scenario: Scenario, model_class: type[NegotiationModel]):
-        self.scenario = scenario
+    def __init__(
+        self,
+        scenario: Scenario | None,
+        model_class: type[NegotiationModel],
+        compiled: Compiled | None = None,
+        structure: Scenario | None = None,
+        rebuild: Callable[[], Scenario] | None = None,
+    ):
+        if scenario is None and (compiled is None or structure is None or rebuild is None):
+            raise TypeError("Prepared needs a scenario, or compiled arrays with their structure and rebuild")
+        self._scenario = scenario
+        self._rebuild = rebuild
+        self.structure: Scenario = structure if structure is not None else scenario  # type: ignore[assignment]
+        """The scenario's shocks, deadlines, protocol and battlefield (the swapped numbers aside, ``scenario``)."""
         self.model_class = model_class
-        self.cp0 = compile_scenario(scenario)
+        self.cp0 = compiled if compiled is not None else compile_scenario(self.scenario)
         self.searcher0 = Searcher(self.cp0, self.cp0.search)
         self._variants: dict[tuple, tuple[Compiled, Searcher]] = {
             (frozenset(), frozenset(), frozenset(), frozenset(), None): (self.cp0, self.searcher0)
         }
         clauses = list(self.cp0.clauses)
         self.reverts = {  # actor index -> the clauses its walk-away takes off the table
-            i: tuple(clauses.index(c) for c in scenario.actors[a].deadline.reverts)  # type: ignore[union-attr]
+            i: tuple(clauses.index(c) for c in self.structure.actors[a].deadline.reverts)  # type: ignore[union-attr]
             for i, a in enumerate(self.cp0.actors)
-            if scenario.actors[a].deadline is not None
+            if self.structure.actors[a].deadline is not None
         }
         self.blame_cache: dict[frozenset[str], BlameCache] = {}  # counterfactuals by variant (sim.engine.judge)
         self._spe: dict[frozenset[str], np.ndarray] = {}
+
+    @property
+    def scenario(self) -> Scenario:
+        """The validated scenario of these arrays (built on first use when the arrays were handed in)."""
+        if self._scenario is None:
+            assert self._rebuild is not None
+            self._scenario = self._rebuild()
+        return self._scenario
 
     @property
     def clauses(self) -> tuple[str, ...]:
