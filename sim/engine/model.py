@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.core.utility import feasible, raw_utilities, rule_passes, triggered, vetoes
+from sim.core.utility import feasible, rule_passes
 from sim.engine.agents import ActorAgent
 from sim.engine.battle import battle_of
 from sim.engine.deadlines import aspirations, deadline_of, resolve
@@ -256,11 +256,10 @@ class NegotiationModel(Model):
         else it accepts with its policy's P(accept | U − a). In the final stage the voters of triggered approval
         rules (other than ratifications) are required too."""
         compiled = self.compiled
-        table = package[None, :]
-        utility = np.minimum(np.maximum(raw_utilities(compiled, table)[:, 0], 0.0), 1.0)  # utilities(), cheaply
-        veto = vetoes(compiled, table)[:, 0]
+        utility, veto, trig = self.prepared.scores(compiled, package)
         final = self.stage == len(compiled.stages) - 1
-        trig = triggered(compiled, table)[:, 0] if final else np.zeros(len(compiled.rules), dtype=bool)
+        if not final:
+            trig = np.zeros(len(compiled.rules), dtype=bool)
         required = compiled.signatory.copy()
         for r, rule in enumerate(compiled.rules):
             if trig[r] and rule.kind != "ratification":

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core.compiled import Compiled, compile_scenario
-from sim.core.utility import all_packages, feasible, utilities, vetoes
+from sim.core.utility import all_packages, feasible, raw_utilities, triggered, utilities, vetoes
 from sim.engine.deadlines import apply_actions, with_exits
 from sim.engine.domestic import exclusions
 from sim.engine.judge import BlameCache
@@ -35,6 +35,9 @@ from sim.search.searcher import Searcher
 
 if TYPE_CHECKING:
     from sim.engine.model import NegotiationModel
+
+SCORES_MAX = 100_000
+"""Packages whose scores :meth:`Prepared.scores` keeps (a few hundred bytes each); beyond, they are recomputed."""
 
 PREFERENCE_FIELDS = (
     "salience",
@@ -83,6 +86,7 @@ class Prepared:
         }
         self.blame_cache: dict[frozenset[str], BlameCache] = {}  # counterfactuals by variant (sim.engine.judge)
         self._spe: dict[frozenset[str], np.ndarray] = {}
+        self._scores: dict[tuple[int, bytes], tuple[Compiled, np.ndarray, np.ndarray, np.ndarray]] = {}
 
     @property
     def scenario(self) -> Scenario:
@@ -132,6 +136,26 @@ class Prepared:
                 cp = compile_scenario(apply_actions(apply_shocks(self.scenario, fired), acted))
             self._variants[key] = (cp, Searcher(cp, cp.search))
         return self._variants[key]
+
+    def scores(self, cp: Compiled, package: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(clipped utilities (A,), hard-red-line vetoes (A,), triggered approval rules (R,)) of ``package`` under
+        ``cp``, one of this scenario's variants: computed once per variant and package (runs of a sweep point
+        vote on the same few packages) and handed out read-only. The same numbers as computing them each time."""
+        key = (id(cp), package.tobytes())
+        hit = self._scores.get(key)
+        if hit is None or hit[0] is not cp:  # the entry holds its variant, so no other object can reuse its id
+            table = package[None, :]
+            scores = (
+                np.minimum(np.maximum(raw_utilities(cp, table)[:, 0], 0.0), 1.0),  # utilities(), cheaply
+                vetoes(cp, table)[:, 0],
+                triggered(cp, table)[:, 0],
+            )
+            for a in scores:
+                a.setflags(write=False)
+            hit = (cp, *scores)
+            if len(self._scores) < SCORES_MAX:
+                self._scores[key] = hit
+        return hit[1], hit[2], hit[3]
 
     def spe_path(self, fired: frozenset[str]) -> np.ndarray:
         """(rounds of the game, A) subgame-perfect continuation values of the variant (computed once): the game of
