@@ -183,24 +183,13 @@ def w1_chunk(task: list[tuple[int, float]], _shared: Any) -> list[tuple[bool, in
     return out
 
 
-def w1_chunk_documents(task: list[tuple[int, float]], _shared: Any) -> list[tuple[bool, int]]:
-    """W1 sweep runs as before issue #19: a scenario document validated and compiled twice per run (``w1.play``)."""
-    out = []
-    for seed, w0 in task:
-        o = w1.play(seed, w0)
-        out.append((o.deal, o.rounds_played))
-    return out
-
-
-def w1_sweep(
-    n: int, workers: int, chunk: int = 50, fn: Callable[..., list[tuple[bool, int]]] = w1_chunk
-) -> tuple[float, list[tuple[bool, int]]]:
+def w1_sweep(n: int, workers: int, chunk: int = 50) -> tuple[float, list[tuple[bool, int]]]:
     from sim.sweeps.executors import run_processes
 
     pts = w1.sweep_points(n)
     tasks = iter([pts[i : i + chunk] for i in range(0, n, chunk)])
     t0 = time.perf_counter()
-    rows = [r for _, res in run_processes(tasks, fn, None, workers, lambda t, why: []) for r in res]
+    rows = [r for _, res in run_processes(tasks, w1_chunk, None, workers, lambda t, why: []) for r in res]
     return time.perf_counter() - t0, rows
 
 

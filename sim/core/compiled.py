@@ -220,6 +220,11 @@ def default_objective(steps: tuple[Step, ...], n_packages: int) -> str:
     return "max_min_surplus"
 
 
+def additive_terms(weights: FloatA, values: FloatA, clause_of: np.ndarray) -> FloatA:
+    """(A, O) ``weights[i, clause_of[o]] * values[i, o]``: the additive utility terms (``Compiled.wvalues``)."""
+    return weights[:, clause_of] * values
+
+
 def compile_scenario(scenario: Scenario) -> Compiled:
     """Arrays for the numeric core. Pure function of the validated scenario: the option space, the preferences,
     the dynamics, the rules of a deal and the protocol, each built by one step of :mod:`sim.core.assemble`."""
@@ -250,7 +255,7 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         clause_of=space.clause_of,
         weights=prefs.weights,
         values=prefs.values,
-        wvalues=prefs.weights[:, space.clause_of] * prefs.values,
+        wvalues=additive_terms(prefs.weights, prefs.values, space.clause_of),
         hard=prefs.hard,
         penalty=prefs.penalty,
         interactions=prefs.interactions,

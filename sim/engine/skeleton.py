@@ -34,7 +34,7 @@ import annotated_types as at
 import numpy as np
 from pydantic.fields import FieldInfo
 
-from sim.core.compiled import Compiled, compile_scenario
+from sim.core.compiled import Compiled, additive_terms, compile_scenario
 from sim.engine.prepared import Prepared
 from sim.engine.runner import NegotiationModel
 from sim.errors import UsageError
@@ -190,7 +190,7 @@ class Skeleton:
             changes["values"] = arrays["values"]
         if changes:
             weights, values = changes.get("weights", cp.weights), changes.get("values", cp.values)
-            changes["wvalues"] = weights[:, cp.clause_of] * values
+            changes["wvalues"] = additive_terms(weights, values, cp.clause_of)
         if "beta" in arrays:
             changes["beta"], changes["spe"] = arrays["beta"], np.isnan(arrays["beta"])
         for name in ("war_cost", "expected_gain", "drift", "reservation_value"):
