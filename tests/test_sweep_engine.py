@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT, SCENARIOS
 
-from sim import run, tweak
+from sim import load_scenario, run, tweak
 from sim.cli.main import main
 from sim.store.results import FolderLock, existing_parts, load_sweep
 from sim.sweeps.run import sweep
@@ -35,8 +35,6 @@ def test_cli_sweep_and_a_row_reproduces_with_negsim_run(tmp_path, capsys):
     row = df.iloc[7]
     sets = {"actors.B.reservation.war_cost": row["actors.B.reservation.war_cost"],
             "protocol.concession": row["protocol.concession"]}  # fmt: skip
-    from sim import load_scenario
-
     again = run(tweak(load_scenario(TOY), sets), seed=int(row["seed"])).outcome
     assert again.deal == row["deal"] and again.rounds_played == row["rounds_played"]
     assert again.payoffs["A"] == pytest.approx(row["payoff.A"])
@@ -86,12 +84,36 @@ def test_sigkill_then_resume_equals_an_uninterrupted_sweep(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.dask
-def test_dask_local_cluster_gives_the_same_table(tmp_path):
+@pytest.mark.parametrize(
+    ("scenario", "params", "seeds"),
+    [
+        (TOY, {"actors.B.reservation.war_cost": "0,0.3"}, 3),
+        (  # the README's demo sweep, smaller: deals at some points and seeds, none at others
+            "paris_2025 single package",
+            {"actors.RU.reservation.expected_gain": "0:0.4:3", "actors.US.deadline.credibility": "0,0.6"},
+            6,
+        ),
+    ],
+    ids=["toy", "paris_2025"],
+)
+def test_serial_process_pool_and_dask_give_the_same_table(tmp_path, scenario, params, seeds):
+    """The same sweep in this process, on a pool of 2 worker processes and on a Dask LocalCluster of 2 workers, in
+    chunks of 2 runs (so that chunks cross points and each worker sees only some of a point's seeds): the tables
+    are equal value for value, whoever ran which chunk in which order (issue #19.4)."""
     pytest.importorskip("distributed")
-    params = {"actors.B.reservation.war_cost": "0,0.3"}
-    serial = sweep(TOY, params, seeds=3, out=tmp_path / "serial", quiet=True)
-    dask = sweep(TOY, params, seeds=3, chunk=2, workers=2, executor="dask", out=tmp_path / "dask", quiet=True)
-    pd.testing.assert_frame_equal(load_sweep(serial.path), load_sweep(dask.path))
+    if scenario != TOY:
+        demo = {"protocol.agenda": "single_package", "scenario.max_rounds": 30}
+        scenario = tweak(load_scenario(SCENARIOS / "paris_2025.yaml"), demo)
+    serial = sweep(scenario, params, seeds=seeds, out=tmp_path / "serial", quiet=True)
+    pool = sweep(scenario, params, seeds=seeds, chunk=2, workers=2, out=tmp_path / "pool", quiet=True)
+    dask = sweep(scenario, params, seeds=seeds, chunk=2, workers=2, executor="dask", out=tmp_path / "dask", quiet=True)
+    expected = load_sweep(serial.path)
+    assert len(expected) == serial.n_runs and expected["error"].isna().all()
+    assert expected["rounds_played"].nunique() > 1  # the runs differ, so equal tables say something
+    if scenario is not TOY:
+        assert expected["deal"].nunique() == 2
+    pd.testing.assert_frame_equal(expected, load_sweep(pool.path))
+    pd.testing.assert_frame_equal(expected, load_sweep(dask.path))
 
 
 def test_two_sweeps_with_the_same_folder_name_never_share_prepared_points(toy, tmp_path):
