@@ -6,6 +6,15 @@ programs (a Paris 2026 program after the fidelity pass of issue #16 ran for more
 ``time_limit``, and solved in 0.15 s without it; on 36 programs of the earlier Paris 2026 runs presolve off gave the
 same answers in the same time).
 
+Sub-MIP heuristics and restarts are off too (``mip_heuristic_run_root_reduced_cost``, ``_rins``, ``_rens``,
+``mip_allow_restart``; the first three exist from highspy 1.11): they run HiGHS's MIP presolve on a sub-problem
+even with ``presolve`` off, and in highspy 1.16 its ``HPresolve::strengthenInequalities`` can loop forever there,
+ignoring ``time_limit`` and ``cancelSolve`` (native stacks of two sweep workers on the five-parameter Paris 2026
+Morris design, 7 December 2026: ``rootReducedCost -> solveSubMip -> runMipPresolve -> strengthenInequalities``;
+HiGHS issues 2226 and 1278 report the same kind of loop). Without them every program of that design solved; the
+optimum is unchanged (it is proved, not found by a heuristic), but among packages of equal objective HiGHS may
+return another one than before. :func:`load` refuses a highspy that does not know one of these options.
+
 No output means nothing on stdout either, at the file-descriptor level. highspy (1.7 … 1.16 at least) writes
 ``Running HiGHS … Copyright …`` from C++ when ``highspy.Highs()`` is constructed: its ``__init__`` calls a HiGHS
 method (``setCallback``) while ``output_flag`` still has its default, true, and HiGHS logs its header before the
@@ -37,6 +46,10 @@ OPTIONS: dict[str, bool | int | float | str] = {
     "mip_abs_gap": MIP_GAP,
     "random_seed": 0,
     "presolve": "off",
+    "mip_heuristic_run_root_reduced_cost": False,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_allow_restart": False,
 }
 
 
@@ -92,7 +105,8 @@ def load(
     """A HiGHS instance holding: minimise c·x subject to lo ≤ A x ≤ hi, lb ≤ x ≤ ub, x_j integer where ``integer``."""
     h = new()
     for name, value in {**OPTIONS, **(options or {})}.items():
-        h.setOptionValue(name, value)
+        if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise RuntimeError(f"HiGHS {h.version()} refused option {name}={value!r}: negsim needs highspy >= 1.11")
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
     n, m = A.shape[1], A.shape[0]
