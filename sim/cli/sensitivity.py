@@ -10,6 +10,7 @@ from typing import Any
 
 from sim.cli.common import load_with_sets
 from sim.errors import UsageError
+from sim.scenario.labels import label_of
 from sim.scenario.specs import parse_param_args
 
 
@@ -57,6 +58,7 @@ def main(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
     outcomes = args.outcome or None
+    scenario = None
     if args.resume:
         quiet = args.quiet or args.json
         res = resume_sensitivity(args.resume, workers=args.workers, executor=args.executor,
@@ -70,7 +72,7 @@ def main(args: argparse.Namespace) -> int:
                           workers=args.workers, executor=args.executor, scheduler=args.scheduler, out=args.out,
                           overwrite=args.overwrite, quiet=args.quiet or args.json)  # fmt: skip
     fig_path = Path(args.output) if args.output else res.folder / "sensitivity.png"
-    ax = tornado(res)
+    ax = tornado(res, labels={p: label_of(scenario, p) for p in res.paths})  # on --resume, from the paths alone
     ax.get_figure(root=True).savefig(fig_path, dpi=130)  # type: ignore[union-attr]
     if args.json:
         print(json.dumps(_nulls(res.to_json() | {"figure": str(fig_path)}), indent=2, allow_nan=False))

@@ -119,19 +119,20 @@ class SensitivityResult:
 
     def __str__(self) -> str:
         lines = []
+        w = max(44, *(len(p) for p in self.paths))  # the longest path sets the column, so the numbers line up
         for outcome, idx in self.indices.items():
             head = f"Sobol indices of {outcome} (95% bootstrap intervals)"
             if self.method == "morris":
                 head = f"Morris screening of {outcome} (mu* in {outcome} units per whole range; 95% interval of mu*)"
             cols = ("S1", "ST") if self.method == "sobol" else ("mu_star", "sigma")
-            lines += [head + ":", f"  {'parameter':<44} {cols[0]:>18} {cols[1]:>18}"]
+            lines += [head + ":", f"  {'parameter':<{w}} {cols[0]:>18} {cols[1]:>18}"]
             for p in self.ranking(outcome):
                 d = idx[p]
                 if self.method == "sobol":
                     a, b = f"{d['S1']:.3f} ± {d['S1_conf']:.3f}", f"{d['ST']:.3f} ± {d['ST_conf']:.3f}"
                 else:
                     a, b = f"{d['mu_star']:.3f} ± {d['mu_star_conf']:.3f}", f"{d['sigma']:.3f}"
-                lines.append(f"  {p:<44} {a:>18} {b:>18}")
+                lines.append(f"  {p:<{w}} {a:>18} {b:>18}")
         lines.append(f"{self.n_points:,} points x {self.n_seeds} seeds in {self.folder}")
         return "\n".join(lines)
 
