@@ -15,9 +15,9 @@ replace follow in a second table.
 
 Times are medians of repeats, measured interleaved in this one process (other work on the machine slows every row
 alike, so the ratios hold better than the absolute times). Sweeps run on ``sim.sweeps.executors`` process pools
-(forkserver,
-one BLAS thread per worker); their wall time includes starting the pool; "steady" rates are the difference of two
-sweep sizes, so start-up cancels. Peak RSS: ``getrusage`` of this process (parent) and of its largest child.
+(forkserver, one BLAS thread per worker); their wall time includes starting the pool; "steady" rates are the
+difference of two sweep sizes, so start-up cancels (how --quick extrapolates each sweep: the sections' docstrings
+and rows). Peak RSS: ``getrusage`` of this process (parent) and of its largest child.
 W1 is :mod:`benchmarks.w1`; NegMAS (the ``bench`` extra) is imported here only. Not a test: numbers depend on the
 machine and on what else runs on it.
 """
