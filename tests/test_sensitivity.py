@@ -210,3 +210,23 @@ def test_paris_2026_has_the_same_top_three_drivers_for_two_master_seeds(tmp_path
         units.append(json.loads((res.folder / "sensitivity.json").read_text())["unit"])
     assert units[0] != units[1]  # two designs, not the same one twice
     assert tops[0] == tops[1], tops
+
+
+def test_cli_resume_labels_the_figure_from_the_folders_scenario(tmp_path, monkeypatch):
+    """``negsim sensitivity --resume DIR`` draws the tornado with the labels of the scenario the folder ran (its
+    top-level ``labels:``), as the first call did, not with labels derived from the paths alone."""
+    import sim.plots.sensitivity as plots
+    from sim.cli.main import main
+
+    text = (SCENARIOS / "bilateral_toy.yaml").read_text() + f'\nlabels:\n  {P1}: "A\'s patience"\n'
+    (tmp_path / "toy.yaml").write_text(text)
+    seen: list[dict[str, str]] = []
+    real = plots.tornado
+    monkeypatch.setattr(plots, "tornado", lambda res, labels=None, **kw: seen.append(dict(labels)) or real(res, **kw))
+    out = tmp_path / "sens"
+    args = ["sensitivity", str(tmp_path / "toy.yaml"), "--param", f"{P1}=0.5:0.99", "--param", f"{P2}=0.5:0.99",
+            "--method", "morris", "--samples", "2", "--seeds", "2", "--out", str(out), "--quiet"]  # fmt: skip
+    assert main(args) == 0
+    assert main(["sensitivity", "--resume", str(out), "--quiet"]) == 0
+    assert len(seen) == 2 and seen[0] == seen[1]
+    assert seen[1][P1] == "A's patience" and seen[1][P2] == "B: discount"

@@ -54,6 +54,9 @@ def main(args: argparse.Namespace) -> int:
     from sim.plots.sensitivity import tornado
 
     # lazy: as above
+    from sim.store.results import read_sweep_metadata, scenario_from_metadata
+
+    # lazy: as above
     from sim.sweeps.sensitivity import resume_sensitivity, sensitivity
 
     matplotlib.use("Agg")
@@ -63,6 +66,7 @@ def main(args: argparse.Namespace) -> int:
         quiet = args.quiet or args.json
         res = resume_sensitivity(args.resume, workers=args.workers, executor=args.executor,
                                  scheduler=args.scheduler, quiet=quiet, outcomes=outcomes)  # fmt: skip
+        scenario = scenario_from_metadata(read_sweep_metadata(args.resume))  # the figure's labels
     else:
         if not args.file:
             raise UsageError("give a scenario FILE, or --resume DIR to finish an analysis")
@@ -72,7 +76,7 @@ def main(args: argparse.Namespace) -> int:
                           workers=args.workers, executor=args.executor, scheduler=args.scheduler, out=args.out,
                           overwrite=args.overwrite, quiet=args.quiet or args.json)  # fmt: skip
     fig_path = Path(args.output) if args.output else res.folder / "sensitivity.png"
-    ax = tornado(res, labels={p: label_of(scenario, p) for p in res.paths})  # on --resume, from the paths alone
+    ax = tornado(res, labels={p: label_of(scenario, p) for p in res.paths})
     ax.get_figure(root=True).savefig(fig_path, dpi=130)  # type: ignore[union-attr]
     if args.json:
         print(json.dumps(_nulls(res.to_json() | {"figure": str(fig_path)}), indent=2, allow_nan=False))
