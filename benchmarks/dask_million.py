@@ -26,19 +26,33 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def sample(stop: threading.Event, every: float, out: list[tuple[float, float, float, int]]) -> None:
-    """Append (seconds since start, parent RSS MB, sum of children's RSS MB, number of children) until stopped."""
+def sample(stop: threading.Event, every: float, out: list[tuple[float, float, dict[int, float]]]) -> None:
+    """Append (seconds since start, parent RSS MB, {child pid: RSS MB}) until stopped."""
     me = psutil.Process()
     t0 = time.perf_counter()
     while not stop.wait(every):
-        kids = me.children(recursive=True)
-        rss = 0.0
-        for k in kids:
+        kids: dict[int, float] = {}
+        for k in me.children(recursive=True):
             try:
-                rss += k.memory_info().rss
+                kids[k.pid] = k.memory_info().rss / 2**20
             except psutil.Error:  # a process that ended between listing and reading
                 pass
-        out.append((time.perf_counter() - t0, me.memory_info().rss / 2**20, rss / 2**20, len(kids)))
+        out.append((time.perf_counter() - t0, me.memory_info().rss / 2**20, kids))
+
+
+def per_process(samples: list[tuple[float, float, dict[int, float]]]) -> list[tuple[str, float, float, int]]:
+    """(process, peak RSS MB in the first half of the samples, in the second half, samples seen) for the parent
+    and each child process: memory that grows with the runs done shows as a second half above the first."""
+    half = len(samples) // 2
+    rows = [("parent", max(p for _, p, _ in samples[:half] or samples), max(p for _, p, _ in samples[half:]),
+             len(samples))]  # fmt: skip
+    pids = sorted({pid for _, _, kids in samples for pid in kids})
+    for pid in pids:
+        first = [kids[pid] for _, _, kids in samples[:half] if pid in kids]
+        second = [kids[pid] for _, _, kids in samples[half:] if pid in kids]
+        rows.append((f"child {pid}", max(first, default=float("nan")), max(second, default=float("nan")),
+                     len(first) + len(second)))  # fmt: skip
+    return rows
 
 
 def main() -> None:
@@ -52,7 +66,7 @@ def main() -> None:
     seeds = 100
     points = max(1, args.runs // seeds)
     s = load_scenario(ROOT / "scenarios" / "bilateral_toy.yaml")
-    samples: list[tuple[float, float, float, int]] = []
+    samples: list[tuple[float, float, dict[int, float]]] = []
     stop = threading.Event()
     watcher = threading.Thread(target=sample, args=(stop, args.every, samples), daemon=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,15 +90,15 @@ def main() -> None:
     print(res.summary)
     print("memory (RSS, MB) sampled every", args.every, "s:  t  parent  children(sum)  #children")
     step = max(1, len(samples) // 20)
-    for t, parent, kids, k in samples[::step]:
-        print(f"  {t:7.0f}  {parent:7.0f}  {kids:7.0f}  {k}")
+    for t, parent, kids in samples[::step]:
+        print(f"  {t:7.0f}  {parent:7.0f}  {sum(kids.values()):7.0f}  {len(kids)}")
     if samples:
+        print("peak RSS (MB) per process, first half of the run against second half:")
+        for name, first, second, n in per_process(samples):
+            print(f"  {name:>12}  {first:7.0f}  {second:7.0f}  ({n} samples)")
         half = len(samples) // 2
-        first = max(p + c for _, p, c, _ in samples[:half] or samples)
-        second = max(p + c for _, p, c, _ in samples[half:])
-        parent, kids = max(p for _, p, _, _ in samples), max(c for _, _, c, _ in samples)
-        print(f"peak parent {parent:.0f} MB, peak children {kids:.0f} MB;"
-              f" peak total first half {first:.0f} MB, second half {second:.0f} MB")  # fmt: skip
+        total = [p + sum(kids.values()) for _, p, kids in samples]
+        print(f"peak total first half {max(total[:half] or total):.0f} MB, second half {max(total[half:]):.0f} MB")
 
 
 if __name__ == "__main__":
