@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core.compiled import Compiled
+from sim.core.curves import discounted_aspiration_at
 from sim.core.parts import Condition, Constraint
 from sim.engine.policies import TimeDependent
 from sim.scenario.edit import apply_set_add
@@ -125,7 +126,10 @@ def anticipated(
     for k, p in zip(rounds, probs, strict=True):
         if k <= t or k >= policy.horizon or p <= 0.0:
             continue
-        total += p * replace(policy, horizon=float(k)).aspiration(t, reservation, u_max)
+        # TimeDependent.aspiration with the horizon k (as replace(policy, horizon=k).aspiration, without the copy)
+        total += p * discounted_aspiration_at(
+            t, float(k), policy.beta, reservation, policy.drift, u_max, policy.discount
+        )
         mass += p
     return total + (1.0 - mass) * policy.aspiration(t, reservation, u_max)
 
@@ -138,7 +142,7 @@ def resolve(model: NegotiationModel, t: int) -> tuple[list[str], list[str], bool
     cp = model.compiled
     draws = model._draws.random(cp.n_actors)
     gone, acted = [], []
-    for ag in model.agents.select(lambda a: not a.walked and model.deadline[a.index] == t):
+    for ag in [a for a in model.actor_agents if not a.walked and model.deadline[a.index] == t]:
         i = ag.index
         if draws[i] < cp.credibility[i] and deadline_of(model, ag.actor_id).action == "walk_away":
             ag.walked = True
@@ -170,7 +174,7 @@ def backup(model: NegotiationModel, leaving: int) -> int:
     """The first backup mediator still present (not ``leaving``), or −1."""
     for b in model.prepared.structure.protocol.backup_mediators:
         j = model.compiled.actors.index(b)
-        if j != leaving and not model.agents[j].walked:
+        if j != leaving and not model.actor_agents[j].walked:
             return j
     return -1
 
@@ -179,11 +183,11 @@ def aspirations(model: NegotiationModel, t: int, reservation: np.ndarray) -> np.
     """(A,) a_i(t): each actor's own, or under ``protocol.anticipate_deadlines`` the time-dependent actors'
     averaged over the expected end of the talks (:func:`anticipated`; each actor leaves its own deadline out)."""
     cp = model.compiled
-    asp = np.array(model.agents.map("aspiration", t, reservation))
+    asp = np.array([a.aspiration(t, reservation) for a in model.actor_agents])
     if not model.prepared.structure.protocol.anticipate_deadlines:
         return asp
     walkers = {}
-    for ag in model.agents.select(lambda a: not a.walked and model.deadline[a.index] > t):
+    for ag in [a for a in model.actor_agents if not a.walked and model.deadline[a.index] > t]:
         j, dl = ag.index, deadline_of(model, ag.actor_id)
         mediating = cp.proposal_mode == "mediator_single_text" and j == model.mediator
         if dl.action == "walk_away" and (cp.signatory[j] or mediating) and not (mediating and backup(model, j) >= 0):
@@ -192,7 +196,7 @@ def aspirations(model: NegotiationModel, t: int, reservation: np.ndarray) -> np.
         return asp
     cap = float(cp.horizon.max())
     everyone = end_distribution(list(walkers.values()), cap)  # for every actor but the walkers themselves
-    for ag in model.agents:
+    for ag in model.actor_agents:
         if isinstance(ag.concession, TimeDependent):
             i = ag.index
             ends = everyone if i not in walkers else end_distribution([w for j, w in walkers.items() if j != i], cap)

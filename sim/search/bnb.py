@@ -149,28 +149,30 @@ def _layers(problem: SearchProblem, bounds: _Bounds, fixed_u: NDArray[np.float64
     cp, sf, aspiration = problem.compiled, problem.self_floor, problem.aspiration
     order = bounds.order
     best_key = _keys(problem, np.stack([problem.base, bounds.greedy])).max()
-    partial = np.repeat(problem.base[None, :], 1, axis=0)  # (N, C) the packages, clauses after depth d at base
+    partial = problem.base[None, :].copy()  # (N, C) the packages, clauses after depth d at base
     partial_u = fixed_u[None, :].copy()  # (N, A) the utility of their fixed clauses
     for d, c in enumerate(order):
         opts = np.flatnonzero(bounds.allowed[c])
-        n = len(partial)
-        partial = np.repeat(partial, len(opts), axis=0)
-        partial[:, c] = np.tile(opts, n)
-        partial_u = np.repeat(partial_u, len(opts), axis=0) + np.tile(
-            bounds.option_u[:, cp.offsets[c] + opts].T, (n, 1)
-        )
-        bound = _upper_bound(problem, bounds, d, partial_u)
+        n, k = len(partial), len(opts)
+        # child r = (parent r // k, option r % k): the same sums, in the same order, as np.repeat of the parents
+        # plus np.tile of the options; only the kept children's packages are built
+        child_u = (partial_u[:, None, :] + bounds.option_u[:, cp.offsets[c] + opts].T[None, :, :]).reshape(n * k, -1)
+        bound = _upper_bound(problem, bounds, d, child_u)
         keep = bound >= best_key - TOL - BOUND_ROUNDING
         if sf is not None:
-            reach = partial_u[:, sf] + bounds.rem_max[d + 1, sf] + bounds.inter_pos[sf]
+            reach = child_u[:, sf] + bounds.rem_max[d + 1, sf] + bounds.inter_pos[sf]
             keep &= reach >= aspiration[sf] - TOL
-        partial, partial_u = partial[keep], partial_u[keep]
+        kept = np.flatnonzero(keep)
+        parent, option = np.divmod(kept, k)
+        partial = partial[parent]
+        partial[:, c] = opts[option]
+        partial_u = child_u[kept]
         if len(partial) > BNB_MAX_NODES or (len(partial) > BNB_BLIND_NODES and not np.isfinite(best_key)):
             return None
         if len(partial) == 0:
             break
         if d < len(order) - 1 and (d < GREEDY_EVERY or d % GREEDY_EVERY == 0):
-            best_key = max(best_key, _improve_incumbent(problem, bounds, d, partial, bound[keep]))
+            best_key = max(best_key, _improve_incumbent(problem, bounds, d, partial, bound[kept]))
     return partial
 
 
@@ -184,8 +186,9 @@ def _upper_bound(
     b2 = Σ_i λ_i (P_i − a_i) + τ + rem_lam + λ · I⁺ + ε · mean_S I⁺."""
     counted, aspiration = problem.counted, problem.aspiration
     inter_pos = bounds.inter_pos
-    tau = partial_u[:, counted].mean(axis=1) * EPS_TIE
-    s = partial_u[:, counted] - aspiration[counted] + bounds.rem_max[d + 1][counted] + inter_pos[counted]
+    counted_u = partial_u[:, counted]
+    tau = counted_u.mean(axis=1) * EPS_TIE
+    s = counted_u - aspiration[counted] + bounds.rem_max[d + 1][counted] + inter_pos[counted]
     b1 = s.min(axis=1) + tau + bounds.rem_tie[d + 1] + EPS_TIE * inter_pos[counted].mean()
     b2 = (partial_u - aspiration) @ bounds.lam + tau + bounds.rem_lam[d + 1] + bounds.inter_lam
     return np.minimum(b1, b2)
