@@ -2,6 +2,7 @@
 
     PYTHONPATH=. .venv/bin/python benchmarks/ab_runs.py [--ref HEAD] [--seeds 1:11] [--repeats 3]
         [--scenario paris_2025] [--set protocol.agenda=single_package] [--noise 0.1]
+        [--sweep actors.RU.reservation.expected_gain=0:0.3:50 --workers 2]
 
 A sweep point prepares its scenario once and plays its seeds in turn; this does the same, in a fresh process per
 repeat: the working tree's ``sim`` (A) and the ``sim`` of ``--ref`` extracted with ``git archive`` (B),
@@ -10,6 +11,8 @@ interleaved A B A B ... Seed 0 is played first, untimed. ``--noise`` sets ``prot
 searches cold (docs/performance.md, "Belief noise"). Each process prints its wall time and a digest of every
 outcome; the digests must be equal (a change that is only faster changes no outcome), and the script exits
 non-zero when they are not. It prints the median per run of each and the ratio B / A, with the load average.
+With ``--sweep PATH=SPEC`` each process times a whole ``sim.sweep`` instead (HI - LO seeds a point, ``--workers``
+worker processes, start-up and files included) and the digest is of the sweep's table.
 Not a test: the numbers depend on the machine and its load.
 """
 
@@ -45,9 +48,32 @@ def child(scenario: str, sets: list[str], noise: float, seeds: range) -> None:
     t0 = time.perf_counter()
     outs = [p.run(seed).outcome for seed in seeds]
     dt = time.perf_counter() - t0
-    text = json.dumps([o.model_dump(mode="json") if hasattr(o, "model_dump") else repr(o) for o in outs], default=repr)
+    text = "\n".join(repr(o) for o in outs)  # every field of every outcome (floats in full)
     deals = sum(bool(o.deal) for o in outs)
     print(json.dumps({"seconds": dt, "digest": hashlib.sha256(text.encode()).hexdigest(), "deals": deals}))
+
+
+def child_sweep(scenario: str, sets: list[str], noise: float, param: str, seeds: int, workers: int) -> None:
+    """In this process: ``sim.sweep`` of ``param`` (PATH=SPEC) x ``seeds`` on ``workers`` worker processes, timed
+    whole (the pool's start and the folder's writing included); print {seconds, digest of the table, deals}."""
+    import pandas as pd
+
+    from sim import load_sweep, sweep
+    from sim.scenario.edit import tweak
+    from sim.scenario.loader import load_scenario
+
+    changes = {k: _value(v) for k, v in (s.split("=", 1) for s in sets)}
+    s = tweak(
+        load_scenario(ROOT / "scenarios" / f"{scenario}.yaml"), {**changes, "protocol.mediator_belief_noise": noise}
+    )
+    path, spec = param.split("=", 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        res = sweep(s, {path: spec}, seeds=seeds, workers=workers, out=Path(tmp) / "sweep", quiet=True)
+        dt = time.perf_counter() - t0
+        df = load_sweep(res.path)
+    digest = hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()).hexdigest()
+    print(json.dumps({"seconds": dt, "digest": digest, "deals": int(df["deal"].sum()), "runs": len(df)}))
 
 
 def _value(text: str) -> object:
@@ -65,9 +91,14 @@ def main() -> int:
     ap.add_argument("--noise", type=float, default=0.0)
     ap.add_argument("--seeds", default="1:11", help="LO:HI, HI excluded")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--sweep", metavar="PATH=SPEC", help="time a whole sweep of PATH=SPEC instead (seeds: HI - LO)")
+    ap.add_argument("--workers", type=int, default=2, help="the sweep's worker processes")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     lo, hi = (int(x) for x in args.seeds.split(":"))
+    if args.child and args.sweep:
+        child_sweep(args.scenario, args.sets, args.noise, args.sweep, hi - lo, args.workers)
+        return 0
     if args.child:
         child(args.scenario, args.sets, args.noise, range(lo, hi))
         return 0
@@ -78,7 +109,8 @@ def main() -> int:
             tar.extractall(Path(tmp) / "ref", filter="data")
         trees = {"A (working tree)": str(ROOT), f"B ({args.ref})": str(Path(tmp) / "ref")}
         cmd = [sys.executable, __file__, "--child", "--scenario", args.scenario, "--noise", str(args.noise),
-               "--seeds", args.seeds, *(f"--set={s}" for s in args.sets)]  # fmt: skip
+               "--seeds", args.seeds, "--workers", str(args.workers), *(f"--set={s}" for s in args.sets),
+               *([f"--sweep={args.sweep}"] if args.sweep else [])]  # fmt: skip
         results: dict[str, list[dict[str, float | str]]] = {k: [] for k in trees}
         print(f"load average before: {os.getloadavg()}")
         for _ in range(args.repeats):
@@ -90,8 +122,15 @@ def main() -> int:
     n = hi - lo
     med = {}
     for name, rs in results.items():
-        med[name] = statistics.median(float(r["seconds"]) for r in rs) / n
-        print(f"{name:>22}: {1e3 * med[name]:8.1f} ms a run (median of {len(rs)} x {n} seeds; deals {rs[0]['deals']})")
+        med[name] = statistics.median(float(r["seconds"]) for r in rs)
+        if args.sweep:
+            print(f"{name:>22}: {med[name]:8.2f} s a sweep of {rs[0]['runs']:,} runs on {args.workers} workers "
+                  f"(median of {len(rs)}; deals {rs[0]['deals']})")  # fmt: skip
+        else:
+            med[name] /= n
+            print(
+                f"{name:>22}: {1e3 * med[name]:8.1f} ms a run (median of {len(rs)} x {n} seeds; deals {rs[0]['deals']})"
+            )
     a, b = med
     print(f"ratio B / A: {med[b] / med[a]:.2f}x")
     digests = {str(r["digest"]) for rs in results.values() for r in rs}
