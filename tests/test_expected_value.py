@@ -130,7 +130,8 @@ def test_expected_value_search_is_the_brute_force_optimum(s, data):
     counted = problem.counted
     tie = EPS_TIE * raw[counted].mean(axis=0) if counted.any() else np.zeros(len(packages))
     score = mm - tie
-    brute = np.where(np.isfinite(mm), expected_value(score, prob) + tie, -np.inf)
+    ok = np.isfinite(mm)  # EV of the passing packages only (a failing one's -inf x P = 0 would be NaN)
+    brute = np.where(ok, expected_value(np.where(ok, score, 0.0), prob) + tie, -np.inf)
     enum = enumerate_best(problem, space)
     if not np.isfinite(mm).any():
         assert enum.package is None
