@@ -23,6 +23,7 @@ def test_agents_are_mesas_in_actor_order(paris2025):
     assert [a.index for a in model.agents] == list(range(model.compiled.n_actors))
     assert all(isinstance(a, ActorAgent) for a in model.agents)
     assert list(model.agents_by_type[ActorAgent]) == list(model.agents)
+    assert model.actor_agents == tuple(model.agents)  # the rounds iterate this tuple: the same agents, same order
 
 
 def test_rounds_are_mesas_steps(toy):
