@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine.mesa_core import Agent
-from sim.engine.policies import Logit, SubgamePerfect, Threshold, TimeDependent, acceptance_policy, vote
+from sim.engine.policies import (
+    Logit,
+    SubgamePerfect,
+    Threshold,
+    TimeDependent,
+    acceptance,
+    acceptance_policy,
+    vote,
+)
 from sim.engine.records import Vote
 
 if TYPE_CHECKING:
@@ -60,3 +68,19 @@ class ActorAgent(Agent):
             return "absent", 0.0
         i = self.index
         return vote(self.acceptance, float(utility[i]) - float(aspiration[i]), bool(veto[i]), float(draw[i]))
+
+    def p_accept(self, utility: np.ndarray, aspiration: np.ndarray, veto: np.ndarray) -> tuple[Vote | None, float]:
+        """(the vote when no draw decides it, P(accept)): ``("absent", 0.0)`` once walked away, else
+        :func:`sim.engine.policies.acceptance` (:meth:`vote` is this and the draw)."""
+        if self.walked:
+            return "absent", 0.0
+        i = self.index
+        return acceptance(self.acceptance, float(utility[i]) - float(aspiration[i]), bool(veto[i]))
+
+
+def acceptances(
+    agents: tuple[ActorAgent, ...], utility: np.ndarray, aspiration: np.ndarray, veto: np.ndarray
+) -> tuple[tuple[Vote | None, ...], tuple[float, ...]]:
+    """(each agent's vote when no draw decides it, its P(accept)), by index: :meth:`ActorAgent.p_accept`."""
+    fixed, p = zip(*(a.p_accept(utility, aspiration, veto) for a in agents), strict=True)
+    return fixed, p

@@ -27,12 +27,13 @@ from typing import Any
 import numpy as np
 
 from sim.core.utility import feasible, rule_passes
-from sim.engine.agents import ActorAgent
+from sim.engine.agents import ActorAgent, acceptances
 from sim.engine.battle import battle_of
 from sim.engine.deadlines import aspirations, deadline_of, resolve
 from sim.engine.domestic import domestic_stage
 from sim.engine.judge import judge
 from sim.engine.mesa_core import DataCollector, Model
+from sim.engine.policies import decide
 from sim.engine.prepared import Prepared
 from sim.engine.records import Ballot, Outcome, RunResult, trace_rows
 from sim.scenario.edit import tweak
@@ -151,7 +152,8 @@ class NegotiationModel(Model):
 
     def _reservation(self, t: int) -> np.ndarray:
         """(A,) R(t): the scenario's, moved by the battles fought so far (:mod:`sim.engine.battle`)."""
-        r = self.compiled.reservation(t)
+        cp = self.compiled
+        r = self.prepared.shared(cp, ("reservation", t), lambda: cp.reservation(t))  # the same in every run
         return r if self.battle is None else r + self.battle.offsets(len(r))
 
     def _alive(self) -> np.ndarray:
@@ -212,8 +214,17 @@ class NegotiationModel(Model):
         return resolve(self, t)
 
     def _aspirations(self, t: int, reservation: np.ndarray) -> np.ndarray:
-        """(A,) a_i(t), averaged over the expected end of the talks (:func:`sim.engine.deadlines.aspirations`)."""
-        return aspirations(self, t, reservation)
+        """(A,) a_i(t), averaged over the expected end of the talks (:func:`sim.engine.deadlines.aspirations`):
+        a function of the variant, t, R(t), who walked, the deadlines and their slips and the mediator, computed
+        once per such state for all the runs of the ``Prepared`` (:meth:`Prepared.shared`; read-only)."""
+        state = (
+            tuple(a.walked for a in self.actor_agents),
+            self.deadline.tobytes(),
+            self.slips.tobytes(),
+            self.mediator,
+        )
+        key = ("aspirations", t, reservation.tobytes(), *state)
+        return self.prepared.shared(self.compiled, key, lambda: aspirations(self, t, reservation))
 
     def _propose(self, t: int, aspiration: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
         """(3) The proposer's package, its index and the clauses open in this stage. The mediator searches its
@@ -266,8 +277,14 @@ class NegotiationModel(Model):
         for r, rule in enumerate(compiled.rules):
             if trig[r] and rule.kind != "ratification":
                 required[rule.voters] = True
-        draws = self._draws.random(compiled.n_actors)
-        votes, p_accept = zip(*(a.vote(utility, aspiration, veto, draws) for a in self.actor_agents), strict=True)
+        # each actor's P(accept) is a function of the package, the aspirations and who walked (the same in most
+        # runs of a sweep point, so kept once: Prepared.shared); only the draws are the run's own
+        key = ("accept", package.tobytes(), aspiration.tobytes(), tuple(a.walked for a in self.actor_agents))
+        fixed, p_accept = self.prepared.shared(
+            compiled, key, lambda: acceptances(self.actor_agents, utility, aspiration, veto)
+        )
+        draws = self._draws.random(compiled.n_actors).tolist()
+        votes = tuple(decide(p, d) if f is None else f for f, p, d in zip(fixed, p_accept, draws, strict=True))
         return Ballot(package, proposer, free, final, utility, trig, required, votes, p_accept)
 
     def _learn(self, ballot: Ballot, aspiration: np.ndarray) -> None:

@@ -146,12 +146,23 @@ def acceptance_policy(is_logit: bool, lam: float) -> Threshold | Logit:
     return Logit(float(lam)) if is_logit else Threshold()
 
 
-def vote(policy: Threshold | Logit, surplus: float, veto: bool, draw: float) -> tuple[Vote, float]:
-    """(vote, P(accept)) for one actor given its surplus over aspiration, a hard-veto flag and a uniform draw."""
+def acceptance(policy: Threshold | Logit, surplus: float, veto: bool) -> tuple[Vote | None, float]:
+    """(the vote when no draw decides it, P(accept)): ``("veto", 0.0)`` under a hard veto, else (None, P)."""
     if veto:
         return "veto", 0.0
-    p = policy.p_accept(surplus)
-    return ("accept" if draw < p or p == 1.0 else "reject"), p
+    return None, policy.p_accept(surplus)
+
+
+def decide(p: float, draw: float) -> Vote:
+    """The vote of an actor who accepts with probability ``p``, given its uniform draw: accept iff draw < p or
+    p = 1."""
+    return "accept" if draw < p or p == 1.0 else "reject"
+
+
+def vote(policy: Threshold | Logit, surplus: float, veto: bool, draw: float) -> tuple[Vote, float]:
+    """(vote, P(accept)) for one actor given its surplus over aspiration, a hard-veto flag and a uniform draw."""
+    fixed, p = acceptance(policy, surplus, veto)
+    return (decide(p, draw) if fixed is None else fixed), p
 
 
 __all__ = [
@@ -159,7 +170,9 @@ __all__ = [
     "SubgamePerfect",
     "Threshold",
     "TimeDependent",
+    "acceptance",
     "acceptance_policy",
+    "decide",
     "game_rounds",
     "spe_path",
     "vote",

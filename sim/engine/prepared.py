@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -36,8 +36,12 @@ from sim.search.searcher import Searcher
 if TYPE_CHECKING:
     from sim.engine.model import NegotiationModel
 
+T = TypeVar("T")
+
 SCORES_MAX = 100_000
 """Packages whose scores :meth:`Prepared.scores` keeps (a few hundred bytes each); beyond, they are recomputed."""
+SHARED_MAX = 100_000
+"""Entries :meth:`Prepared.shared` keeps (a few hundred bytes each); beyond, they are recomputed."""
 
 PREFERENCE_FIELDS = (
     "salience",
@@ -87,6 +91,7 @@ class Prepared:
         self.blame_cache: dict[frozenset[str], BlameCache] = {}  # counterfactuals by variant (sim.engine.judge)
         self._spe: dict[frozenset[str], np.ndarray] = {}
         self._scores: dict[tuple[int, bytes], tuple[Compiled, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._shared: dict[tuple, tuple[Compiled, Any]] = {}
 
     @property
     def scenario(self) -> Scenario:
@@ -156,6 +161,22 @@ class Prepared:
             if len(self._scores) < SCORES_MAX:
                 self._scores[key] = hit
         return hit[1], hit[2], hit[3]
+
+    def shared(self, cp: Compiled, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()``, kept under ``cp`` (one of this scenario's variants) and ``key``: for what a round computes
+        from the run's state alone, never from its draws (the aspirations, the acceptance probabilities), which
+        most runs of a sweep point share round by round. ``key`` must hold every part of the state ``compute``
+        reads besides ``cp``; the value is handed out as it was stored (arrays read-only)."""
+        full = (id(cp), *key)
+        hit = self._shared.get(full)
+        if hit is None or hit[0] is not cp:  # the entry holds its variant, so no other object can reuse its id
+            value = compute()
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+            hit = (cp, value)
+            if len(self._shared) < SHARED_MAX:
+                self._shared[full] = hit
+        return hit[1]  # type: ignore[no-any-return]
 
     def spe_path(self, fired: frozenset[str]) -> np.ndarray:
         """(rounds of the game, A) subgame-perfect continuation values of the variant (computed once): the game of

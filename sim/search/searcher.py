@@ -80,9 +80,6 @@ class Searcher:
         answer is kept under it, the aspirations (rounded to 12 decimals), ``required``, ``free``, ``base``,
         ``self_floor`` and ``rule``. Raises :class:`UsageError` when ``max_product`` meets a space too large to
         enumerate, or ``search: enumerate`` a space over 20 × ``ENUMERATION_LIMIT``."""
-        problem = SearchProblem(self.compiled, values, aspiration, required, free, base, self_floor, rule)
-        size = space_size(self.compiled, free)
-        use_enum = self._use_enumeration(problem, size)
         key = (
             values_key,
             np.round(aspiration, 12).tobytes(),
@@ -92,8 +89,11 @@ class Searcher:
             self_floor,
             rule,
         )
-        if values_key is not None and key in self._memo:
+        if values_key is not None and key in self._memo:  # the same problem was searched (and accepted) before
             return self._memo[key].copy()
+        problem = SearchProblem(self.compiled, values, aspiration, required, free, base, self_floor, rule)
+        size = space_size(self.compiled, free)
+        use_enum = self._use_enumeration(problem, size)
         out = self._enumerate(problem) if use_enum else self._large(problem, size)
         if values_key is not None:
             self._memo[key] = out
