@@ -229,7 +229,8 @@ def test_the_mediator_milp_equals_the_brute_force_optimum_with_any_of_triggers(s
     mm = max_min_keys(problem, space)
     counted = problem.counted
     tie = EPS_TIE * raw[counted].mean(axis=0) if counted.any() else np.zeros(len(packages))
-    brute = np.where(np.isfinite(mm), expected_value(mm - tie, prob) + tie, -np.inf)
+    ok = np.isfinite(mm)  # EV of the passing packages only (a failing one's -inf x P = 0 would be NaN)
+    brute = np.where(ok, expected_value(np.where(ok, mm - tie, 0.0), prob) + tie, -np.inf)
     enum = enumerate_best(problem, space)
     if not np.isfinite(brute).any():
         return

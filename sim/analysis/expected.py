@@ -59,7 +59,7 @@ def expected_value_package(
     base = PackageModel(cp)
     sig = [int(i) for i in np.flatnonzero(cp.signatory)]
 
-    def solve(pat: Pattern, prob: float, interval: Interval | None, cutoff: float):
+    def solve(pat: Pattern, probs: tuple[float, float], interval: Interval | None, cutoff: float):
         m = ir_model()
         if not restrict(m, cp.steps, pat):
             return None
@@ -72,7 +72,7 @@ def expected_value_package(
             u = m.clipped(i)
             m.add_row({zz: 1.0, u: -1.0}, -np.inf, -float(R[i]))
             cost[u] = TIE
-        cost[ev_rows(m, zz, prob)] = 1.0
+        cost[ev_rows(m, zz, probs)] = 1.0  # zz ≥ −TOL > f: the P_hi line
         return solve_above(m, cost, cutoff)
 
     def bound(pmax: float) -> float:

@@ -17,12 +17,15 @@ steps:
    function q(L) = σ(λ (clip(L, 0, 1) − θ)) of a linear quantity L(x). At a fixed P, EV(z, P) = P (z − f) + f is
    linear in z, so max key is a MILP: the max–min rows (:func:`sim.search.milp.maxmin_rows`) with
    w ≤ P z + f (1 − P) and objective w + ε · mean U.
-3. A pattern with such a step is solved by branch and bound on L: over an interval [a, b] of L, P ≤ P_π q(b), so the
-   MILP at P_π q(b) bounds the key of every package there; its solution x is scored exactly, and unless the bound is
-   met the interval splits into [a, L(x) + δ] (where x's bound is its value, to the change of q over δ = ``SPLIT``)
-   and the two halves of [L(x) + δ, b]. Intervals shrink at every split, so it ends, with the optimum to ``EV_TOL``
-   plus that change (λ δ / 4 · |s| at most). At most one such step may be on in a pattern (a clear error
-   otherwise).
+3. A pattern with such a step is solved by branch and bound on L: over an interval [a, b] of L, P lies in
+   [P_π q(a), P_π q(b)], and a MILP whose EV row bounds EV(z, P) at every P of that range bounds the key of every
+   package there (:func:`ev_rows`: the P_π q(b) line when every min surplus is at least f, since EV rises with P
+   there; the P_π q(a) line when none is above f, since EV then falls with P; their chord otherwise). Its solution
+   x is scored exactly, and unless the bound is met the interval splits (:func:`split`) into the piece where x's
+   bound is its value, to the change of q over δ = ``SPLIT`` ([a, L(x) + δ] when EV rises with P, [L(x) − δ, b]
+   when it falls, [L(x) − δ, L(x) + δ] otherwise), and the rest in halves. Intervals shrink at every split, so it
+   ends, with the optimum to ``EV_TOL`` plus that change (λ δ / 4 · |s| at most; twice that, and the chord's
+   excess, when the surpluses straddle f). At most one such step may be on in a pattern (a clear error otherwise).
 4. Patterns are visited by an upper bound of their key (the max–min optimum M* bounds s + ε mean U), best first,
    and the search stops when no pattern can beat the best package found: usually few MILPs.
 
@@ -46,7 +49,7 @@ from sim.core.ratify import Step, expected_value
 from sim.core.tolerances import EPS_TIE, EV_FAIL, EV_MAX_STEPS
 from sim.errors import UsageError
 from sim.search import highs
-from sim.search.milp import maxmin_rows
+from sim.search.milp import maxmin_rows, z_bounds
 from sim.search.mip import TOLERANCES, PackageModel
 from sim.search.problem import SearchProblem, SearchResult
 
@@ -203,15 +206,59 @@ def q_of(step: Step, level: float) -> float:
     return float(logit_accept(min(max(level, 0.0), 1.0) - step.threshold, step.lam))
 
 
-def ev_rows(m: PackageModel, z: int, prob: float) -> int:
-    """A variable w ≤ EV(z, P) = P (z − f) + f at a fixed P, f = ``EV_FAIL`` (one row: w − P z ≤ f (1 − P))."""
+def ev_shape(floor: float, z_hi: float) -> str:
+    """How EV(z, P) = P (z − f) + f moves with P for z in [floor, z_hi]: ``rising`` (z ≥ f throughout), ``falling``
+    (z ≤ f throughout: a package worse than failure gains from a lower P) or ``both``."""
+    if floor >= EV_FAIL:
+        return "rising"
+    return "falling" if z_hi <= EV_FAIL else "both"
+
+
+def ev_rows(m: PackageModel, z: int, probs: tuple[float, float], floor: float | None = None) -> int:
+    """A variable w ≤ EV(z, P) = P (z − f) + f, f = ``EV_FAIL``, for every P in ``probs`` = [P_lo, P_hi].
+
+    ``floor``: a lower bound of z at every package (default z's own bound). Over that range of P the bound is
+    g(z) = max_P EV(z, P): the P_hi line where z ≥ f, the P_lo line where z ≤ f. When z stays on one side of f
+    (:func:`ev_shape`: ``rising`` or ``falling``) or P is fixed, g is one line and so is the row,
+    w − P z ≤ f (1 − P). Otherwise g is convex on [floor, z_hi] and w stays below its chord: an upper bound there,
+    above g by at most (f − floor)(z_hi − f)(P_hi − P_lo) / (z_hi − floor), which vanishes as the branch and bound
+    narrows the interval."""
+    p_lo, p_hi = probs
+    f = EV_FAIL
+    lo = float(m.lb[z]) if floor is None else floor
+    hi = float(m.ub[z])
+    shape = ev_shape(lo, hi)
     w = m.add_var(-np.inf, np.inf)
-    m.add_row({w: 1.0, z: -prob}, -np.inf, EV_FAIL * (1.0 - prob))
+    if shape != "both" or p_lo == p_hi:
+        p = p_lo if shape == "falling" else p_hi
+        m.add_row({w: 1.0, z: -p}, -np.inf, f * (1.0 - p))
+        return w
+
+    def g(v: float) -> float:
+        return f + (v - f) * (p_hi if v >= f else p_lo)
+
+    slope = (g(hi) - g(lo)) / (hi - lo)
+    m.add_row({w: 1.0, z: -slope}, -np.inf, g(lo) - slope * lo)  # w ≤ g(lo) + slope (z − lo)
     return w
 
 
+def split(a: float, b: float, at: float, shape: str) -> list[tuple[float, float]]:
+    """The pieces [a, b] splits into around a package at L = ``at`` whose bound did not meet the best key: the piece
+    where that package's bound is its value (to the change of q over ``SPLIT``: above it when EV rises with P,
+    below it when EV falls, both sides otherwise) and the rest of [a, b] in halves; [] when that piece is all of
+    [a, b]."""
+    lo = a if shape == "rising" else max(a, at - SPLIT)
+    hi = b if shape == "falling" else min(b, at + SPLIT)
+    if lo <= a and hi >= b:
+        return []
+    below = [a, (a + lo) / 2] if lo > a else []
+    above = [hi, (hi + b) / 2, b] if hi < b else [b]
+    cuts = [*below, lo, *above] if lo > a else [a, *above]
+    return [(x, y) for x, y in itertools.pairwise(cuts) if y > x]
+
+
 Interval = tuple[int, float, float]  # (step, a, b): a ≤ L_step(x) ≤ b
-Solve = Callable[[Pattern, float, Interval | None, float], tuple[IntA, float] | None]
+Solve = Callable[[Pattern, tuple[float, float], Interval | None, float], tuple[IntA, float] | None]
 
 
 def best_expected(
@@ -222,6 +269,7 @@ def best_expected(
     bound: Callable[[float], float],
     ranges: dict[int, tuple[float, float]],
     first: IntA | None,
+    shape: str = "rising",
 ) -> tuple[IntA | None, float]:
     """(package, key) maximising the key over every pattern (see the module docstring), or ``first`` when no package
     has a finite key.
@@ -230,7 +278,8 @@ def best_expected(
     interval of L) at the fixed probability P, or None when it has no package whose objective exceeds ``cutoff``;
     ``key_of``: the exact key of a package; ``support_of(k, package)``: L_k; ``bound(P_max)``: an upper bound of the
     key of every package whose P ≤ P_max; ``ranges``: the range of L of each varying step; ``first``: a package to
-    start from."""
+    start from; ``shape``: how EV moves with P over the min surpluses (:func:`ev_shape`), which says where in an
+    interval a package's bound is its value (:func:`split`)."""
     best_pkg, best = (first, key_of(first)) if first is not None else (None, -np.inf)
     todo = []
     for pat in patterns(cp):
@@ -248,14 +297,18 @@ def best_expected(
             neg, _, interval = heapq.heappop(heap)
             if -neg <= best + EV_TOL:
                 break
-            prob = pat.constant if interval is None else pat.constant * q_of(cp.steps[k], interval[2])
+            if interval is None:
+                probs = (pat.constant, pat.constant)
+            else:
+                step = cp.steps[k]
+                probs = (pat.constant * q_of(step, interval[1]), pat.constant * q_of(step, interval[2]))
             solves += 1
             if solves > MAX_SOLVES:
                 raise UsageError(
                     f"protocol.mediator_objective: expected_value needed more than {MAX_SOLVES} MILPs for one "
                     "proposal; use protocol.mediator_objective: max_min_surplus"
                 )
-            found = solve(pat, prob, interval, best + EV_TOL)
+            found = solve(pat, probs, interval, best + EV_TOL)
             if found is None:
                 continue
             pkg, obj = found
@@ -265,12 +318,8 @@ def best_expected(
             if interval is None or obj <= best + EV_TOL:
                 continue
             _, a, b = interval
-            top = support_of(k, pkg) + SPLIT
-            if top >= b:
-                continue  # its bound is its value (to the change of p_k over SPLIT)
-            for lo, hi in ((a, top), (top, (top + b) / 2), ((top + b) / 2, b)):
-                if hi > lo:
-                    heapq.heappush(heap, (-obj, next(tick), (k, lo, hi)))
+            for lo, hi in split(a, b, support_of(k, pkg), shape):  # none: its bound is its value
+                heapq.heappush(heap, (-obj, next(tick), (k, lo, hi)))
     return best_pkg, best
 
 
@@ -297,14 +346,18 @@ def solve_expected(
         ev = expected_value(np.array([s_top, s_top]), np.array([pmax, 0.0]))
         return float(ev.max()) + t_hi
 
-    def solve(pat: Pattern, prob: float, interval: Interval | None, cutoff: float) -> tuple[IntA, float] | None:
+    # the min surplus z of every package is at least min_i (u_lo_i − a_i) (over every actor, as z's own big-M bound)
+    floor = float((base.u_lo - problem.aspiration).min())
+    shape = ev_shape(floor, z_bounds(base, problem.aspiration, counted)[1])
+
+    def solve(pat: Pattern, probs: tuple[float, float], interval: Interval | None, cutoff: float):
         m, z, _ = maxmin_rows(problem)
         if not restrict(m, cp.steps, pat):
             return None
         if interval is not None:
             k, a, b = interval
             m.add_row(support_terms(m, cp.steps[k]), a, b)
-        w = ev_rows(m, z, prob)
+        w = ev_rows(m, z, probs, floor)
         cost = {w: 1.0}
         for i in np.flatnonzero(counted):
             for j, v in m.utility(int(i), EPS_TIE / n_counted).items():
@@ -316,7 +369,7 @@ def solve_expected(
         return linear_at(base, terms, pkg)
 
     ranges = {k: support_range(base, s) for k, s in enumerate(cp.steps) if not s.constant}
-    pkg, _ = best_expected(cp, solve, lambda p: key_of(p)[0], support_of, bound, ranges, maxmin.package)
+    pkg, _ = best_expected(cp, solve, lambda p: key_of(p)[0], support_of, bound, ranges, maxmin.package, shape)
     if pkg is None:
         return maxmin
     return SearchResult(pkg.copy(), key_of(pkg)[1], maxmin.method)

@@ -142,7 +142,7 @@ def maxmin_rows(problem: SearchProblem) -> tuple[PackageModel, int, list[int]]:
     # variables: q (one per voter of each QMV rule, in rule order), then z
     qmv = [(r, int(v)) for r, rule in enumerate(cp.rules) if rule.kind in ("qmv", "k_of_n") for v in rule.voters]
     q_of = {key: m.add_var(0, 1, True) for key in qmv}
-    z_lo, z_hi = _z_bounds(m, aspiration, counted)
+    z_lo, z_hi = z_bounds(m, aspiration, counted)
     z = m.add_var(z_lo, z_hi)
     # the space: clauses off the table at base, the required actors' hard red lines out
     m.keep_base(problem.free, problem.base)
@@ -163,7 +163,7 @@ def build_model(problem: SearchProblem) -> MaxMinModel:
     return MaxMinModel(cp, program, utility, m.n_x, len(cp.interactions), q_voters, z, problem.aspiration.copy())
 
 
-def _z_bounds(m: PackageModel, aspiration: NDArray[np.float64], counted: NDArray[np.bool_]) -> tuple[float, float]:
+def z_bounds(m: PackageModel, aspiration: NDArray[np.float64], counted: NDArray[np.bool_]) -> tuple[float, float]:
     """z ∈ [min(min_i (u_lo_i − a_i), 0) − 1, min_{i ∈ S} (u_hi_i − a_i)] (tight big-M constants); z_hi = 1 when S
     is empty. The lower bound runs over every actor, not only S: a triggered unanimity voter outside S enters z too,
     and its surplus may be below every counted actor's."""
