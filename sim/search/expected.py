@@ -269,7 +269,7 @@ def best_expected(
     bound: Callable[[float], float],
     ranges: dict[int, tuple[float, float]],
     first: IntA | None,
-    shape: str = "rising",
+    shape: Callable[[float], str] = lambda cutoff: "rising",
 ) -> tuple[IntA | None, float]:
     """(package, key) maximising the key over every pattern (see the module docstring), or ``first`` when no package
     has a finite key.
@@ -278,8 +278,9 @@ def best_expected(
     interval of L) at the fixed probability P, or None when it has no package whose objective exceeds ``cutoff``;
     ``key_of``: the exact key of a package; ``support_of(k, package)``: L_k; ``bound(P_max)``: an upper bound of the
     key of every package whose P ≤ P_max; ``ranges``: the range of L of each varying step; ``first``: a package to
-    start from; ``shape``: how EV moves with P over the min surpluses (:func:`ev_shape`), which says where in an
-    interval a package's bound is its value (:func:`split`)."""
+    start from; ``shape(cutoff)``: how EV moves with P over the min surpluses of the packages that could beat
+    ``cutoff`` (:func:`ev_shape`; ``solve`` must bound with the same), which says where in an interval a package's
+    bound is its value (:func:`split`)."""
     best_pkg, best = (first, key_of(first)) if first is not None else (None, -np.inf)
     todo = []
     for pat in patterns(cp):
@@ -308,7 +309,9 @@ def best_expected(
                     f"protocol.mediator_objective: expected_value needed more than {MAX_SOLVES} MILPs for one "
                     "proposal; use protocol.mediator_objective: max_min_surplus"
                 )
-            found = solve(pat, probs, interval, best + EV_TOL)
+            cutoff = best + EV_TOL
+            how = shape(cutoff)
+            found = solve(pat, probs, interval, cutoff)
             if found is None:
                 continue
             pkg, obj = found
@@ -318,7 +321,7 @@ def best_expected(
             if interval is None or obj <= best + EV_TOL:
                 continue
             _, a, b = interval
-            for lo, hi in split(a, b, support_of(k, pkg), shape):  # none: its bound is its value
+            for lo, hi in split(a, b, support_of(k, pkg), how):  # none: its bound is its value
                 heapq.heappush(heap, (-obj, next(tick), (k, lo, hi)))
     return best_pkg, best
 
@@ -346,9 +349,16 @@ def solve_expected(
         ev = expected_value(np.array([s_top, s_top]), np.array([pmax, 0.0]))
         return float(ev.max()) + t_hi
 
-    # the min surplus z of every package is at least min_i (u_lo_i − a_i) (over every actor, as z's own big-M bound)
-    floor = float((base.u_lo - problem.aspiration).min())
-    shape = ev_shape(floor, z_bounds(base, problem.aspiration, counted)[1])
+    # the min surplus z of every package is at least min_i (u_lo_i − a_i) (over every actor, as z's own big-M bound);
+    # a package with z < f has key ≤ EV(z, P) + t ≤ f + t_hi, so once the cutoff is there only z ≥ f matters
+    lowest = float((base.u_lo - problem.aspiration).min())
+    z_hi = z_bounds(base, problem.aspiration, counted)[1]
+
+    def floor_at(cutoff: float) -> float:
+        return max(lowest, EV_FAIL) if cutoff >= EV_FAIL + t_hi else lowest
+
+    def shape(cutoff: float) -> str:
+        return ev_shape(floor_at(cutoff), z_hi)
 
     def solve(pat: Pattern, probs: tuple[float, float], interval: Interval | None, cutoff: float):
         m, z, _ = maxmin_rows(problem)
@@ -357,7 +367,7 @@ def solve_expected(
         if interval is not None:
             k, a, b = interval
             m.add_row(support_terms(m, cp.steps[k]), a, b)
-        w = ev_rows(m, z, probs, floor)
+        w = ev_rows(m, z, probs, floor_at(cutoff))
         cost = {w: 1.0}
         for i in np.flatnonzero(counted):
             for j, v in m.utility(int(i), EPS_TIE / n_counted).items():
