@@ -86,7 +86,7 @@ def _value(text: str) -> object:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ref", default="HEAD", help="the commit to compare against (B)")
-    ap.add_argument("--scenario", default="paris_2025")
+    ap.add_argument("--scenario", default="paris_2025", help="a scenario under scenarios/, by name (paris_2025)")
     ap.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE")
     ap.add_argument("--noise", type=float, default=0.0)
     ap.add_argument("--seeds", default="1:11", help="LO:HI, HI excluded")
@@ -116,7 +116,9 @@ def main() -> int:
         for _ in range(args.repeats):
             for name, tree in trees.items():
                 env = {**os.environ, "PYTHONPATH": tree}
-                out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, cwd=tmp)
+                out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=tmp)
+                if out.returncode:
+                    sys.exit(f"{name} failed:\n{out.stderr.strip().splitlines()[-1] if out.stderr.strip() else ''}")
                 results[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(f"load average after: {os.getloadavg()}")
     n = hi - lo
