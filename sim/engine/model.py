@@ -280,7 +280,12 @@ class NegotiationModel(Model):
         the final stage goes to ratification when every triggered approval rule passes and the package is
         feasible. The run ends without agreement after ``max_rounds`` rounds."""
         compiled = self.compiled
-        signed = bool(ballot.accepts[compiled.signatory].all())
+        signed = all(
+            ballot.votes[i] == "accept"
+            for i in self.prepared.shared(
+                compiled, ("signatories",), lambda: tuple(np.flatnonzero(compiled.signatory).tolist())
+            )
+        )
         if signed and not ballot.final:
             self.base = ballot.package.copy()
             self.stage += 1
