@@ -39,21 +39,19 @@ class ActorAgent(Agent):
         self.walked = False
         self.refresh()
 
+    @property
+    def walked(self) -> bool:
+        """Whether the actor walked away (setting it tells the model: :meth:`NegotiationModel.walked_key`)."""
+        return self._walked
+
+    @walked.setter
+    def walked(self, value: bool) -> None:
+        self._walked = value
+        self.model._walked_key = None
+
     def refresh(self) -> None:
-        """Re-read the policies from the model's current arrays (after a shock)."""
-        compiled = self.model.compiled
-        i = self.index
-        self.concession: TimeDependent | SubgamePerfect = (
-            SubgamePerfect(tuple(float(v) for v in self.model.spe_path()[:, i]))
-            if compiled.spe[i]
-            else TimeDependent(
-                float(compiled.beta[i]),
-                float(compiled.horizon[i]),
-                float(compiled.discount[i]),
-                float(compiled.drift[i]),
-            )
-        )
-        self.acceptance: Threshold | Logit = acceptance_policy(bool(compiled.logit[i]), float(compiled.lam[i]))
+        """Re-read the policies from the model's current table (after a shock; :func:`policies`)."""
+        self.concession, self.acceptance = self.model.policy_table[self.index]
 
     def aspiration(self, t: int, reservation: np.ndarray) -> float:
         """a_i(t): the utility this actor asks for in round t, given every actor's reservation value R(t)."""
@@ -78,9 +76,58 @@ class ActorAgent(Agent):
         return acceptance(self.acceptance, float(utility[i]) - float(aspiration[i]), bool(veto[i]))
 
 
+Policies = tuple[tuple[TimeDependent | SubgamePerfect, Threshold | Logit], ...]
+
+
+def policies(model: NegotiationModel) -> Policies:
+    """(concession, acceptance) of every actor, by index, under the model's current variant: frozen policies built
+    once per variant for all the runs of the ``Prepared`` (:meth:`sim.engine.prepared.Prepared.shared`)."""
+    compiled = model.compiled
+    return model.prepared.shared(compiled, ("policies", model.fired), lambda: _policies(model))
+
+
+def _policies(model: NegotiationModel) -> Policies:
+    compiled = model.compiled
+    spe = model.spe_path() if compiled.spe.any() else None
+    out = []
+    for i in range(compiled.n_actors):
+        concession: TimeDependent | SubgamePerfect = (
+            SubgamePerfect(tuple(float(v) for v in spe[:, i]))  # type: ignore[index]
+            if compiled.spe[i]
+            else TimeDependent(
+                float(compiled.beta[i]),
+                float(compiled.horizon[i]),
+                float(compiled.discount[i]),
+                float(compiled.drift[i]),
+            )
+        )
+        out.append((concession, acceptance_policy(bool(compiled.logit[i]), float(compiled.lam[i]))))
+    return tuple(out)
+
+
 def acceptances(
     agents: tuple[ActorAgent, ...], utility: np.ndarray, aspiration: np.ndarray, veto: np.ndarray
 ) -> tuple[tuple[Vote | None, ...], tuple[float, ...]]:
     """(each agent's vote when no draw decides it, its P(accept)), by index: :meth:`ActorAgent.p_accept`."""
     fixed, p = zip(*(a.p_accept(utility, aspiration, veto) for a in agents), strict=True)
     return fixed, p
+
+
+def ballot_parts(
+    model: NegotiationModel, package: np.ndarray, final: bool, aspiration: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[Vote | None, ...], tuple[float, ...]]:
+    """(utilities (A,), triggered approval rules (R,), required voters (A,), each vote no draw decides, each
+    P(accept)) of ``package`` under the model's variant, in the final stage or not: the signatories, and in the
+    final stage the voters of the triggered approval rules other than ratifications (arrays read-only)."""
+    compiled = model.compiled
+    utility, veto, trig = model.prepared.scores(compiled, package)
+    if not final:
+        trig = np.zeros(len(compiled.rules), dtype=bool)
+    required = compiled.signatory.copy()
+    for r, rule in enumerate(compiled.rules):
+        if trig[r] and rule.kind != "ratification":
+            required[rule.voters] = True
+    for a in (trig, required):
+        a.setflags(write=False)
+    fixed, p_accept = acceptances(model.actor_agents, utility, aspiration, veto)
+    return utility, trig, required, fixed, p_accept

@@ -142,7 +142,8 @@ def resolve(model: NegotiationModel, t: int) -> tuple[list[str], list[str], bool
     cp = model.compiled
     draws = model._draws.random(cp.n_actors)
     gone, acted = [], []
-    for ag in [a for a in model.actor_agents if not a.walked and model.deadline[a.index] == t]:
+    agents = model.actor_agents
+    for ag in [agents[i] for i, d in enumerate(model.deadline.tolist()) if d == t and not agents[i].walked]:
         i = ag.index
         if draws[i] < cp.credibility[i] and deadline_of(model, ag.actor_id).action == "walk_away":
             ag.walked = True

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from sim.core.utility import feasible, rule_passes
-from sim.engine.agents import ActorAgent, acceptances
+from sim.engine.agents import ActorAgent, ballot_parts, policies
 from sim.engine.battle import battle_of
 from sim.engine.deadlines import aspirations, deadline_of, resolve
 from sim.engine.domestic import domestic_stage
@@ -35,10 +35,13 @@ from sim.engine.judge import judge
 from sim.engine.mesa_core import DataCollector, Model
 from sim.engine.policies import decide
 from sim.engine.prepared import Prepared
+from sim.engine.proposal import proposal
 from sim.engine.records import Ballot, Outcome, RunResult, trace_rows
 from sim.scenario.edit import tweak
 from sim.scenario.models import Scenario
 
+INT32_MAX = int(np.iinfo(np.int32).max)
+"""The bound of the stdlib-seed draw of Mesa 3.5's ``Model.__init__`` that the engine keeps (see ``__init__``)."""
 MESA_STREAM = 0x6D657361
 """The spawn-key word ("mesa") of the child ``SeedSequence`` that seeds Mesa's ``rng`` and ``random``."""
 
@@ -97,7 +100,7 @@ class NegotiationModel(Model):
         # keeps the seeded streams of v0.1; Mesa no longer touches this generator. (Mesa 3.5's Model.__init__,
         # given the run's generator as ``rng``, drew ``int(rng.integers(np.iinfo(np.int32).max))`` from it to seed
         # its stdlib ``random``; this is that draw.)
-        self._draws.integers(np.iinfo(np.int32).max)
+        self._draws.integers(INT32_MAX)
         self.prepared = self._prepare(scenario, changes)
         self.seed_value = seed if isinstance(seed, int) else None
         self.keep_trace = trace
@@ -117,6 +120,8 @@ class NegotiationModel(Model):
         self.deadline = compiled.deadline_round.copy()
         # the agents by index: Mesa's model.agents holds the same ones in the same (insertion) order; the rounds
         # iterate this tuple instead of AgentSet.map/select (about a fifth of a warm run's time went to them)
+        self.policy_table = policies(self)  # every actor's (concession, acceptance) under the variant
+        self._walked_key: tuple[bool, ...] | None = None  # who walked, by index (walked_key(); None: to recompute)
         self.actor_agents: tuple[ActorAgent, ...] = tuple(ActorAgent(self, i, a) for i, a in enumerate(compiled.actors))
         self.noise = compiled.belief_noise
         self.offset = np.zeros(compiled.n_actors)  # the mediator's learned raise of each actor's aspiration
@@ -126,7 +131,8 @@ class NegotiationModel(Model):
         self.shock_log: list[str] = []
         self.walked_away: list[str] = []  # in the order they walked
         self.last: Ballot | None = None
-        self.last_reservation = compiled.reservation(0)  # R(t) of the round the last offer was voted in
+        # R(t) of the round the last offer was voted in (the same array as _reservation(0) without a battle)
+        self.last_reservation = self.prepared.shared(compiled, ("reservation", 0), lambda: compiled.reservation(0))
         self.outcome: Outcome | None = None
         self.datacollector = DataCollector(model_reporters=OUTCOME_REPORTERS)
         self.running = True
@@ -155,6 +161,13 @@ class NegotiationModel(Model):
         cp = self.compiled
         r = self.prepared.shared(cp, ("reservation", t), lambda: cp.reservation(t))  # the same in every run
         return r if self.battle is None else r + self.battle.offsets(len(r))
+
+    def walked_key(self) -> tuple[bool, ...]:
+        """Who walked away, by index (kept until an agent's ``walked`` changes): part of the shared state's keys."""
+        key = self._walked_key
+        if key is None:
+            key = self._walked_key = tuple(a.walked for a in self.actor_agents)
+        return key
 
     def _alive(self) -> np.ndarray:
         return np.array([not a.walked for a in self.actor_agents])
@@ -206,6 +219,7 @@ class NegotiationModel(Model):
         """The variant of the fired shocks, failed ratifications, deadline actions, exits and mediator."""
         mediator = None if self.mediator == self.prepared.cp0.mediator else self.mediator
         self.compiled, self.searcher = self.prepared.variant(self.fired, self.failed, self.acted, self.exits, mediator)
+        self.policy_table = policies(self)
         self.agents.do("refresh")
 
     def _deadlines(self, t: int) -> tuple[list[str], list[str], bool]:
@@ -218,7 +232,7 @@ class NegotiationModel(Model):
         a function of the variant, t, R(t), who walked, the deadlines and their slips and the mediator, computed
         once per such state for all the runs of the ``Prepared`` (:meth:`Prepared.shared`; read-only)."""
         state = (
-            tuple(a.walked for a in self.actor_agents),
+            self.walked_key(),
             self.deadline.tobytes(),
             self.slips.tobytes(),
             self.mediator,
@@ -231,57 +245,21 @@ class NegotiationModel(Model):
         believed values against the aspirations it has learned, by ``protocol.mediator_objective``; a party
         proposes in turn on true values, keeping its own aspiration (``self_floor``). Actors gone are asked
         nothing (aspiration 2, above any utility); with no package found the base (the status quo and the settled
-        stages) stays on the table."""
-        cp = self.compiled
-        asp_search = np.where(self._alive(), aspiration, 2.0)
-        free = np.zeros(cp.n_clauses, dtype=bool)
-        free[list(cp.stages[self.stage])] = True
-        if cp.proposal_mode == "mediator_single_text":
-            proposer = self.mediator
-            key = ("true", self.fired) if self.noise_draw is None else None
-            pkg = self.searcher.propose(
-                self.beliefs,
-                asp_search + self.offset,
-                cp.signatory,
-                free,
-                self.base,
-                rule=cp.mediator_objective,
-                values_key=key,
-            ).package
-        else:
-            proposer = cp.proposers[t % len(cp.proposers)]
-            pkg = self.searcher.propose(
-                cp.wvalues,
-                asp_search,
-                cp.signatory,
-                free,
-                self.base,
-                self_floor=proposer,
-                rule=cp.offer_rule,
-                values_key=("true", self.fired),
-            ).package
-        if pkg is None:
-            pkg = self.base.copy()
-        return pkg, proposer, free
+        stages) stays on the table. Without belief noise it is kept once per state (:mod:`sim.engine.proposal`)."""
+        return proposal(self, t, aspiration)
 
     def _vote(self, package: np.ndarray, proposer: int, free: np.ndarray, aspiration: np.ndarray) -> Ballot:
         """(4) Every actor votes on ``package``, in index order, one uniform draw each: a hard red line is a veto,
         else it accepts with its policy's P(accept | U − a). In the final stage the voters of triggered approval
         rules (other than ratifications) are required too."""
         compiled = self.compiled
-        utility, veto, trig = self.prepared.scores(compiled, package)
         final = self.stage == len(compiled.stages) - 1
-        if not final:
-            trig = np.zeros(len(compiled.rules), dtype=bool)
-        required = compiled.signatory.copy()
-        for r, rule in enumerate(compiled.rules):
-            if trig[r] and rule.kind != "ratification":
-                required[rule.voters] = True
-        # each actor's P(accept) is a function of the package, the aspirations and who walked (the same in most
-        # runs of a sweep point, so kept once: Prepared.shared); only the draws are the run's own
-        key = ("accept", package.tobytes(), aspiration.tobytes(), tuple(a.walked for a in self.actor_agents))
-        fixed, p_accept = self.prepared.shared(
-            compiled, key, lambda: acceptances(self.actor_agents, utility, aspiration, veto)
+        # what the voters are asked and each one's P(accept) are a function of the package, the stage, the
+        # aspirations and who walked (the same in most runs of a sweep point, so kept once: Prepared.shared); only
+        # the draws are the run's own
+        key = ("ballot", package.tobytes(), final, aspiration.tobytes(), self.walked_key())
+        utility, trig, required, fixed, p_accept = self.prepared.shared(
+            compiled, key, lambda: ballot_parts(self, package, final, aspiration)
         )
         draws = self._draws.random(compiled.n_actors).tolist()
         votes = tuple(decide(p, d) if f is None else f for f, p, d in zip(fixed, p_accept, draws, strict=True))
@@ -302,7 +280,12 @@ class NegotiationModel(Model):
         the final stage goes to ratification when every triggered approval rule passes and the package is
         feasible. The run ends without agreement after ``max_rounds`` rounds."""
         compiled = self.compiled
-        signed = bool(ballot.accepts[compiled.signatory].all())
+        signed = all(
+            ballot.votes[i] == "accept"
+            for i in self.prepared.shared(
+                compiled, ("signatories",), lambda: tuple(np.flatnonzero(compiled.signatory).tolist())
+            )
+        )
         if signed and not ballot.final:
             self.base = ballot.package.copy()
             self.stage += 1
