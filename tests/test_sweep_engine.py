@@ -120,6 +120,27 @@ def test_serial_process_pool_and_dask_give_the_same_table(tmp_path, build, param
     pd.testing.assert_frame_equal(expected, load_sweep(dask.path))
 
 
+def test_negsims_local_cluster_workers_keep_no_profiles():
+    """Dask's statistical profiler keeps one profile a second per worker (up to 1,000) for a dashboard negsim's
+    LocalCluster does not start; it was the workers' memory growth in a long sweep. The cluster negsim starts has
+    it off in its worker processes: after a task of 1.5 s, no worker holds a profile."""
+    distributed = pytest.importorskip("distributed")
+    from sim.sweeps import dask_executor
+
+    client, cluster = dask_executor._dask_connect(dask_executor._distributed(), 1, None)
+    try:
+        client.submit(time.sleep, 1.5, pure=False).result()
+        time.sleep(1.1)  # a profile cycle (1 s) after the task
+        held = client.run(
+            lambda dask_worker: len(dask_worker.profile_history) + len(dask_worker.profile_recent["children"])
+        )
+        assert held and all(v == 0 for v in held.values()), held
+        assert isinstance(cluster, distributed.LocalCluster)
+    finally:
+        client.close()
+        cluster.close()
+
+
 def test_two_sweeps_with_the_same_folder_name_never_share_prepared_points(toy, tmp_path):
     """Workers keep a prepared scenario per point between chunks; a second sweep in the same process, into a folder
     of the same name with other parameter values, must not reuse them."""

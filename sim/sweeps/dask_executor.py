@@ -55,18 +55,30 @@ def _distributed() -> types.SimpleNamespace:
     )
 
 
+LOCAL_CONFIG = {"distributed.worker.profile.enabled": False}
+"""Dask configuration of the LocalCluster negsim starts (a ``--scheduler`` cluster keeps its own). Dask's statistical
+profiler samples every worker's stack every 10 ms and keeps one profile per second, up to
+``distributed.admin.low-level-log-length`` (1,000) of them: for the dashboard, which negsim's LocalCluster does not
+start. Those profiles were the workers' memory growth of a long sweep (docs/performance.md: 12 MB more per worker
+after 60 s of toy runs, with the same throughput)."""
+
+
 def _dask_connect(distributed: types.SimpleNamespace, workers: int, scheduler: str | None) -> tuple[Any, Any]:
     """(client, cluster): without a scheduler, a LocalCluster of ``workers`` one-thread processes on 127.0.0.1
-    without a dashboard; with one, a client of it (cluster None; :data:`CONNECT_TIMEOUT` to connect)."""
+    without a dashboard or Dask's profiler (:data:`LOCAL_CONFIG`); with one, a client of it (cluster None;
+    :data:`CONNECT_TIMEOUT` to connect)."""
     if scheduler is None:
-        cluster = distributed.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
+        import dask.config  # lazy, as above: the optional extra
+
+        with dask.config.set(LOCAL_CONFIG):  # the nannies hand this configuration to their worker processes
+            cluster = distributed.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
         return distributed.Client(cluster), cluster
     return _client(distributed, scheduler), None
 
