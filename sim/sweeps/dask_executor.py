@@ -68,7 +68,7 @@ def _dask_connect(distributed: types.SimpleNamespace, workers: int, scheduler: s
     without a dashboard or Dask's profiler (:data:`LOCAL_CONFIG`); with one, a client of it (cluster None;
     :data:`CONNECT_TIMEOUT` to connect)."""
     if scheduler is None:
-        import dask.config  # lazy, as above: the optional extra
+        import dask.config  # lazy: dask is an optional extra (pip install -e .[dask])
 
         with dask.config.set(LOCAL_CONFIG):  # the nannies hand this configuration to their worker processes
             cluster = distributed.LocalCluster(
