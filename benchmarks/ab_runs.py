@@ -33,17 +33,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def child(scenario: str, sets: list[str], noise: float, seeds: range) -> None:
-    """In this process: prepare once, warm with seed 0, play the seeds; print {seconds, digest, deals}."""
-    from sim.engine.runner import prepare
+def _scenario(scenario: str, sets: list[str], noise: float):
+    """scenarios/<scenario>.yaml with the ``--set`` PATH=VALUE edits and the belief noise applied."""
     from sim.scenario.edit import tweak
     from sim.scenario.loader import load_scenario
 
     changes = {k: _value(v) for k, v in (s.split("=", 1) for s in sets)}
-    s = tweak(
-        load_scenario(ROOT / "scenarios" / f"{scenario}.yaml"), {**changes, "protocol.mediator_belief_noise": noise}
-    )
-    p = prepare(s)
+    path = ROOT / "scenarios" / f"{scenario}.yaml"
+    return tweak(load_scenario(path), {**changes, "protocol.mediator_belief_noise": noise})
+
+
+def child(scenario: str, sets: list[str], noise: float, seeds: range) -> None:
+    """In this process: prepare once, warm with seed 0, play the seeds; print {seconds, digest, deals}."""
+    from sim.engine.runner import prepare
+
+    p = prepare(_scenario(scenario, sets, noise))
     p.run(0)
     t0 = time.perf_counter()
     outs = [p.run(seed).outcome for seed in seeds]
@@ -59,13 +63,8 @@ def child_sweep(scenario: str, sets: list[str], noise: float, param: str, seeds:
     import pandas as pd
 
     from sim import load_sweep, sweep
-    from sim.scenario.edit import tweak
-    from sim.scenario.loader import load_scenario
 
-    changes = {k: _value(v) for k, v in (s.split("=", 1) for s in sets)}
-    s = tweak(
-        load_scenario(ROOT / "scenarios" / f"{scenario}.yaml"), {**changes, "protocol.mediator_belief_noise": noise}
-    )
+    s = _scenario(scenario, sets, noise)
     path, spec = param.split("=", 1)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
