@@ -17,7 +17,6 @@ from sim.engine.policies import (
     TimeDependent,
     acceptance,
     acceptance_policy,
-    vote,
 )
 from sim.engine.records import Vote
 
@@ -58,18 +57,10 @@ class ActorAgent(Agent):
         i = self.index
         return self.concession.aspiration(t, float(reservation[i]), float(self.model.compiled.u_max[i]))
 
-    def vote(
-        self, utility: np.ndarray, aspiration: np.ndarray, veto: np.ndarray, draw: np.ndarray
-    ) -> tuple[Vote, float]:
-        """(vote, P(accept)) on the package on the table; the arrays hold every actor's value, by index."""
-        if self.walked:
-            return "absent", 0.0
-        i = self.index
-        return vote(self.acceptance, float(utility[i]) - float(aspiration[i]), bool(veto[i]), float(draw[i]))
-
     def p_accept(self, utility: np.ndarray, aspiration: np.ndarray, veto: np.ndarray) -> tuple[Vote | None, float]:
         """(the vote when no draw decides it, P(accept)): ``("absent", 0.0)`` once walked away, else
-        :func:`sim.engine.policies.acceptance` (:meth:`vote` is this and the draw)."""
+        :func:`sim.engine.policies.acceptance` (the vote is this and the run's draw,
+        :func:`sim.engine.policies.decide`)."""
         if self.walked:
             return "absent", 0.0
         i = self.index

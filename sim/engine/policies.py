@@ -159,12 +159,6 @@ def decide(p: float, draw: float) -> Vote:
     return "accept" if draw < p or p == 1.0 else "reject"
 
 
-def vote(policy: Threshold | Logit, surplus: float, veto: bool, draw: float) -> tuple[Vote, float]:
-    """(vote, P(accept)) for one actor given its surplus over aspiration, a hard-veto flag and a uniform draw."""
-    fixed, p = acceptance(policy, surplus, veto)
-    return (decide(p, draw) if fixed is None else fixed), p
-
-
 __all__ = [
     "Logit",
     "SubgamePerfect",
@@ -175,5 +169,4 @@ __all__ = [
     "decide",
     "game_rounds",
     "spe_path",
-    "vote",
 ]
