@@ -5,7 +5,7 @@ Mesa's classes come from :mod:`sim.engine.mesa_core` (the one module importing M
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,18 +21,19 @@ from sim.engine.policies import (
 from sim.engine.records import Vote
 
 if TYPE_CHECKING:
-    from sim.engine.model import NegotiationModel
+    from sim.engine.talks import Talks
 
 
-class ActorAgent(Agent):
+class Actor:
     """A negotiating actor. It asks for an aspiration each round and votes on the package on the table.
 
     ``index`` is the actor's row in the model's compiled arrays (the agents are created in that order, so
-    ``model.agents`` iterates them by index).
+    ``model.agents`` iterates them by index). Without Mesa (the batched runs' seats, :mod:`sim.engine.batch`);
+    the Mesa model's agents are :class:`ActorAgent`.
     """
 
-    def __init__(self, model: NegotiationModel, index: int, actor_id: str):
-        super().__init__(model)
+    def __init__(self, model: Talks, index: int, actor_id: str):
+        self.model = model
         self.index = index
         self.actor_id = actor_id
         self.walked = False
@@ -67,17 +68,25 @@ class ActorAgent(Agent):
         return acceptance(self.acceptance, float(utility[i]) - float(aspiration[i]), bool(veto[i]))
 
 
+class ActorAgent(Actor, Agent):
+    """:class:`Actor` as a Mesa agent of the model (``model.agents``)."""
+
+    def __init__(self, model: Any, index: int, actor_id: str):
+        Agent.__init__(self, model)
+        Actor.__init__(self, model, index, actor_id)
+
+
 Policies = tuple[tuple[TimeDependent | SubgamePerfect, Threshold | Logit], ...]
 
 
-def policies(model: NegotiationModel) -> Policies:
+def policies(model: Talks) -> Policies:
     """(concession, acceptance) of every actor, by index, under the model's current variant: frozen policies built
     once per variant for all the runs of the ``Prepared`` (:meth:`sim.engine.prepared.Prepared.shared`)."""
     compiled = model.compiled
     return model.prepared.shared(compiled, ("policies", model.fired), lambda: _policies(model))
 
 
-def _policies(model: NegotiationModel) -> Policies:
+def _policies(model: Talks) -> Policies:
     compiled = model.compiled
     spe = model.spe_path() if compiled.spe.any() else None
     out = []
@@ -97,7 +106,7 @@ def _policies(model: NegotiationModel) -> Policies:
 
 
 def acceptances(
-    agents: tuple[ActorAgent, ...], utility: np.ndarray, aspiration: np.ndarray, veto: np.ndarray
+    agents: tuple[Actor, ...], utility: np.ndarray, aspiration: np.ndarray, veto: np.ndarray
 ) -> tuple[tuple[Vote | None, ...], tuple[float, ...]]:
     """(each agent's vote when no draw decides it, its P(accept)), by index: :meth:`ActorAgent.p_accept`."""
     fixed, p = zip(*(a.p_accept(utility, aspiration, veto) for a in agents), strict=True)
@@ -105,7 +114,7 @@ def acceptances(
 
 
 def ballot_parts(
-    model: NegotiationModel, package: np.ndarray, final: bool, aspiration: np.ndarray
+    model: Talks, package: np.ndarray, final: bool, aspiration: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[Vote | None, ...], tuple[float, ...]]:
     """(utilities (A,), triggered approval rules (R,), required voters (A,), each vote no draw decides, each
     P(accept)) of ``package`` under the model's variant, in the final stage or not: the signatories, and in the

@@ -1,7 +1,7 @@
 """Deadlines as actions, backup mediators, and what the other actors expect of a deadline (issue #13.2; REPORT §B.5).
 
 **Actions.** At its deadline round an actor carries out its ``action`` with probability ``credibility`` (one
-uniform draw, :meth:`sim.engine.model.NegotiationModel._deadlines`); otherwise the deadline slips by
+uniform draw, :meth:`sim.engine.talks.Talks._deadlines`); otherwise the deadline slips by
 ``extend_by`` rounds (or is dropped when ``extend_by`` is 0). ``walk_away`` ends the actor's participation.
 ``impose_sanctions`` and ``cut_aid`` apply the deadline's ``set``/``add`` (paths, as a shock's: e.g.
 ``add: {actors.RU.reservation.war_cost: 0.05}``) from that round on, and the actor stays at the table (a
@@ -45,12 +45,12 @@ from sim.scenario.loader import scenario_from_document
 from sim.scenario.models import Deadline, Scenario
 
 if TYPE_CHECKING:
-    from sim.engine.model import NegotiationModel
+    from sim.engine.talks import Talks
 
 MASS_CUT = 1e-12
 
 
-def deadline_of(model: NegotiationModel, actor: str) -> Deadline:
+def deadline_of(model: Talks, actor: str) -> Deadline:
     """The deadline of ``actor`` in the model's scenario (it has one)."""
     dl = model.prepared.structure.actors[actor].deadline
     assert dl is not None
@@ -134,13 +134,12 @@ def anticipated(
     return total + (1.0 - mass) * policy.aspiration(t, reservation, u_max)
 
 
-def resolve(model: NegotiationModel, t: int) -> tuple[list[str], list[str], bool]:
-    """(2) One uniform draw per actor, every round. An actor whose deadline is t carries out its action when
-    the draw is below its credibility (walks away, or applies its sanctions or aid cut and stays); otherwise
-    its deadline moves ``extend_by`` rounds on (or is dropped) and the slip is seen by all. Returns (who
-    walked, who acted, whether the talks end: :mod:`sim.engine.deadlines`)."""
+def resolve(model: Talks, t: int, draws: np.ndarray) -> tuple[list[str], list[str], bool]:
+    """(2) One uniform draw per actor, every round (``draws``, by index). An actor whose deadline is t carries out
+    its action when the draw is below its credibility (walks away, or applies its sanctions or aid cut and
+    stays); otherwise its deadline moves ``extend_by`` rounds on (or is dropped) and the slip is seen by all.
+    Returns (who walked, who acted, whether the talks end: :mod:`sim.engine.deadlines`)."""
     cp = model.compiled
-    draws = model._draws.random(cp.n_actors)
     gone, acted = [], []
     agents = model.actor_agents
     for ag in [agents[i] for i, d in enumerate(model.deadline.tolist()) if d == t and not agents[i].walked]:
@@ -171,7 +170,7 @@ def resolve(model: NegotiationModel, t: int) -> tuple[list[str], list[str], bool
     return gone, acted, ended
 
 
-def backup(model: NegotiationModel, leaving: int) -> int:
+def backup(model: Talks, leaving: int) -> int:
     """The first backup mediator still present (not ``leaving``), or −1."""
     for b in model.prepared.structure.protocol.backup_mediators:
         j = model.compiled.actors.index(b)
@@ -180,7 +179,7 @@ def backup(model: NegotiationModel, leaving: int) -> int:
     return -1
 
 
-def aspirations(model: NegotiationModel, t: int, reservation: np.ndarray) -> np.ndarray:
+def aspirations(model: Talks, t: int, reservation: np.ndarray) -> np.ndarray:
     """(A,) a_i(t): each actor's own, or under ``protocol.anticipate_deadlines`` the time-dependent actors'
     averaged over the expected end of the talks (:func:`anticipated`; each actor leaves its own deadline out)."""
     cp = model.compiled

@@ -34,6 +34,7 @@ signed again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -79,7 +80,14 @@ def hazard(cp: Compiled, package: np.ndarray) -> float:
     return float(cp.ceasefire_hazard * np.prod(cp.hazard_factors[package + cp.offsets]))
 
 
-def domestic_stage(cp: Compiled, package: np.ndarray, utility: np.ndarray, draws: np.random.Generator) -> Domestic:
+class Uniforms(Protocol):
+    """What the domestic stage draws from: the run's generator, or one run's stream of a batch
+    (:mod:`sim.engine.batch`)."""
+
+    def random(self) -> float: ...
+
+
+def domestic_stage(cp: Compiled, package: np.ndarray, utility: np.ndarray, draws: Uniforms) -> Domestic:
     """The wait, the ceasefire through it and the votes on ``package`` (utilities ``utility`` (A,)), drawing from
     ``draws`` in that order (module docstring)."""
     trig, prob = step_probabilities(cp, package[None, :], utility[:, None])

@@ -1,4 +1,4 @@
-"""(3) The proposer's package of a round (:meth:`sim.engine.model.NegotiationModel._propose`), kept once per state.
+"""(3) The proposer's package of a round (:meth:`sim.engine.talks.Talks._propose`), kept once per state.
 
 Without belief noise the package is a function of the variant, the agenda stage, the base (the status quo and the
 settled stages), the aspirations, who walked and the proposer: it is kept under them for all the runs of the
@@ -16,10 +16,10 @@ import numpy as np
 from sim.core.compiled import Compiled
 
 if TYPE_CHECKING:
-    from sim.engine.model import NegotiationModel
+    from sim.engine.talks import Talks
 
 
-def proposal(model: NegotiationModel, t: int, aspiration: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+def proposal(model: Talks, t: int, aspiration: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
     """(the package, its proposer's index, the clauses open in this stage) of round t."""
     cp = model.compiled
     single = cp.proposal_mode == "mediator_single_text"
@@ -40,9 +40,7 @@ def open_clauses(cp: Compiled, stage: int) -> np.ndarray:
     return free
 
 
-def search(
-    model: NegotiationModel, single: bool, proposer: int, free: np.ndarray, aspiration: np.ndarray
-) -> np.ndarray:
+def search(model: Talks, single: bool, proposer: int, free: np.ndarray, aspiration: np.ndarray) -> np.ndarray:
     """The package the proposer searches for: the mediator on its believed values against the aspirations it has
     learned, by ``protocol.mediator_objective``; a party on true values, keeping its own aspiration
     (``self_floor``). Actors gone are asked nothing (aspiration 2, above any utility); with no package found the
