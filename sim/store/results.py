@@ -367,7 +367,8 @@ def load_sweep(folder: str | Path) -> pd.DataFrame:
     """The tidy table of a sweep: one row per run, sorted by (point, replicate).
 
     Columns: ``point``, ``replicate``, ``seed``, one per swept parameter (named by its path), the outcome
-    columns of :meth:`sim.engine.records.Outcome.to_row`, and ``error`` (None, or the error of a run that raised).
+    columns of :meth:`sim.engine.records.Outcome.to_row`, ``engine`` (``batched``, or ``mesa (<why>)``: docs/sweeps.md)
+    and ``error`` (None, or the error of a run that raised).
     ``df.attrs`` holds ``sweep_id``, ``n_runs`` (planned) and ``complete`` (False while parts are missing).
     """
     # lazy: pandas and pyarrow cost ~0.4 s to import; negsim run --no-save and negsim validate start without them

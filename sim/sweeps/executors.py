@@ -39,6 +39,7 @@ from sim.scenario.edit import tweak
 from sim.sweeps.dask_executor import run_dask
 from sim.sweeps.forkserver_init import MARK
 from sim.sweeps.lifeline import die_with
+from sim.sweeps.points import play_point
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -327,21 +328,22 @@ def _cell(v: Any) -> Any:
 
 
 def run_chunk(chunk: Chunk, scenario: Scenario) -> pa.Table:
-    """Play the runs of ``chunk``; a run (or a point) that raises becomes a row with its ``error``."""
+    """Play the runs of ``chunk``, each point's seeds together (:func:`sim.sweeps.points.play_point`); a run (or
+    a point) that raises becomes a row with its ``error``."""
     rows: list[dict[str, Any]] = []
-    for run in range(chunk.start, chunk.stop):
-        point, rep = divmod(run, chunk.n_seeds)
-        seed = chunk.seeds[rep]
-        row: dict[str, Any] = {"point": point, "replicate": rep, "seed": seed}
-        row |= {path: _cell(v) for path, v in chunk.points[point].items()}
+    run = chunk.start
+    while run < chunk.stop:
+        point, first = divmod(run, chunk.n_seeds)
+        reps = range(first, min(chunk.n_seeds, first + chunk.stop - run))
+        run += len(reps)
+        values = {path: _cell(v) for path, v in chunk.points[point].items()}
+        seeds = [chunk.seeds[rep] for rep in reps]
         try:
-            prepared = _prepared(chunk, point, scenario)
-            result = prepared.run(seed)
-            row |= result.outcome.to_row(prepared.clauses, prepared.actors)
-            row["error"] = None
+            played = play_point(_prepared(chunk, point, scenario), seeds)
         except Exception as exc:
-            row["error"] = f"{type(exc).__name__}: {exc}"
-        rows.append(row)
+            played = [{"error": f"{type(exc).__name__}: {exc}"}] * len(seeds)
+        for rep, seed, outcome in zip(reps, seeds, played, strict=True):
+            rows.append({"point": point, "replicate": rep, "seed": seed} | values | outcome)
     return rows_to_table(rows)
 
 

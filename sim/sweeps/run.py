@@ -30,7 +30,7 @@ from sim.sweeps.designs import Design, design_from_metadata
 from sim.sweeps.ensemble import EnsembleReport, decompose
 from sim.sweeps.executors import Chunk, check_main_guard, lost_chunk, run_chunk, run_dask, run_processes, run_serial
 from sim.sweeps.plan import Plan, plan_sweep
-from sim.sweeps.summary import Tally, format_summary, summary_rows
+from sim.sweeps.summary import Tally, engine_metadata, engine_note, format_summary, summary_rows
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -235,8 +235,11 @@ def _execute(
     n_errors = int(tally.errors.sum())
     first = tally.first_error[1] if tally.first_error else None
     meta |= {"status": "complete", "finished": R.utc_now(), "n_errors": n_errors, "first_error": first}
+    meta["engine"] = engine_metadata(tally.engines)
     R.write_json(folder / "metadata.json", meta)
     text = format_summary(summary_rows(plan.design, tally), marginal=len(plan.design.params) > 1)
+    if note := engine_note(tally.engines):
+        text += f"\n{note}"
     report = decompose(tally.deals, tally.runs) if plan.ensemble else None
     if report is not None:
         text += f"\n{report}"

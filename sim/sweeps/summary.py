@@ -22,7 +22,7 @@ class Tally:
     """Deals, runs with an outcome, and errors per parameter point, and the first error in run order: all a
     summary needs, O(points) memory."""
 
-    COLUMNS = ("point", "replicate", "seed", "deal", "error")
+    COLUMNS = ("point", "replicate", "seed", "deal", "error", "engine")
 
     def __init__(self, n_points: int, n_seeds: int) -> None:
         self.deals = np.zeros(n_points, dtype=np.int64)
@@ -30,9 +30,15 @@ class Tally:
         self.errors = np.zeros(n_points, dtype=np.int64)
         self.n_seeds = n_seeds
         self.first_error: tuple[int, str] | None = None  # (run, "run R (point P, seed S): error")
+        self.engines: dict[str, set[int]] = {}  # engine cell -> the points it played (sim.sweeps.points)
 
     def add(self, table: pa.Table) -> None:
         point = table.column("point").to_numpy()
+        if "engine" in table.column_names:  # parts written before batched runs have no engine column
+            engine = table.column("engine").to_pylist()
+            for e, p in set(zip(engine, point.tolist(), strict=True)):
+                if e is not None:
+                    self.engines.setdefault(e, set()).add(p)
         failed = table.column("error").is_valid().to_numpy(zero_copy_only=False)
         np.add.at(self.errors, point[failed], 1)
         if failed.any():
@@ -46,6 +52,24 @@ class Tally:
         if "deal" in table.column_names:
             deal = table.column("deal").fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
             np.add.at(self.deals, point[deal & ~failed], 1)
+
+
+def engine_metadata(engines: dict[str, set[int]]) -> dict[str, dict[str, object]]:
+    """``metadata.json``'s ``engine``: per engine cell (``batched``, ``mesa (<why>)``), how many points it played
+    and which (the points listed when not batched)."""
+    return {
+        e: {"points": len(pts)} | ({} if e == "batched" else {"which": sorted(pts)})
+        for e, pts in sorted(engines.items())
+    }
+
+
+def engine_note(engines: dict[str, set[int]]) -> str:
+    """A summary line when some points were played run by run ("" when every point was batched)."""
+    slow = {e: pts for e, pts in engines.items() if e != "batched"}
+    if not slow:
+        return ""
+    return "\n".join(f"{len(pts)} point(s) played run by run on the Mesa model, not batched: {e[6:-1]}"
+                     for e, pts in sorted(slow.items()))  # fmt: skip
 
 
 def _labels(design: Design, j: int) -> tuple[list[str], np.ndarray]:
