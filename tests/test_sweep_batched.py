@@ -50,7 +50,7 @@ def test_a_batch_that_raises_gives_each_run_its_own_error(toy, monkeypatch):
     def broken(*_a, **_k):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(points, "run_batch", broken)
+    monkeypatch.setattr(points, "play_batch", broken)
     rows = play_point(prepare(toy), [0, 1])
     assert [r["engine"] for r in rows] == ["mesa (the batch raised RuntimeError)"] * 2
     assert [r["error"] for r in rows] == [None, None] and all("deal" in r for r in rows)

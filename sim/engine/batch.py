@@ -150,6 +150,17 @@ class Group(Talks):
 
 def run_batch(prepared: Prepared, seeds: Sequence[int]) -> list[Outcome]:
     """The outcome of each seed's run of ``prepared``, in order (module docstring); raises :class:`Unbatchable`."""
+    outcomes: list[Outcome | None] = [None] * len(seeds)
+    for outcome, rows in play_batch(prepared, seeds):
+        for row in rows:
+            outcomes[row] = outcome if row == rows[0] else replace(outcome, seed=_seed(seeds[row]))
+    assert all(o is not None for o in outcomes)
+    return outcomes  # type: ignore[return-value]
+
+
+def play_batch(prepared: Prepared, seeds: Sequence[int]) -> list[tuple[Outcome, list[int]]]:
+    """The distinct outcomes of the runs of ``seeds`` (equal but for the seed), each with the positions in
+    ``seeds`` of its runs; the outcome holds the first one's seed. Raises :class:`Unbatchable`."""
     why = unbatchable(prepared)
     if why is not None:
         raise Unbatchable(f"not batched: {why}")
@@ -161,21 +172,25 @@ def run_batch(prepared: Prepared, seeds: Sequence[int]) -> list[Outcome]:
     first = object.__new__(Group)
     first._start(prepared, None, False)
     first.members, first.lasts, first.end = np.arange(len(seeds)), [None] * len(seeds), None
-    outcomes: list[Outcome | None] = [None] * len(seeds)
+    found: list[tuple[Outcome, list[int]]] = []
     groups, t = [first], 0
     while groups:
         merged: dict[tuple[Any, ...], Group] = {}
         for g in [after for group in groups for after in _round(group, t, streams)]:
             if not g.running:
-                _outcomes(g, seeds, outcomes)
+                found += _outcomes(g, seeds)
             elif (k := g.key()) in merged:
                 merged[k].members = np.concatenate([merged[k].members, g.members])
                 merged[k].lasts = merged[k].lasts + g.lasts
             else:
                 merged[k] = g
         groups, t = list(merged.values()), t + 1
-    assert all(o is not None for o in outcomes)
-    return outcomes  # type: ignore[return-value]
+    return found
+
+
+def _seed(seed: Any) -> int | None:
+    """The outcome's ``seed``: as the Mesa model records it (an int, else None)."""
+    return seed if isinstance(seed, int) else None
 
 
 def _split(group: Group, decisions: np.ndarray) -> list[tuple[Group, int]]:
@@ -282,16 +297,12 @@ def _signature(dom: Domestic) -> tuple[Any, ...]:
     return (dom.wait, dom.broke_down, tuple(dom.results.items()), dom.failed)
 
 
-def _outcomes(group: Group, seeds: Sequence[int], outcomes: list[Outcome | None]) -> None:
-    """Each member's outcome, from its own last ballot and seed (built once per ballot, then its seed set)."""
+def _outcomes(group: Group, seeds: Sequence[int]) -> list[tuple[Outcome, list[int]]]:
+    """The members' outcomes, one per distinct last ballot (built with its first member's seed), with the
+    members' positions in ``seeds``."""
     assert group.end is not None
     args, kwargs = group.end
-    built: dict[int, Outcome] = {}
+    where: dict[int, tuple[Ballot | None, list[int]]] = {}
     for row, last in zip(group.members.tolist(), group.lasts, strict=True):
-        seed = seeds[row] if isinstance(seeds[row], int) else None
-        hit = built.get(id(last))
-        if hit is None:
-            hit = built[id(last)] = group._outcome(last, seed, *args, **kwargs)
-            outcomes[row] = hit
-        else:
-            outcomes[row] = replace(hit, seed=seed)
+        where.setdefault(id(last), (last, []))[1].append(row)
+    return [(group._outcome(last, _seed(seeds[rows[0]]), *args, **kwargs), rows) for last, rows in where.values()]

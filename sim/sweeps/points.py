@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.engine.batch import run_batch, unbatchable
+from sim.engine.batch import play_batch, unbatchable
 from sim.engine.prepared import Prepared
 
 BATCHED = "batched"
@@ -23,11 +23,16 @@ def play_point(prepared: Any, seeds: list[int]) -> list[dict[str, Any]]:
     why = unbatchable(prepared) if isinstance(prepared, Prepared) else "a prepare hook that gives no Prepared"
     if why is None:
         try:
-            outcomes = run_batch(prepared, seeds)
+            found = play_batch(prepared, seeds)
         except Exception as exc:  # each run's own error, from the runs one by one
             why = f"the batch raised {type(exc).__name__}"
-        else:
-            return [o.to_row(prepared.clauses, prepared.actors) | {"engine": BATCHED, "error": None} for o in outcomes]
+        else:  # one row per distinct outcome (a row has no seed column of its own: the sweep adds it)
+            out: list[dict[str, Any]] = [{}] * len(seeds)
+            for outcome, where in found:
+                row = outcome.to_row(prepared.clauses, prepared.actors) | {"engine": BATCHED, "error": None}
+                for k in where:
+                    out[k] = row
+            return out
     rows = []
     for seed in seeds:
         try:
