@@ -95,6 +95,14 @@ def test_batched_runs_equal_the_mesa_model_on_random_scenarios(scenario, seeds):
         _same(scenario, seeds)
 
 
+def test_seed_sequences_and_numpy_ints_are_seeds_as_for_the_mesa_model(toy):
+    """A ``SeedSequence`` (its spawned children, as a user would make them) and a numpy int seed the batch as they
+    seed ``Prepared.run``; the outcome's ``seed`` is recorded the same way (None when not a Python int)."""
+    p = prepare(tweak(toy, CASES["logit votes"]))
+    seeds = [*np.random.SeedSequence(42).spawn(5), np.int64(7), 7]
+    assert [repr(o) for o in run_batch(p, seeds)] == [repr(p.run(seed=s).outcome) for s in seeds]
+
+
 def test_what_is_not_batched_says_why(toy):
     with pytest.raises(Unbatchable, match="belief noise"):
         run_batch(prepare(tweak(toy, {"protocol.mediator_belief_noise": 0.1})), [0])

@@ -67,10 +67,10 @@ def unbatchable(prepared: Prepared) -> str | None:
 class Streams:
     """Each seed's stream of uniform doubles, drawn in blocks, with where each run is in it (``cursor``)."""
 
-    def __init__(self, seeds: Sequence[int], block: int):
+    def __init__(self, seeds: Sequence[int | np.random.SeedSequence], block: int):
         self.gens = []
         for seed in seeds:
-            gen = np.random.default_rng(seed_sequences(int(seed))[0])
+            gen = np.random.default_rng(seed_sequences(seed)[0])  # as the Mesa model seeds its generator
             gen.integers(INT32_MAX)  # the Mesa model's first draw (sim.engine.model.NegotiationModel.__init__)
             self.gens.append(gen)
         self.block = max(block, 1)
@@ -148,8 +148,9 @@ class Group(Talks):
         )
 
 
-def run_batch(prepared: Prepared, seeds: Sequence[int]) -> list[Outcome]:
-    """The outcome of each seed's run of ``prepared``, in order (module docstring); raises :class:`Unbatchable`."""
+def run_batch(prepared: Prepared, seeds: Sequence[int | np.random.SeedSequence]) -> list[Outcome]:
+    """The outcome of each seed's run of ``prepared``, in order (module docstring); a seed is an int or a
+    ``numpy.random.SeedSequence``, as for ``Prepared.run``. Raises :class:`Unbatchable`."""
     outcomes: list[Outcome | None] = [None] * len(seeds)
     for outcome, rows in play_batch(prepared, seeds):
         for row in rows:
@@ -158,7 +159,7 @@ def run_batch(prepared: Prepared, seeds: Sequence[int]) -> list[Outcome]:
     return outcomes  # type: ignore[return-value]
 
 
-def play_batch(prepared: Prepared, seeds: Sequence[int]) -> list[tuple[Outcome, list[int]]]:
+def play_batch(prepared: Prepared, seeds: Sequence[int | np.random.SeedSequence]) -> list[tuple[Outcome, list[int]]]:
     """The distinct outcomes of the runs of ``seeds`` (equal but for the seed), each with the positions in
     ``seeds`` of its runs; the outcome holds the first one's seed. Raises :class:`Unbatchable`."""
     why = unbatchable(prepared)
@@ -297,7 +298,7 @@ def _signature(dom: Domestic) -> tuple[Any, ...]:
     return (dom.wait, dom.broke_down, tuple(dom.results.items()), dom.failed)
 
 
-def _outcomes(group: Group, seeds: Sequence[int]) -> list[tuple[Outcome, list[int]]]:
+def _outcomes(group: Group, seeds: Sequence[int | np.random.SeedSequence]) -> list[tuple[Outcome, list[int]]]:
     """The members' outcomes, one per distinct last ballot (built with its first member's seed), with the
     members' positions in ``seeds``."""
     assert group.end is not None
