@@ -89,8 +89,13 @@ def test_batched_runs_equal_the_mesa_model_with_shocks(toy):
 @given(
     scenarios(max_actors=4, max_clauses=4, max_options=3, max_rounds=12),
     st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=12),
+    st.booleans(),
 )
-def test_batched_runs_equal_the_mesa_model_on_random_scenarios(scenario, seeds):
+def test_batched_runs_equal_the_mesa_model_on_random_scenarios(scenario, seeds, renegotiate):
+    """Random scenarios (their shocks, deadlines, approval and ratification rules), a failed ratification ending
+    the run or sending the text back."""
+    if renegotiate:
+        scenario = tweak(scenario, {"protocol.after_failed_ratification": "renegotiate"})
     if unbatchable(prepare(scenario)) is None:
         _same(scenario, seeds)
 
