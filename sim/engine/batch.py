@@ -64,24 +64,57 @@ def unbatchable(prepared: Prepared) -> str | None:
     return None
 
 
+FIRST_BLOCKS_MAX = 20_000
+"""Seeds whose first block of draws :func:`_first_block` keeps (a few kB each); beyond, the kept ones are dropped."""
+_FIRST_BLOCKS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _generator(seed: int | np.random.SeedSequence) -> np.random.Generator:
+    """The run's generator as the Mesa model seeds it, after its first draw (``NegotiationModel.__init__``)."""
+    gen = np.random.default_rng(seed_sequences(seed)[0])
+    gen.integers(INT32_MAX)
+    return gen
+
+
+def _first_block(seed: int | np.random.SeedSequence, block: int) -> np.ndarray:
+    """The first ``block`` doubles of the run's stream; kept per int seed and block size (a sweep's points play
+    the same seeds, so a worker draws each seed's block once; the numbers are a function of the seed alone)."""
+    if not isinstance(seed, int | np.integer):
+        return _generator(seed).random(block)
+    key = (int(seed), block)
+    hit = _FIRST_BLOCKS.get(key)
+    if hit is None:
+        if len(_FIRST_BLOCKS) >= FIRST_BLOCKS_MAX:
+            _FIRST_BLOCKS.clear()
+        hit = _FIRST_BLOCKS[key] = _generator(seed).random(block)
+        hit.setflags(write=False)
+    return hit
+
+
 class Streams:
     """Each seed's stream of uniform doubles, drawn in blocks, with where each run is in it (``cursor``)."""
 
     def __init__(self, seeds: Sequence[int | np.random.SeedSequence], block: int):
-        self.gens = []
-        for seed in seeds:
-            gen = np.random.default_rng(seed_sequences(seed)[0])  # as the Mesa model seeds its generator
-            gen.integers(INT32_MAX)  # the Mesa model's first draw (sim.engine.model.NegotiationModel.__init__)
-            self.gens.append(gen)
+        self.seeds = list(seeds)
         self.block = max(block, 1)
-        self.buffer = np.stack([g.random(self.block) for g in self.gens]) if self.gens else np.empty((0, 1))
-        self.cursor = np.zeros(len(self.gens), dtype=np.int64)
+        self.buffer = np.stack([_first_block(s, self.block) for s in self.seeds]) if self.seeds else np.empty((0, 1))
+        self.gens: list[np.random.Generator | None] = [None] * len(self.seeds)  # built when the buffer grows
+        self.cursor = np.zeros(len(self.seeds), dtype=np.int64)
+
+    def _gen(self, k: int) -> np.random.Generator:
+        """Run k's generator, past the draws the buffer holds."""
+        gen = self.gens[k]
+        if gen is None:
+            gen = self.gens[k] = _generator(self.seeds[k])
+            gen.random(self.buffer.shape[1])
+        return gen
 
     def take(self, rows: np.ndarray, n: int) -> np.ndarray:
         """(len(rows), n) the next n draws of each run of ``rows``."""
         start = self.cursor[rows]
         if n and len(rows) and int(start.max()) + n > self.buffer.shape[1]:
-            more = np.stack([g.random(self.block + n) for g in self.gens])
+            gens = [self._gen(k) for k in range(len(self.seeds))]  # each past the buffer before it grows
+            more = np.stack([g.random(self.block + n) for g in gens])
             self.buffer = np.concatenate([self.buffer, more], axis=1)
         self.cursor[rows] += n
         return self.buffer[rows[:, None], start[:, None] + np.arange(n)]
