@@ -162,3 +162,16 @@ def test_a_group_copies_all_the_state_it_changes_in_place(toy):
     part.pending.append("x")
     part.actor_agents[0].walked = True
     assert g.slips[0] == 0 and g.pending == [] and not g.actor_agents[0].walked and g.walked_key()[0] is False
+
+
+def test_the_kept_first_blocks_stay_within_their_bound(monkeypatch, toy):
+    """The first blocks a worker keeps never hold more than ``FIRST_BLOCKS_DOUBLES`` doubles, and dropping them
+    changes no outcome."""
+    import sim.engine.batch as batch
+
+    monkeypatch.setattr(batch, "FIRST_BLOCKS_DOUBLES", 100)
+    monkeypatch.setattr(batch, "_FIRST_BLOCKS", {})
+    p = prepare(tweak(toy, CASES["logit votes"]))
+    for seeds in (list(range(20)), list(range(10, 30))):
+        assert [repr(o) for o in run_batch(p, seeds)] == [repr(p.run(seed=s).outcome) for s in seeds]
+        assert sum(b.size for b in batch._FIRST_BLOCKS.values()) <= 100

@@ -64,8 +64,8 @@ def unbatchable(prepared: Prepared) -> str | None:
     return None
 
 
-FIRST_BLOCKS_MAX = 20_000
-"""Seeds whose first block of draws :func:`_first_block` keeps (a few kB each); beyond, the kept ones are dropped."""
+FIRST_BLOCKS_DOUBLES = 2_000_000
+"""How many doubles (16 MB) the first blocks :func:`_first_block` keeps may hold; beyond, the kept ones are dropped."""
 _FIRST_BLOCKS: dict[tuple[int, int], np.ndarray] = {}
 
 
@@ -84,7 +84,7 @@ def _first_block(seed: int | np.random.SeedSequence, block: int) -> np.ndarray:
     key = (int(seed), block)
     hit = _FIRST_BLOCKS.get(key)
     if hit is None:
-        if len(_FIRST_BLOCKS) >= FIRST_BLOCKS_MAX:
+        if (len(_FIRST_BLOCKS) + 1) * block > FIRST_BLOCKS_DOUBLES:
             _FIRST_BLOCKS.clear()
         hit = _FIRST_BLOCKS[key] = _generator(seed).random(block)
         hit.setflags(write=False)
