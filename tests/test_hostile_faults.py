@@ -9,10 +9,12 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import psutil
@@ -24,7 +26,7 @@ from test_faults import full_disk_after
 from sim.cli.main import main
 from sim.errors import SweepFailed, UsageError
 from sim.store.results import existing_parts, load_sweep
-from sim.sweeps import dask_executor
+from sim.sweeps import dask_executor, executors
 from sim.sweeps.run import resume, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,6 +143,34 @@ def test_ctrl_c_early_is_one_line_and_exit_130(tmp_path, when):
     else:
         assert lines[0].startswith("negsim: interrupted") and not out.exists()
     assert gone_within(procs, 15) == []
+
+
+def _blocked_in_recv(thread: threading.Thread) -> bool:
+    frame = sys._current_frames().get(thread.ident or -1)
+    return frame is not None and frame.f_code.co_name == "_recv"
+
+
+def test_a_worker_ended_mid_result_does_not_hang_the_pool_at_exit():
+    """A worker ended while writing a result left half a message in the result pipe: the pool's manager thread
+    waited for the rest for ever, ``concurrent.futures`` joins it at exit, and an interrupted sweep hung until the
+    CLI's grace timer called ``os._exit`` (the leaked-semaphore warnings after "negsim: interrupted" in CI).
+    ``_terminate`` must leave that thread able to end."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=executors._context())
+    writer = pool._result_queue._writer
+    try:
+        pool.submit(time.sleep, 60)
+        thread = pool._executor_manager_thread
+        os.write(writer.fileno(), struct.pack("!i", 1 << 20))  # a 1 MB message's header, and none of its bytes
+        deadline = time.monotonic() + 30
+        while not _blocked_in_recv(thread) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _blocked_in_recv(thread), "the manager thread never waited for the rest of the message"
+        executors._terminate(pool)
+        thread.join(timeout=15)
+        assert not thread.is_alive(), "the pool's manager thread still waits for the half-written result"
+    finally:
+        if not writer.closed:  # without the fix: end the wait here, or pytest's own exit would hang on it
+            writer.close()
 
 
 # -- a damaged results folder: one line, from sim.store.validate --------------------------------------------

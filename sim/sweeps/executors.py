@@ -278,16 +278,28 @@ def _context() -> Any:
 
 
 def _terminate(pool: Any) -> None:
-    """Stop a pool now: cancel what has not started and end its processes (on Ctrl-C or a dead worker)."""
+    """Stop a pool now: cancel what has not started and end its processes (on Ctrl-C or a dead worker).
+
+    A worker ended while it was writing a result leaves half a message in the result pipe, and the pool's
+    manager thread then waits in ``recv`` for the rest, for ever: ``concurrent.futures`` joins that thread at
+    exit, so the process hung until the CLI's grace timer ended it with ``os._exit`` (which skips the exit
+    handlers that release the pool's semaphores: the resource tracker then warned of 5 leaked semaphores). Once
+    the workers are gone this process holds the pipe's last write end; closing it turns the wait into an
+    end-of-file, which the manager thread treats as a broken pool, and it ends.
+    """
     procs = list((getattr(pool, "_processes", None) or {}).values())
     queue = getattr(pool, "_call_queue", None)  # a worker started but not yet registered (Ctrl-C in submit)
     procs += [c for c in multiprocessing.active_children() if c not in procs and queue in getattr(c, "_args", ())]
+    results = getattr(pool, "_result_queue", None)  # shutdown() forgets it
     pool.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         if p.is_alive():
             p.terminate()
     for p in procs:
         p.join(timeout=5)
+    writer = getattr(results, "_writer", None)
+    if writer is not None and not any(p.is_alive() for p in procs):
+        writer.close()
 
 
 # -- the work: a chunk of runs -------------------------------------------------------------------------------
