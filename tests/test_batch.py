@@ -89,10 +89,23 @@ def test_batched_runs_equal_the_mesa_model_with_shocks(toy):
 @given(
     scenarios(max_actors=4, max_clauses=4, max_options=3, max_rounds=12),
     st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=12),
+    st.booleans(),
 )
-def test_batched_runs_equal_the_mesa_model_on_random_scenarios(scenario, seeds):
+def test_batched_runs_equal_the_mesa_model_on_random_scenarios(scenario, seeds, renegotiate):
+    """Random scenarios (their shocks, deadlines, approval and ratification rules), a failed ratification ending
+    the run or sending the text back."""
+    if renegotiate:
+        scenario = tweak(scenario, {"protocol.after_failed_ratification": "renegotiate"})
     if unbatchable(prepare(scenario)) is None:
         _same(scenario, seeds)
+
+
+def test_seed_sequences_and_numpy_ints_are_seeds_as_for_the_mesa_model(toy):
+    """A ``SeedSequence`` (its spawned children, as a user would make them) and a numpy int seed the batch as they
+    seed ``Prepared.run``; the outcome's ``seed`` is recorded the same way (None when not a Python int)."""
+    p = prepare(tweak(toy, CASES["logit votes"]))
+    seeds = [*np.random.SeedSequence(42).spawn(5), np.int64(7), 7]
+    assert [repr(o) for o in run_batch(p, seeds)] == [repr(p.run(seed=s).outcome) for s in seeds]
 
 
 def test_what_is_not_batched_says_why(toy):
@@ -108,15 +121,17 @@ def test_what_is_not_batched_says_why(toy):
     assert run_batch(prepare(toy), []) == []
 
 
-def test_streams_are_the_runs_own_draws_in_any_blocks():
+@pytest.mark.parametrize("kept", [False, True])
+def test_streams_are_the_runs_own_draws_in_any_blocks(kept):
     """A block of n doubles is the n doubles drawn one by one, after the Mesa model's first draw; the buffer
-    grows past its first block."""
+    grows past its first block, whether that block was drawn now or kept from an earlier batch."""
     seeds = [3, 0, 12]
+    if kept:
+        Streams(seeds, block=4)
     streams = Streams(seeds, block=4)
     rows = np.arange(3)
-    got = np.concatenate(
-        [streams.take(rows, 3), streams.take(rows, 5), streams.take(rows[1:2].repeat(3), 0)[:3]], axis=1
-    )
+    got = np.concatenate([streams.take(rows, 3), streams.take(rows, 5)], axis=1)
+    assert streams.take(rows[1:2].repeat(3), 0).shape == (3, 0)
     for k, seed in enumerate(seeds):
         gen = np.random.default_rng(seed_sequences(seed)[0])
         gen.integers(INT32_MAX)
@@ -124,7 +139,7 @@ def test_streams_are_the_runs_own_draws_in_any_blocks():
     one = streams.reader(1)
     gen = np.random.default_rng(seed_sequences(0)[0])
     gen.integers(INT32_MAX)
-    assert [one.random() for _ in range(3)] == [gen.random() for _ in range(11)][8:]
+    assert [one.random() for _ in range(30)] == [gen.random() for _ in range(38)][8:]
 
 
 def test_a_group_copies_all_the_state_it_changes_in_place(toy):
@@ -147,3 +162,16 @@ def test_a_group_copies_all_the_state_it_changes_in_place(toy):
     part.pending.append("x")
     part.actor_agents[0].walked = True
     assert g.slips[0] == 0 and g.pending == [] and not g.actor_agents[0].walked and g.walked_key()[0] is False
+
+
+def test_the_kept_first_blocks_stay_within_their_bound(monkeypatch, toy):
+    """The first blocks a worker keeps never hold more than ``FIRST_BLOCKS_DOUBLES`` doubles, and dropping them
+    changes no outcome."""
+    import sim.engine.batch as batch
+
+    monkeypatch.setattr(batch, "FIRST_BLOCKS_DOUBLES", 100)
+    monkeypatch.setattr(batch, "_FIRST_BLOCKS", {})
+    p = prepare(tweak(toy, CASES["logit votes"]))
+    for seeds in (list(range(20)), list(range(10, 30))):
+        assert [repr(o) for o in run_batch(p, seeds)] == [repr(p.run(seed=s).outcome) for s in seeds]
+        assert sum(b.size for b in batch._FIRST_BLOCKS.values()) <= 100

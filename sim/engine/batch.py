@@ -64,24 +64,57 @@ def unbatchable(prepared: Prepared) -> str | None:
     return None
 
 
+FIRST_BLOCKS_DOUBLES = 2_000_000
+"""How many doubles (16 MB) the first blocks :func:`_first_block` keeps may hold; beyond, the kept ones are dropped."""
+_FIRST_BLOCKS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _generator(seed: int | np.random.SeedSequence) -> np.random.Generator:
+    """The run's generator as the Mesa model seeds it, after its first draw (``NegotiationModel.__init__``)."""
+    gen = np.random.default_rng(seed_sequences(seed)[0])
+    gen.integers(INT32_MAX)
+    return gen
+
+
+def _first_block(seed: int | np.random.SeedSequence, block: int) -> np.ndarray:
+    """The first ``block`` doubles of the run's stream; kept per int seed and block size (a sweep's points play
+    the same seeds, so a worker draws each seed's block once; the numbers are a function of the seed alone)."""
+    if not isinstance(seed, int | np.integer):
+        return _generator(seed).random(block)
+    key = (int(seed), block)
+    hit = _FIRST_BLOCKS.get(key)
+    if hit is None:
+        if (len(_FIRST_BLOCKS) + 1) * block > FIRST_BLOCKS_DOUBLES:
+            _FIRST_BLOCKS.clear()
+        hit = _FIRST_BLOCKS[key] = _generator(seed).random(block)
+        hit.setflags(write=False)
+    return hit
+
+
 class Streams:
     """Each seed's stream of uniform doubles, drawn in blocks, with where each run is in it (``cursor``)."""
 
-    def __init__(self, seeds: Sequence[int], block: int):
-        self.gens = []
-        for seed in seeds:
-            gen = np.random.default_rng(seed_sequences(int(seed))[0])
-            gen.integers(INT32_MAX)  # the Mesa model's first draw (sim.engine.model.NegotiationModel.__init__)
-            self.gens.append(gen)
+    def __init__(self, seeds: Sequence[int | np.random.SeedSequence], block: int):
+        self.seeds = list(seeds)
         self.block = max(block, 1)
-        self.buffer = np.stack([g.random(self.block) for g in self.gens]) if self.gens else np.empty((0, 1))
-        self.cursor = np.zeros(len(self.gens), dtype=np.int64)
+        self.buffer = np.stack([_first_block(s, self.block) for s in self.seeds]) if self.seeds else np.empty((0, 1))
+        self.gens: list[np.random.Generator | None] = [None] * len(self.seeds)  # built when the buffer grows
+        self.cursor = np.zeros(len(self.seeds), dtype=np.int64)
+
+    def _gen(self, k: int) -> np.random.Generator:
+        """Run k's generator, past the draws the buffer holds."""
+        gen = self.gens[k]
+        if gen is None:
+            gen = self.gens[k] = _generator(self.seeds[k])
+            gen.random(self.buffer.shape[1])
+        return gen
 
     def take(self, rows: np.ndarray, n: int) -> np.ndarray:
         """(len(rows), n) the next n draws of each run of ``rows``."""
         start = self.cursor[rows]
         if n and len(rows) and int(start.max()) + n > self.buffer.shape[1]:
-            more = np.stack([g.random(self.block + n) for g in self.gens])
+            gens = [self._gen(k) for k in range(len(self.seeds))]  # each past the buffer before it grows
+            more = np.stack([g.random(self.block + n) for g in gens])
             self.buffer = np.concatenate([self.buffer, more], axis=1)
         self.cursor[rows] += n
         return self.buffer[rows[:, None], start[:, None] + np.arange(n)]
@@ -148,8 +181,9 @@ class Group(Talks):
         )
 
 
-def run_batch(prepared: Prepared, seeds: Sequence[int]) -> list[Outcome]:
-    """The outcome of each seed's run of ``prepared``, in order (module docstring); raises :class:`Unbatchable`."""
+def run_batch(prepared: Prepared, seeds: Sequence[int | np.random.SeedSequence]) -> list[Outcome]:
+    """The outcome of each seed's run of ``prepared``, in order (module docstring); a seed is an int or a
+    ``numpy.random.SeedSequence``, as for ``Prepared.run``. Raises :class:`Unbatchable`."""
     outcomes: list[Outcome | None] = [None] * len(seeds)
     for outcome, rows in play_batch(prepared, seeds):
         for row in rows:
@@ -158,7 +192,7 @@ def run_batch(prepared: Prepared, seeds: Sequence[int]) -> list[Outcome]:
     return outcomes  # type: ignore[return-value]
 
 
-def play_batch(prepared: Prepared, seeds: Sequence[int]) -> list[tuple[Outcome, list[int]]]:
+def play_batch(prepared: Prepared, seeds: Sequence[int | np.random.SeedSequence]) -> list[tuple[Outcome, list[int]]]:
     """The distinct outcomes of the runs of ``seeds`` (equal but for the seed), each with the positions in
     ``seeds`` of its runs; the outcome holds the first one's seed. Raises :class:`Unbatchable`."""
     why = unbatchable(prepared)
@@ -297,7 +331,7 @@ def _signature(dom: Domestic) -> tuple[Any, ...]:
     return (dom.wait, dom.broke_down, tuple(dom.results.items()), dom.failed)
 
 
-def _outcomes(group: Group, seeds: Sequence[int]) -> list[tuple[Outcome, list[int]]]:
+def _outcomes(group: Group, seeds: Sequence[int | np.random.SeedSequence]) -> list[tuple[Outcome, list[int]]]:
     """The members' outcomes, one per distinct last ballot (built with its first member's seed), with the
     members' positions in ``seeds``."""
     assert group.end is not None

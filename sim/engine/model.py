@@ -1,17 +1,18 @@
 """The Mesa model: one ``step()`` is one round of talks.
 
-Order of a round t (REPORT §B), one method each: (1) scheduled and random shocks fire (:meth:`_fire_shocks`);
+Order of a round t (REPORT §B), one method each (of :class:`sim.engine.talks.Talks`, given their draws by
+:meth:`NegotiationModel.step`): (1) scheduled and random shocks fire (:meth:`_fire_shocks`);
 (2) actors at their deadline carry out their action with their credibility's probability: a signatory
 walking away ends the run unless a backup mediator takes over (:meth:`_deadlines`, :mod:`sim.engine.deadlines`),
 and the others concede against the expected end of the talks; (3) the proposer (the mediator's single text,
 or the parties in turn) puts a full package on the table: the clauses of the current agenda stage are chosen,
 settled clauses keep their value, later clauses stay at the status quo (:meth:`_propose`); (4) every actor
 votes against its aspiration a_i(t) (:meth:`_vote`), and a noisy mediator learns from the rejections
-(:meth:`_learn`); (5) the stage closes when
-every signatory accepts; the final stage closes the deal when, in addition, every triggered approval rule passes
-and every constraint holds (:meth:`_close`); then the domestic stage: the vote waits for the ceasefire to hold,
-and each triggered ratification passes or fails with its probability; a failure ends the run or sends the text
-back to the table (:meth:`_domestic`, :mod:`sim.engine.domestic`).
+(:meth:`_learn`); (5) the stage closes when every signatory accepts; the final stage closes the deal when, in
+addition, every triggered approval rule passes and every constraint holds (:meth:`_verdict`, :meth:`_settle`);
+then the domestic stage: the vote waits for the ceasefire to hold, and each triggered ratification passes or
+fails with its probability; a failure ends the run or sends the text back to the table
+(:func:`sim.engine.domestic.domestic_stage`, :meth:`_after_domestic`).
 
 Randomness: the run's ``SeedSequence`` feeds the engine's own generator, drawn in a fixed order (shocks,
 deadlines, votes, the ceasefire through the wait and the ratifications, and the mediator's belief noise once at the
