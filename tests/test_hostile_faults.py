@@ -113,16 +113,8 @@ def test_sigkill_of_negsim_alone_leaves_no_process(tmp_path):
     assert gone_within(procs, 15) == []  # was: all four lived on, reparented to init, ~430 MB
 
 
-KNOWN_FORKSERVER_RACE = pytest.mark.xfail(
-    reason="known bug, not fixed: a Ctrl-C while the forkserver is still in Python's own start-up (importing `site`, "
-    "before its first preload module can ignore it) prints 'Fatal Python error: init_import_site'; seen about one "
-    "run in two on the 2-core machine with PYTHONDONTWRITEBYTECODE=1, also on the commit before issue #19's changes",
-    strict=False,
-)
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("when", [pytest.param("forkserver", marks=KNOWN_FORKSERVER_RACE), "workers", "parts"])
+@pytest.mark.parametrize("when", ["forkserver", "workers", "parts"])
 def test_ctrl_c_early_is_one_line_and_exit_130(tmp_path, when):
     out = tmp_path / "s"
     cond = {
@@ -143,6 +135,58 @@ def test_ctrl_c_early_is_one_line_and_exit_130(tmp_path, when):
     else:
         assert lines[0].startswith("negsim: interrupted") and not out.exists()
     assert gone_within(procs, 15) == []
+
+
+def test_the_forkserver_is_spawned_with_ctrl_c_blocked_and_the_caller_gets_its_mask_back(monkeypatch):
+    """The forkserver inherits the spawning thread's signal mask across fork and exec: with SIGINT blocked there,
+    a Ctrl-C during the server's own Python start-up (before ``sim.sweeps.forkserver_init`` ignores it) stays
+    pending instead of killing it with "Fatal Python error: init_import_site". Checked at the spawn itself, with
+    a new resource tracker and forkserver: starting the tracker unblocks SIGINT in the calling thread (CPython's
+    ``resource_tracker.ensure_running``), which undid a block taken around ``forkserver.ensure_running`` alone."""
+    import multiprocessing.forkserver as forkserver
+    import multiprocessing.resource_tracker as resource_tracker
+    import multiprocessing.util as mp_util
+
+    tracker, server = resource_tracker.ResourceTracker(), forkserver.ForkServer()
+    monkeypatch.setattr(resource_tracker, "ensure_running", tracker.ensure_running)
+    monkeypatch.setattr(forkserver, "ensure_running", server.ensure_running)
+    spawned: list[tuple[str, set[int]]] = []
+    real = mp_util.spawnv_passfds
+
+    def spawn(path, args, passfds):
+        what = "forkserver" if "forkserver" in " ".join(map(str, args)) else "tracker"
+        spawned.append((what, set(signal.pthread_sigmask(signal.SIG_BLOCK, []))))
+        return real(path, args, passfds)
+
+    monkeypatch.setattr(mp_util, "spawnv_passfds", spawn)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    try:
+        executors._context()
+    finally:
+        server._stop()
+        tracker._stop()
+    assert [w for w, _ in spawned] == ["tracker", "forkserver"]
+    assert signal.SIGINT in dict(spawned)["forkserver"]
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
+
+
+def test_a_ctrl_c_while_a_worker_starts_is_held_until_it_is_started():
+    """A Ctrl-C inside ``interrupts_deferred`` (around a submit that may start a worker) is raised only once the
+    block has ended, and a block without one changes nothing (the handler before it is back)."""
+    from sim.sweeps.lifeline import interrupts_deferred
+
+    before = signal.getsignal(signal.SIGINT)
+    steps = []
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # Python runs handlers between bytecodes: any KeyboardInterrupt would come here
+            steps.append("block ended")
+        steps.append("after the block")
+    assert steps == ["block ended"] and signal.getsignal(signal.SIGINT) is before
+    with interrupts_deferred():
+        pass
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 def _blocked_in_recv(thread: threading.Thread) -> bool:

@@ -22,6 +22,7 @@ import ast
 import json
 import multiprocessing
 import multiprocessing.forkserver as fs
+import multiprocessing.resource_tracker as resource_tracker
 import os
 import signal
 import sys
@@ -38,7 +39,7 @@ from sim.errors import UsageError
 from sim.scenario.edit import tweak
 from sim.sweeps.dask_executor import run_dask
 from sim.sweeps.forkserver_init import MARK
-from sim.sweeps.lifeline import die_with
+from sim.sweeps.lifeline import die_with, interrupts_deferred
 from sim.sweeps.points import play_point
 
 if TYPE_CHECKING:
@@ -200,7 +201,8 @@ class _ProcessRun[Task]:
         try:
             if self.suspects and not self.running:
                 unsent = [self.suspects.popleft()]
-                self.running[self.pool.submit(self.fn, unsent[0], self.shared)] = unsent[0]
+                with interrupts_deferred():  # submit may start a worker (lifeline.interrupts_deferred)
+                    self.running[self.pool.submit(self.fn, unsent[0], self.shared)] = unsent[0]
                 unsent = []
             while not self.suspects and not self.exhausted and len(self.running) < self.limit:
                 nxt = next(self.fresh, None)
@@ -208,7 +210,8 @@ class _ProcessRun[Task]:
                     self.exhausted = True
                     break
                 unsent = [nxt]
-                self.running[self.pool.submit(self.fn, nxt, self.shared)] = nxt
+                with interrupts_deferred():
+                    self.running[self.pool.submit(self.fn, nxt, self.shared)] = nxt
                 unsent = []
         except BrokenProcessPool:
             pass
@@ -258,7 +261,8 @@ PRELOAD = (
 
 def _context() -> Any:
     """``forkserver`` (a server process that imported negsim once and forks each worker; a pool that is
-    rebuilt costs milliseconds, not seconds of imports) started with one BLAS thread; ``spawn`` elsewhere."""
+    rebuilt costs milliseconds, not seconds of imports) started with one BLAS thread and with Ctrl-C blocked
+    (:mod:`sim.sweeps.forkserver_init`); ``spawn`` elsewhere."""
 
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
@@ -266,9 +270,14 @@ def _context() -> Any:
     ctx.set_forkserver_preload(list(PRELOAD))
     saved = {v: os.environ.get(v) for v in (*THREAD_VARS, MARK)}
     os.environ.update(dict.fromkeys(THREAD_VARS, "1") | {MARK: "1"})  # MARK: sim.sweeps.forkserver_init
+    # SIGINT blocked while the server is spawned (sim.sweeps.forkserver_init); the resource tracker first, since
+    # starting it unblocks SIGINT and SIGTERM in this thread (multiprocessing.resource_tracker.ensure_running)
+    resource_tracker.ensure_running()
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         fs.ensure_running()  # the server and every worker it forks inherit these variables
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         for v, old in saved.items():
             if old is None:
                 os.environ.pop(v, None)

@@ -1,4 +1,4 @@
-"""Worker processes that end with their sweep, and a forkserver that a Ctrl-C does not interrupt.
+"""Worker processes that end with their sweep, and a forkserver and workers that a Ctrl-C does not interrupt.
 
 Used by :mod:`sim.sweeps.executors` for its pool of processes (forkserver, else spawn). The forkserver imports
 :mod:`sim.sweeps.forkserver_init` first of its preload modules, which makes it ignore Ctrl-C.
@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def die_with(pid: int, poll: float = 0.5) -> None:
@@ -46,3 +49,26 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) that lands inside the block until it ends, then deliver it (``raise_signal``, to
+    the handler there was before).
+
+    For starting a worker: ``ProcessPoolExecutor`` knows a worker only once its ``start()`` returns, so a
+    Ctrl-C inside it left a worker that tearing the pool down could not end; it then found the pool's
+    semaphores gone and printed a ``FileNotFoundError`` traceback. Python handles signals in the main thread
+    only, so elsewhere the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    before = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+        if held:
+            signal.raise_signal(signal.SIGINT)
