@@ -189,6 +189,31 @@ def test_a_ctrl_c_while_a_worker_starts_is_held_until_it_is_started():
     assert signal.getsignal(signal.SIGINT) is before
 
 
+def test_a_ctrl_c_while_the_console_script_imports_negsim_is_one_line(monkeypatch, capsys):
+    """The ``negsim`` script (``[project.scripts]``) and ``python -m sim`` enter through ``sim.cli.console``, which
+    imports the command line inside a handler: a Ctrl-C during that import is ``negsim: interrupted``, exit 130
+    (it was a traceback of the imports when the script imported ``sim.cli.main`` itself)."""
+    import tomllib
+    import types
+
+    from sim.cli import console
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"negsim": "sim.cli.console:entry"}
+    assert (ROOT / "sim" / "__main__.py").read_text().startswith("from sim.cli.console import entry\n")
+
+    def interrupted(name):
+        raise KeyboardInterrupt
+
+    importing = types.ModuleType("sim.cli.main")
+    importing.__getattr__ = interrupted  # type: ignore[method-assign]  # `from sim.cli.main import entry` lands here
+    monkeypatch.setitem(sys.modules, "sim.cli.main", importing)
+    with pytest.raises(SystemExit) as exc:
+        console.entry()
+    assert exc.value.code == 130
+    assert capsys.readouterr().err == "negsim: interrupted\n"
+
+
 def _blocked_in_recv(thread: threading.Thread) -> bool:
     frame = sys._current_frames().get(thread.ident or -1)
     return frame is not None and frame.f_code.co_name == "_recv"
