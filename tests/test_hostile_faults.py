@@ -189,6 +189,27 @@ def test_a_ctrl_c_while_a_worker_starts_is_held_until_it_is_started():
     assert signal.getsignal(signal.SIGINT) is before
 
 
+def test_interrupts_are_not_deferred_off_the_main_thread_or_under_a_handler_set_from_c(monkeypatch):
+    """Where Python cannot take over SIGINT and put it back (another thread; a handler not set from Python, which
+    ``getsignal`` reports as None), the block runs as it is and the handler is not touched."""
+    from sim.sweeps import lifeline
+
+    set_to = []
+    monkeypatch.setattr(lifeline.signal, "signal", lambda *a: set_to.append(a))
+    done = []
+
+    def block() -> None:
+        with lifeline.interrupts_deferred():
+            done.append(threading.current_thread().name)
+
+    worker = threading.Thread(target=block, name="other")
+    worker.start()
+    worker.join()
+    monkeypatch.setattr(lifeline.signal, "getsignal", lambda signum: None)
+    block()
+    assert done == ["other", threading.main_thread().name] and set_to == []
+
+
 def test_a_ctrl_c_while_the_console_script_imports_negsim_is_one_line(monkeypatch, capsys):
     """The ``negsim`` script (``[project.scripts]``) and ``python -m sim`` enter through ``sim.cli.console``, which
     imports the command line inside a handler: a Ctrl-C during that import is ``negsim: interrupted``, exit 130

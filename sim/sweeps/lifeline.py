@@ -59,9 +59,10 @@ def interrupts_deferred() -> Iterator[None]:
     For starting a worker: ``ProcessPoolExecutor`` knows a worker only once its ``start()`` returns, so a
     Ctrl-C inside it left a worker that tearing the pool down could not end; it then found the pool's
     semaphores gone and printed a ``FileNotFoundError`` traceback. Python handles signals in the main thread
-    only, so elsewhere the block runs as it is.
+    only, so elsewhere the block runs as it is; so it does where the handler was not set from Python
+    (``getsignal`` gives None: it could not be put back).
     """
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is None:
         yield
         return
     held: list[int] = []
