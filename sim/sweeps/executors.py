@@ -201,8 +201,7 @@ class _ProcessRun[Task]:
         try:
             if self.suspects and not self.running:
                 unsent = [self.suspects.popleft()]
-                with interrupts_deferred():  # submit may start a worker (lifeline.interrupts_deferred)
-                    self.running[self.pool.submit(self.fn, unsent[0], self.shared)] = unsent[0]
+                self.send(unsent[0])
                 unsent = []
             while not self.suspects and not self.exhausted and len(self.running) < self.limit:
                 nxt = next(self.fresh, None)
@@ -210,12 +209,17 @@ class _ProcessRun[Task]:
                     self.exhausted = True
                     break
                 unsent = [nxt]
-                with interrupts_deferred():
-                    self.running[self.pool.submit(self.fn, nxt, self.shared)] = nxt
+                self.send(nxt)
                 unsent = []
         except BrokenProcessPool:
             pass
         return unsent
+
+    def send(self, task: Task) -> None:
+        """Submit ``task``; a Ctrl-C meanwhile is held until the submit returns, since it may start a worker
+        (:func:`sim.sweeps.lifeline.interrupts_deferred`)."""
+        with interrupts_deferred():
+            self.running[self.pool.submit(self.fn, task, self.shared)] = task
 
     def collect(self, broken: list[Task]) -> Iterator[tuple[Task, Any]]:
         """Wait for the first tasks to finish; yield each result (its task's death count is forgotten) and add the
