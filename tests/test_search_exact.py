@@ -3,7 +3,8 @@
 On random small scenarios (shared strategies, with constraints, approval rules, red lines and interactions) and
 random aspirations: the same optimal max–min key (min surplus + ε · mean utility); branch and bound returns the
 enumeration's package itself (ties included); the MILP's package is optimal and equal whenever the optimum is
-unique.
+unique, with or without the branch and bound's incumbent as its start (what the searcher hands it when the branch
+and bound gives up).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from strategies import scenarios
 
 from sim.core.compiled import compile_scenario
+from sim.search import bnb as bnb_search
 from sim.search.enumeration import max_min_keys
 from sim.search.milp import solve_maxmin
 from sim.search.searcher import SearchProblem, Space, branch_and_bound, enumerate_best
@@ -29,8 +31,17 @@ def _check(cp, asp, self_floor):
     keys = max_min_keys(problem, space)
     enum = enumerate_best(problem, space)
     pkg_e = enum.package
-    bnb = branch_and_bound(problem)
+    bnb, incumbent = bnb_search.attempt(problem)
+    plain = branch_and_bound(problem)
+    assert (bnb is None) == (plain is None)
+    if bnb is not None and plain is not None:
+        assert (bnb.package is None and plain.package is None) or np.array_equal(bnb.package, plain.package)
+    if incumbent is not None:  # a feasible package, so no better than the optimum
+        k_inc = max_min_keys(problem, Space.of(cp, incumbent[None, :]))[0]
+        assert np.isfinite(k_inc) and k_inc <= keys.max() + 1e-12
     milp = solve_maxmin(problem)
+    started = solve_maxmin(problem, incumbent)
+    assert (started.package is None) == (milp.package is None)
     pkg_m = milp.package
     assert (enum.method, milp.method) == ("enumeration", "milp")
     assert bnb is None or bnb.method == "branch_and_bound"
@@ -44,11 +55,12 @@ def _check(cp, asp, self_floor):
     if bnb is not None:
         assert bnb.package is not None and np.array_equal(bnb.package, pkg_e)
     assert pkg_m is not None
-    k_m = max_min_keys(problem, Space.of(cp, pkg_m[None, :]))[0]
-    assert k_m >= best - KEY_TOL
     unique = len(keys) == 1 or np.sort(keys)[-2] < best - 1e-6
-    if unique:
-        assert np.array_equal(pkg_m, pkg_e)
+    for pkg in (pkg_m, started.package):
+        k_m = max_min_keys(problem, Space.of(cp, pkg[None, :]))[0]
+        assert k_m >= best - KEY_TOL
+        if unique:
+            assert np.array_equal(pkg, pkg_e)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -76,3 +88,24 @@ def test_paris_2025_single_package_bnb_equals_milp(paris2025):
         assert (out.package is None) == (pkg_m is None)
         if pkg_m is not None:
             assert np.array_equal(out.package, pkg_m)
+
+
+def test_a_branch_and_bound_that_gives_up_hands_the_milp_a_start_with_the_same_optimum(paris2025, monkeypatch):
+    """Paris 2025 under a single package (94 million packages): with the node budget cut to 50, the branch and
+    bound gives up, and its incumbent is a feasible package; the MILP started from it (what the searcher does)
+    finds the same package as the MILP started from the status quo."""
+    from sim import tweak
+
+    cp = compile_scenario(tweak(paris2025, {"protocol.agenda": "single_package"}))
+    free = np.ones(cp.n_clauses, dtype=bool)
+    monkeypatch.setattr(bnb_search, "BNB_MAX_NODES", 50)
+    for t in (0, 6):
+        asp = cp.reservation(t) + (cp.u_max - cp.reservation(t)) * (1 - t / cp.max_rounds)
+        problem = SearchProblem(cp, cp.wvalues, asp, cp.signatory, free, cp.sq)
+        out, incumbent = bnb_search.attempt(problem)
+        assert out is None and incumbent is not None
+        k_inc = max_min_keys(problem, Space.of(cp, incumbent[None, :]))[0]
+        cold, started = solve_maxmin(problem), solve_maxmin(problem, incumbent)
+        k_opt = max_min_keys(problem, Space.of(cp, cold.package[None, :]))[0]
+        assert np.isfinite(k_inc) and k_inc <= k_opt + 1e-12
+        assert np.array_equal(started.package, cold.package)

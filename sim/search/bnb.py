@@ -4,7 +4,8 @@ Clauses are fixed one at a time; a partial package is dropped only when an upper
 taking its best remaining option, or a weighted sum of actors with weights from the LP relaxation) falls below the
 best score found minus the tolerance. Surviving packages are scored by :func:`sim.search.enumeration.enumerate_best` in
 package-index order, so the answer is the enumeration's, ties included. It gives up (returns None) past
-``BNB_MAX_NODES``, and the caller falls back to the MILP.
+``BNB_MAX_NODES``, and the caller falls back to the MILP, started from the best package the branch and bound had
+found (:func:`attempt`).
 
 Steps of :func:`branch_and_bound`: the options each free clause may take (:func:`_allowed_options`); the branching
 order (:func:`_branching_order`); the bounds of every depth (:func:`_prepare_bounds`, with the LP weights of
@@ -33,7 +34,13 @@ GREEDY_PREFIXES = 32  # how many of the most promising prefixes are completed
 
 
 def branch_and_bound(problem: SearchProblem) -> SearchResult | None:
-    """The package :func:`enumerate_best` would pick over the whole space, found without enumerating it.
+    """:func:`attempt`'s answer: the enumeration's package, or None when the branch and bound gave up."""
+    return attempt(problem)[0]
+
+
+def attempt(problem: SearchProblem) -> tuple[SearchResult | None, NDArray[np.int64] | None]:
+    """(the package :func:`enumerate_best` would pick over the whole space, found without enumerating it, or None
+    when it gave up; the best feasible package it had found, or None: a start for the MILP that takes over).
 
     Clauses are fixed one at a time (layer by layer, in numpy); a partial package is dropped when an upper bound
     of its key (min surplus + ε · mean utility) is below the best key found − ``TOL``. Two bounds, both valid for
@@ -47,20 +54,20 @@ def branch_and_bound(problem: SearchProblem) -> SearchResult | None:
     """
     cp = problem.compiled
     if not problem.counted.any():
-        return None
+        return None, None
     option_u = problem.values - cp.penalty  # (A, O) utility of each option
     allowed, fixed_u = _allowed_options(problem, option_u)
     if allowed is None:
-        return SearchResult.none("branch_and_bound")
+        return SearchResult.none("branch_and_bound"), None
     bounds = _prepare_bounds(problem, option_u, allowed, _branching_order(cp, allowed), fixed_u)
-    survivors = _layers(problem, bounds, fixed_u)
+    survivors, incumbent = _layers(problem, bounds, fixed_u)
     if survivors is None:
-        return None
+        return None, incumbent
     if len(survivors) == 0:
-        return SearchResult.none("branch_and_bound")
+        return SearchResult.none("branch_and_bound"), incumbent
     index = np.ravel_multi_index(survivors.T, tuple(int(k) for k in cp.n_options))
     survivors = survivors[np.argsort(index, kind="stable")]
-    return replace(enumerate_best(problem, Space.of(cp, survivors)), method="branch_and_bound")
+    return replace(enumerate_best(problem, Space.of(cp, survivors)), method="branch_and_bound"), incumbent
 
 
 def _allowed_options(
@@ -143,12 +150,15 @@ def _prepare_bounds(
     return _Bounds(order, allowed, option_u, tie, lam, rem_max, rem_lam, rem_tie, inter_pos, inter_lam, greedy)
 
 
-def _layers(problem: SearchProblem, bounds: _Bounds, fixed_u: NDArray[np.float64]) -> NDArray[np.int64] | None:
-    """(N, C) every package whose key bound reaches the best key found − ``TOL`` (empty when none); None when more
-    than ``BNB_MAX_NODES`` partial packages (or ``BNB_BLIND_NODES`` with no incumbent yet) would be kept."""
+def _layers(
+    problem: SearchProblem, bounds: _Bounds, fixed_u: NDArray[np.float64]
+) -> tuple[NDArray[np.int64] | None, NDArray[np.int64] | None]:
+    """((N, C) every package whose key bound reaches the best key found − ``TOL`` (empty when none), or None when
+    more than ``BNB_MAX_NODES`` partial packages (or ``BNB_BLIND_NODES`` with no incumbent yet) would be kept;
+    the incumbent: the first package of the best key found, None when none was feasible)."""
     cp, sf, aspiration = problem.compiled, problem.self_floor, problem.aspiration
     order = bounds.order
-    best_key = _keys(problem, np.stack([problem.base, bounds.greedy])).max()
+    best_key, incumbent = _best_of(problem, np.stack([problem.base, bounds.greedy]))
     partial = problem.base[None, :].copy()  # (N, C) the packages, clauses after depth d at base
     partial_u = fixed_u[None, :].copy()  # (N, A) the utility of their fixed clauses
     for d, c in enumerate(order):
@@ -168,12 +178,14 @@ def _layers(problem: SearchProblem, bounds: _Bounds, fixed_u: NDArray[np.float64
         partial[:, c] = opts[option]
         partial_u = child_u[kept]
         if len(partial) > BNB_MAX_NODES or (len(partial) > BNB_BLIND_NODES and not np.isfinite(best_key)):
-            return None
+            return None, incumbent
         if len(partial) == 0:
             break
         if d < len(order) - 1 and (d < GREEDY_EVERY or d % GREEDY_EVERY == 0):
-            best_key = max(best_key, _improve_incumbent(problem, bounds, d, partial, bound[kept]))
-    return partial
+            key, pkg = _improve_incumbent(problem, bounds, d, partial, bound[kept])
+            if key > best_key:
+                best_key, incumbent = key, pkg
+    return partial, incumbent
 
 
 def _upper_bound(
@@ -196,13 +208,20 @@ def _upper_bound(
 
 def _improve_incumbent(
     problem: SearchProblem, bounds: _Bounds, d: int, partial: NDArray[np.int64], bound: NDArray[np.float64]
-) -> np.float64:
-    """The best exact key of the ``GREEDY_PREFIXES`` most promising prefixes completed greedily."""
+) -> tuple[float, NDArray[np.int64] | None]:
+    """:func:`_best_of` the ``GREEDY_PREFIXES`` most promising prefixes completed greedily."""
     top = np.argsort(-bound, kind="stable")[:GREEDY_PREFIXES]
     cand = partial[top].copy()
     rest = bounds.order[d + 1 :]
     cand[:, rest] = bounds.greedy[rest]
-    return _keys(problem, cand).max()
+    return _best_of(problem, cand)
+
+
+def _best_of(problem: SearchProblem, packages: NDArray[np.int64]) -> tuple[float, NDArray[np.int64] | None]:
+    """(the best exact key of ``packages``, the first package with it; None when every key is −inf)."""
+    keys = _keys(problem, packages)
+    j = int(np.argmax(keys))
+    return float(keys[j]), (packages[j].copy() if np.isfinite(keys[j]) else None)
 
 
 def _lp_weights(

@@ -18,9 +18,11 @@ Pareto-efficient package among max–min optima.
 
 Speed (see ``docs/performance.md``): the model is a few dozen binaries, so HiGHS' fixed MIP cost dominates; most
 of it is spent finding a first incumbent. :func:`solve_maxmin` therefore hands HiGHS a start package found by a
-steepest-ascent local search over single-clause changes (a pure function of the inputs, so a run's result never
-depends on which runs came before in the process). The start only prunes the search: the optimum is proved by
-HiGHS with a zero relative gap (absolute gap ``sim.core.tolerances.MIP_GAP``), so the answer is the exact optimum.
+steepest-ascent local search over single-clause changes, from the best package the branch and bound found before
+it gave up when it ran (:func:`sim.search.bnb.attempt`), else from the status quo: a pure function of the inputs,
+so a run's result never depends on which runs came before in the process. The start only prunes the search: the
+optimum is proved by HiGHS with a zero relative gap (absolute gap ``sim.core.tolerances.MIP_GAP``), so the answer
+is the exact optimum; among packages of equal objective, which one HiGHS returns can depend on the start.
 """
 
 from __future__ import annotations
@@ -216,9 +218,10 @@ def _objective(utility: NDArray[np.float64], counted: NDArray[np.bool_], z: int)
     return cost
 
 
-def solve_maxmin(problem: SearchProblem) -> SearchResult:
+def solve_maxmin(problem: SearchProblem, start: NDArray[np.int64] | None = None) -> SearchResult:
     """Best package of ``problem`` by the max–min surplus rule, or no package when nothing is feasible.
 
-    The local search for HiGHS' first incumbent starts at ``problem.base``; ``score`` is the optimal z."""
+    The local search for HiGHS' first incumbent starts at ``start`` (the searcher passes the best package a branch
+    and bound found before it gave up) or else at ``problem.base``; ``score`` is the optimal z."""
     model = build_model(problem)
-    return model.solve(model.local_search(problem.base))
+    return model.solve(model.local_search(problem.base if start is None else start))

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from sim.core.compiled import Compiled
 from sim.core.tolerances import BNB_MAX_SPACE, ENUMERATION_LIMIT
 from sim.errors import UsageError
-from sim.search.bnb import branch_and_bound
+from sim.search.bnb import attempt, branch_and_bound
 from sim.search.enumeration import Space, enumerate_best, expected_keys, space_size
 from sim.search.expected import solve_expected
 from sim.search.milp import solve_maxmin
@@ -123,15 +123,16 @@ class Searcher:
         return enumerate_best(problem, space)
 
     def _large(self, problem: SearchProblem, size: int) -> SearchResult:
-        """Branch and bound (``auto``, max–min, at most ``BNB_MAX_SPACE`` packages), else the MILP; under
+        """Branch and bound (``auto``, max–min, at most ``BNB_MAX_SPACE`` packages), else the MILP (started from
+        the branch and bound's best package when it gave up); under
         ``expected_value``, the max–min answer, then the trigger patterns' MILPs (:mod:`sim.search.expected`)."""
         if problem.rule == "expected_value":
             maxmin = self._large(replace(problem, rule="max_min_surplus"), size)
             return solve_expected(problem, maxmin, lambda pkg: _expected_key(problem, pkg))
-        out = None
+        out, start = None, None
         if self.mode != "milp" and problem.rule == "max_min_surplus" and size <= BNB_MAX_SPACE:
-            out = branch_and_bound(problem)
-        return solve_maxmin(problem) if out is None else out
+            out, start = attempt(problem)
+        return solve_maxmin(problem, start) if out is None else out
 
 
 def _expected_key(problem: SearchProblem, package: NDArray[np.int64]) -> tuple[float, float]:
