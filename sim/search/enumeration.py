@@ -253,17 +253,30 @@ def _product_candidates(
             ok = (space.feasible.copy() if ok is None else ok) & ~(space.triggered[r] & space.vetoed[extra].any(axis=0))
     if space.clipped is None:
         space.clipped = np.clip(utilities, 0.0, 1.0)
-    prod = np.prod(space.clipped[others], axis=0)
+    prod = _row_product(space.clipped, np.flatnonzero(others))
     if ok is not None:
         prod = np.where(ok, prod, 0.0)
     up = utilities[proposer]
     nb = PRODUCT_BINS
-    b = np.clip((up * nb).astype(np.int64), 0, nb - 1)
+    scaled = up * nb
+    np.clip(scaled, 0, nb - 1, out=scaled)  # clipped before the cast: the same bins as clipping the integers
+    b1 = scaled.astype(np.intp)
+    b1 += 1  # b1 = bin + 1
     top = np.zeros(nb + 2)  # top[k + 1] = best key of bin k
-    np.maximum.at(top, b + 1, prod)
+    np.maximum.at(top, b1, prod)
     above = np.maximum.accumulate(top[::-1])[::-1]  # above[k + 1] = best key of bins >= k
-    idx = np.flatnonzero(prod >= np.append(above, 0.0)[b + 2] - TOL)
+    floor = np.append(above, 0.0) - TOL  # floor[k + 2]: the best key of the bins above bin k, less TOL
+    idx = np.flatnonzero(prod >= floor[b1 + 1])
     return idx, up[idx], prod[idx]
+
+
+def _row_product(x: NDArray[np.float64], rows: NDArray[np.int64]) -> NDArray[np.float64]:
+    """``np.prod(x[rows], axis=0)`` without gathering the rows: numpy multiplies the rows of an axis-0 product
+    in order, ((x_a · x_b) · x_c) …, and so does this (the same floats, ``tests/test_max_product.py``)."""
+    out = x[rows[0]].copy()
+    for r in rows[1:]:
+        out *= x[r]
+    return out
 
 
 def _max_product(
