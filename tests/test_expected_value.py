@@ -244,6 +244,30 @@ def test_paris_2026_defaults_to_the_expected_value_mediator(paris2026):
     assert compile_scenario(s).mediator_objective == "max_min_surplus"
 
 
+@pytest.mark.parametrize("t", [0, 10])
+def test_the_expected_value_search_needs_no_max_min_search_when_a_pattern_has_a_package(paris2026, t):
+    """Paris 2026: the patterns' MILPs (bounded through one LP) answer without the max–min search, and their
+    package's expected-value key is at least that of the max–min package (a candidate they had to beat)."""
+    from sim.search.expected import solve_expected
+    from sim.search.milp import solve_maxmin
+    from sim.search.searcher import _expected_key
+
+    cp = compile_scenario(paris2026)
+    free = np.ones(cp.n_clauses, dtype=bool)
+    asp = cp.reservation(t) + (cp.u_max - cp.reservation(t)) * (1 - t / cp.max_rounds)
+    problem = SearchProblem(cp, cp.wvalues, asp, cp.signatory, free, cp.sq, rule="expected_value")
+    maxmin = solve_maxmin(SearchProblem(cp, cp.wvalues, asp, cp.signatory, free, cp.sq))
+    calls = []
+
+    def counted_maxmin():
+        calls.append(1)
+        return maxmin
+
+    out = solve_expected(problem, counted_maxmin, lambda x: _expected_key(problem, x))
+    assert not calls and out.package is not None and out.method == "milp"
+    assert _expected_key(problem, out.package)[0] >= _expected_key(problem, maxmin.package)[0] - 1e-8
+
+
 def test_two_varying_ratifications_beyond_enumeration_are_a_one_line_error(paris2026):
     s = tweak(paris2026, {"actors.UK.ratification.p": None, "actors.UK.ratification.model": {"lambda": 5}})
     cp = compile_scenario(s)

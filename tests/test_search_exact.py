@@ -17,7 +17,7 @@ from strategies import scenarios
 from sim.core.compiled import compile_scenario
 from sim.search import bnb as bnb_search
 from sim.search.enumeration import max_min_keys
-from sim.search.milp import solve_maxmin
+from sim.search.milp import relaxed_optimum, solve_maxmin
 from sim.search.searcher import SearchProblem, Space, branch_and_bound, enumerate_best
 
 KEY_TOL = 1e-7
@@ -52,6 +52,8 @@ def _check(cp, asp, self_floor):
             assert enumerate_best(looser, Space.of(cp, pkg_m[None, :])).package is not None
         return
     best = keys.max()
+    top = relaxed_optimum(problem)  # the LP relaxation bounds every package's key (the expected-value search's bound)
+    assert top is not None and best <= top + 1e-9
     if bnb is not None:
         assert bnb.package is not None and np.array_equal(bnb.package, pkg_e)
     assert pkg_m is not None

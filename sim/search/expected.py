@@ -26,8 +26,12 @@ steps:
    when it falls, [L(x) − δ, L(x) + δ] otherwise), and the rest in halves. Intervals shrink at every split, so it
    ends, with the optimum to ``EV_TOL`` plus that change (λ δ / 4 · |s| at most; twice that, and the chord's
    excess, when the surpluses straddle f). At most one such step may be on in a pattern (a clear error otherwise).
-4. Patterns are visited by an upper bound of their key (the max–min optimum M* bounds s + ε mean U), best first,
-   and the search stops when no pattern can beat the best package found: usually few MILPs.
+4. Patterns are visited by an upper bound of their key, best first, and the search stops when no pattern can beat
+   the best package found: usually few MILPs. The bound: s + ε mean U ≤ M*, the max–min optimum, and M* is at
+   most the optimum O of the max–min MILP's LP relaxation (:func:`sim.search.milp.relaxed_optimum`), one LP. The
+   mediator's max–min search itself (branch and bound, MILP) runs only when no pattern has a package, to say that
+   nothing is feasible: its MILP used to be solved first for M*, and cost as much as the patterns' MILPs together
+   (docs/performance.md, "The expected-value search without the max–min MILP").
 
 The same driver (:func:`best_expected`) serves the mediator (:func:`solve_expected`) and ``negsim analyze``'s
 expected-value package, each with its own MILP rows.
@@ -49,7 +53,7 @@ from sim.core.ratify import Step, expected_value
 from sim.core.tolerances import EPS_TIE, EV_FAIL, EV_MAX_STEPS
 from sim.errors import UsageError
 from sim.search import highs
-from sim.search.milp import maxmin_rows, z_bounds
+from sim.search.milp import maxmin_rows, relaxed_optimum, z_bounds
 from sim.search.mip import TOLERANCES, PackageModel
 from sim.search.problem import SearchProblem, SearchResult
 
@@ -329,21 +333,26 @@ def best_expected(
 # -- the mediator --------------------------------------------------------------------------------------------------
 def solve_expected(
     problem: SearchProblem,
-    maxmin: SearchResult,
+    maxmin: Callable[[], SearchResult],
     key_of: Callable[[IntA], tuple[float, float]],
 ) -> SearchResult:
-    """The mediator's best package by the expected-value key, from the max–min answer ``maxmin`` (its optimum M*
-    bounds every pattern; its package is the first incumbent). ``key_of(package)``: (key, min surplus), the
-    enumeration's exact scoring of one package. ``score`` is the chosen package's min surplus."""
+    """The mediator's best package by the expected-value key. Every pattern is bounded through the LP relaxation of
+    the max–min MILP (module docstring, 4); ``maxmin()``, the max–min search, answers instead when the scenario
+    has no ratification step, when that LP is infeasible, or when no pattern has a package (then it says that
+    nothing is feasible). ``key_of(package)``: (key, min surplus), the enumeration's exact scoring of one package.
+    ``score`` is the chosen package's min surplus."""
     cp, counted = problem.compiled, problem.counted
-    if maxmin.package is None or not cp.steps:
-        return maxmin
+    if not cp.steps:
+        return maxmin()
+    top = relaxed_optimum(problem)
+    if top is None:
+        return maxmin()
     base = PackageModel(cp, problem.values)
     n_counted = max(int(counted.sum()), 1)
     t_lo = EPS_TIE * float(base.u_lo[counted].sum()) / n_counted
     t_hi = EPS_TIE * float(base.u_hi[counted].sum()) / n_counted
-    # every package: s + t ≤ M* = z* + t(x*) ≤ z* + t_hi, t = ε mean U in [t_lo, t_hi]; so key ≤ EV(M* − t_lo) + t_hi
-    s_top = maxmin.score + t_hi - t_lo
+    # every package: s + t ≤ M* ≤ O (the LP relaxation's optimum), t = ε mean U ≥ t_lo; so key ≤ EV(O − t_lo) + t_hi
+    s_top = top - t_lo
 
     def bound(pmax: float) -> float:  # EV rises with P when s > f, falls when s < f: the larger end of [0, pmax]
         ev = expected_value(np.array([s_top, s_top]), np.array([pmax, 0.0]))
@@ -379,10 +388,10 @@ def solve_expected(
         return linear_at(base, terms, pkg)
 
     ranges = {k: support_range(base, s) for k, s in enumerate(cp.steps) if not s.constant}
-    pkg, _ = best_expected(cp, solve, lambda p: key_of(p)[0], support_of, bound, ranges, maxmin.package, shape)
+    pkg, _ = best_expected(cp, solve, lambda p: key_of(p)[0], support_of, bound, ranges, None, shape)
     if pkg is None:
-        return maxmin
-    return SearchResult(pkg.copy(), key_of(pkg)[1], maxmin.method)
+        return maxmin()
+    return SearchResult(pkg.copy(), key_of(pkg)[1], "milp")
 
 
 def linear_at(m: PackageModel, terms: dict[int, float], pkg: IntA) -> float:

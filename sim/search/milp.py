@@ -27,7 +27,7 @@ is the exact optimum; among packages of equal objective, which one HiGHS returns
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -216,6 +216,17 @@ def _objective(utility: NDArray[np.float64], counted: NDArray[np.bool_], z: int)
     cost[z] = -1.0
     cost -= EPS_TIE * utility[counted].sum(axis=0) / max(int(counted.sum()), 1)
     return cost
+
+
+def relaxed_optimum(problem: SearchProblem) -> float | None:
+    """The optimum of :func:`solve_maxmin`'s objective, z + ε mean_{i ∈ S} U_i, over the LP relaxation of its MILP
+    (every variable continuous): an upper bound of the MILP's optimum, from one LP. None when the LP is
+    infeasible (then so is the MILP)."""
+    program = build_model(problem).program
+    h = replace(program, integer=np.zeros_like(program.integer)).load()
+    h.run()
+    x = highs.optimum(h)
+    return None if x is None else float(-(program.c @ x))
 
 
 def solve_maxmin(problem: SearchProblem, start: NDArray[np.int64] | None = None) -> SearchResult:

@@ -124,10 +124,13 @@ class Searcher:
 
     def _large(self, problem: SearchProblem, size: int) -> SearchResult:
         """Branch and bound (``auto``, max–min, at most ``BNB_MAX_SPACE`` packages), else the MILP (started from
-        the branch and bound's best package when it gave up); under
-        ``expected_value``, the max–min answer, then the trigger patterns' MILPs (:mod:`sim.search.expected`)."""
+        the branch and bound's best package when it gave up); under ``expected_value``, the trigger patterns'
+        MILPs (:mod:`sim.search.expected`), and the max–min search only when they find no package."""
         if problem.rule == "expected_value":
-            maxmin = self._large(replace(problem, rule="max_min_surplus"), size)
+
+            def maxmin() -> SearchResult:
+                return self._large(replace(problem, rule="max_min_surplus"), size)
+
             return solve_expected(problem, maxmin, lambda pkg: _expected_key(problem, pkg))
         out, start = None, None
         if self.mode != "milp" and problem.rule == "max_min_surplus" and size <= BNB_MAX_SPACE:
