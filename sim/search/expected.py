@@ -26,12 +26,10 @@ steps:
    when it falls, [L(x) − δ, L(x) + δ] otherwise), and the rest in halves. Intervals shrink at every split, so it
    ends, with the optimum to ``EV_TOL`` plus that change (λ δ / 4 · |s| at most; twice that, and the chord's
    excess, when the surpluses straddle f). At most one such step may be on in a pattern (a clear error otherwise).
-4. Patterns are visited by an upper bound of their key, best first, and the search stops when no pattern can beat
-   the best package found: usually few MILPs. The bound: s + ε mean U ≤ M*, the max–min optimum, and M* is at
-   most the optimum O of the max–min MILP's LP relaxation (:func:`sim.search.milp.relaxed_optimum`), one LP. The
-   mediator's max–min search itself (branch and bound, MILP) runs only when no pattern has a package, to say that
-   nothing is feasible: its MILP used to be solved first for M*, and cost as much as the patterns' MILPs together
-   (docs/performance.md, "The expected-value search without the max–min MILP").
+4. Patterns are visited by an upper bound of their key, best first, until none can beat the best package found:
+   usually few MILPs. The bound: s + ε mean U ≤ M* (the max–min optimum) ≤ the optimum O of the max–min MILP's LP
+   relaxation (:func:`sim.search.milp.relaxed_optimum`), one LP; the max–min search itself runs only when no
+   pattern has a package (docs/performance.md, "The expected-value search without the max–min MILP").
 
 The same driver (:func:`best_expected`) serves the mediator (:func:`solve_expected`) and ``negsim analyze``'s
 expected-value package, each with its own MILP rows.
@@ -336,11 +334,9 @@ def solve_expected(
     maxmin: Callable[[], SearchResult],
     key_of: Callable[[IntA], tuple[float, float]],
 ) -> SearchResult:
-    """The mediator's best package by the expected-value key. Every pattern is bounded through the LP relaxation of
-    the max–min MILP (module docstring, 4); ``maxmin()``, the max–min search, answers instead when the scenario
-    has no ratification step, when that LP is infeasible, or when no pattern has a package (then it says that
-    nothing is feasible). ``key_of(package)``: (key, min surplus), the enumeration's exact scoring of one package.
-    ``score`` is the chosen package's min surplus."""
+    """The mediator's best package by the expected-value key (module docstring, 4; ``maxmin()``, the max–min search,
+    answers without steps, an infeasible LP or no pattern's package). ``key_of(package)``: (key, min surplus), the
+    enumeration's exact scoring of one package. ``score`` is the chosen package's min surplus."""
     cp, counted = problem.compiled, problem.counted
     if not cp.steps:
         return maxmin()
