@@ -321,3 +321,38 @@ def test_paris_2026_with_the_us_staying_does_at_least_as_well_as_the_best_ratifi
         deals[name] = sum(p.run(seed).outcome.deal for seed in range(16))
     assert deals["expected_value"] >= deals["ratification_free"] > 0
     assert deals["expected_value"] > deals["max_min_surplus"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    a=st.floats(-0.5, 1.5),
+    width=st.floats(0.0, 1.5),
+    lam=st.floats(0.5, 40.0),
+    theta=st.floats(0.0, 1.0),
+    pi=st.floats(0.01, 1.0),
+    s_top=st.floats(-1.5, 1.0),
+    cutoff=st.floats(-2.0, 1.0),
+)
+def test_lift_drops_exactly_the_low_end_whose_bound_cannot_beat_the_cutoff(a, width, lam, theta, pi, s_top, cutoff):
+    """:func:`sim.search.expected.lift` on the mediator's bound at P = P_π σ(λ (clip(L, 0, 1) − θ)): None exactly
+    when the bound at the top of the interval is at most the cutoff; otherwise unchanged when the bound at its
+    bottom beats the cutoff, else a lower end whose bound is at most the cutoff, just below a point whose bound
+    beats it (the cut is as high as it may be, and no higher)."""
+    from sim.search.expected import lift
+
+    def bound_at(level: float) -> float:
+        p = pi / (1.0 + math.exp(-lam * (min(max(level, 0.0), 1.0) - theta)))
+        return float(max(p * (s_top + 1.0) - 1.0, -1.0)) + 1e-6
+
+    b = a + width
+    out = lift((3, a, b), bound_at, cutoff)
+    if bound_at(b) <= cutoff:
+        assert out is None
+        return
+    assert out is not None and out[0] == 3 and out[2] == b
+    if bound_at(a) > cutoff:
+        assert out == (3, a, b)
+        return
+    lo = out[1]
+    assert a <= lo < b and bound_at(lo) <= cutoff
+    assert bound_at(min(lo + 1e-12, b)) > cutoff

@@ -20,18 +20,9 @@ from sim.core.compiled import Compiled
 from sim.core.ratify import expected_value, pass_probability
 from sim.core.tolerances import TOL
 from sim.core.utility import raw_utilities
-from sim.search.expected import (
-    Interval,
-    Pattern,
-    best_expected,
-    ev_rows,
-    linear_at,
-    restrict,
-    solve_above,
-    support_range,
-    support_terms,
-)
+from sim.search.expected import Interval, best_expected, ev_rows, solve_above
 from sim.search.mip import PackageModel
+from sim.search.patterns import Pattern, linear_at, restrict, support_range, support_terms
 
 TIE = 1e-4
 """Weight of the signatories' total (clipped) utility in the key: the same tie-break as the max–min package."""

@@ -8,7 +8,7 @@ steps:
 
 1. A pattern says, for every step, whether it is off (not triggered), on (triggered, its preconditions held) or dead
    (triggered without its precondition: p = 0). The package space splits into the patterns' regions, each one a set
-   of linear rows (:func:`restrict`: options forbidden, or "not all of these conditions" rows). A step triggered by
+   of linear rows (:func:`sim.search.patterns.restrict`: options forbidden, or "not all of these conditions" rows). A step triggered by
    any of several alternatives (an OR of conjunctions) is off when every alternative has a "not all" row, and on
    (or dead) through binary indicators: b_a ≤ s_c for every condition c of alternative a, Σ_a b_a ≥ 1. There are at
    most 3^K patterns for K steps, and few steps in a scenario.
@@ -26,6 +26,9 @@ steps:
    when it falls, [L(x) − δ, L(x) + δ] otherwise), and the rest in halves. Intervals shrink at every split, so it
    ends, with the optimum to ``EV_TOL`` plus that change (λ δ / 4 · |s| at most; twice that, and the chord's
    excess, when the surpluses straddle f). At most one such step may be on in a pattern (a clear error otherwise).
+   Before an interval's MILP, its low end is lifted (:func:`lift`) to the highest L* whose bound B(P_π q(L*)) (the
+   bound of 4 at P ≤ P_π q(L*)) is at most the best key found: no package below L* can beat it. The MILP then
+   bounds over [P_π q(L*), P_π q(b)], a tighter chord (docs/performance.md, "Lifting an interval's low end").
 4. Patterns are visited by an upper bound of their key, best first, until none can beat the best package found:
    usually few MILPs. The bound: s + ε mean U ≤ M* (the max–min optimum) ≤ the optimum O of the max–min MILP's LP
    relaxation (:func:`sim.search.milp.relaxed_optimum`), one LP; the max–min search itself runs only when no
@@ -37,10 +40,10 @@ expected-value package, each with its own MILP rows.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,11 +51,12 @@ from numpy.typing import NDArray
 from sim.core.compiled import Compiled
 from sim.core.curves import logit_accept
 from sim.core.ratify import Step, expected_value
-from sim.core.tolerances import EPS_TIE, EV_FAIL, EV_MAX_STEPS
+from sim.core.tolerances import EPS_TIE, EV_FAIL
 from sim.errors import UsageError
 from sim.search import highs
 from sim.search.milp import maxmin_rows, relaxed_optimum, z_bounds
 from sim.search.mip import TOLERANCES, PackageModel
+from sim.search.patterns import Pattern, linear_at, patterns, restrict, support_range, support_terms
 from sim.search.problem import SearchProblem, SearchResult
 
 EV_TOL = 1e-8
@@ -61,129 +65,10 @@ MAX_SOLVES = 400
 """MILPs per search before it gives up with an error (it has always ended in a few dozen on the shipped scenarios)."""
 SPLIT = 1e-7
 """An interval of L is split just above the solution's L(x): [a, L(x) + SPLIT], then the rest in two halves."""
-MAX_STEPS = EV_MAX_STEPS
-"""At most this many ratification steps (3^8 patterns) on spaces too large to enumerate."""
+LIFT_STEPS = 60
+"""Bisection steps of :func:`lift` (an interval of L in [0, 1] to within 1e-18)."""
 
 IntA = NDArray[np.int64]
-
-
-@dataclass(frozen=True)
-class Pattern:
-    """Each step ``off``, ``on`` or ``dead`` (triggered without its precondition); ``constant`` P_π, the product of
-    the fixed probabilities of the steps on (0 with a step dead); ``logit`` the step on whose probability depends
-    on the package, if any."""
-
-    state: tuple[str, ...]
-    constant: float
-    logit: int | None
-
-
-def patterns(cp: Compiled) -> list[Pattern]:
-    """Every trigger pattern of ``cp.steps`` (a step without a precondition is never dead)."""
-    steps = cp.steps
-    varying = [s.name for s in steps if not s.constant]
-    if len(varying) > 1:
-        raise UsageError(
-            "protocol.mediator_objective: expected_value beyond enumeration takes at most one ratification whose "
-            f"probability depends on the package (a logit model or a support table); this scenario has "
-            f"{', '.join(varying)}: give them a fixed p, or use protocol.mediator_objective: max_min_surplus"
-        )
-    if len(steps) > MAX_STEPS:
-        raise UsageError(
-            f"protocol.mediator_objective: expected_value beyond enumeration takes at most {MAX_STEPS} ratification "
-            f"steps (this scenario has {len(steps)}); use protocol.mediator_objective: max_min_surplus"
-        )
-    out = []
-    for state in itertools.product(*[("off", "on", "dead") if s.needs else ("off", "on") for s in steps]):
-        const, logit = 1.0, None
-        for k, st in enumerate(state):
-            if st == "dead":
-                const = 0.0
-            elif st == "on":
-                p = steps[k].p
-                if steps[k].constant:
-                    const *= p if p is not None else 0.5  # λ = 0: σ(0)
-                else:
-                    logit = k
-        out.append(Pattern(tuple(state), const, logit))
-    return out
-
-
-def restrict(m: PackageModel, steps: tuple[Step, ...], pattern: Pattern) -> bool:
-    """Add the pattern's region to ``m`` (options forbidden, "not all of these conditions" rows, and for a step
-    triggered by any of several alternatives binary indicators, :func:`_any_of`); False when a clause is left
-    without an option or a step that cannot be off is off (the region is empty: nothing to solve)."""
-    for step, st in zip(steps, pattern.state, strict=True):
-        if st == "off":
-            if any(not alt for alt in step.triggers):
-                return False  # an alternative without conditions always holds
-            for alt in step.triggers:
-                _not_all(m, alt)
-        else:
-            if len(step.triggers) == 1:
-                for cond in step.triggers[0]:
-                    _only(m, cond.clause, cond.allowed)
-            else:
-                _any_of(m, step.triggers)
-            if st == "on":
-                for cond in step.needs:
-                    _only(m, cond.clause, cond.allowed)
-            else:
-                _not_all(m, step.needs)
-    ub = np.asarray(m.ub[: m.n_x])
-    return all(ub[list(m.clause_vars(c))].any() for c in range(m.compiled.n_clauses))
-
-
-def _only(m: PackageModel, clause: int, allowed: NDArray[np.bool_]) -> None:
-    for k, j in enumerate(m.clause_vars(clause)):
-        if not allowed[k]:
-            m.forbid(j)
-
-
-def _not_all(m: PackageModel, conds) -> None:
-    """Not every one of ``conds`` holds: one condition forbids its options, more add Σ_k s_k ≤ K − 1."""
-    if len(conds) == 1:
-        _only(m, conds[0].clause, ~conds[0].allowed)
-    elif conds:
-        row: dict[int, float] = {}
-        for cond in conds:
-            for j, v in m.cond_terms(cond).items():
-                row[j] = row.get(j, 0.0) + v
-        m.add_row(row, -np.inf, len(conds) - 1)
-
-
-def _any_of(m: PackageModel, alternatives) -> None:
-    """Some alternative has all its conditions hold: a binary b_a per alternative with b_a ≤ s_c for each of its
-    conditions c (s_c = Σ of the x its condition allows, 0 or 1) and Σ_a b_a ≥ 1; an alternative without
-    conditions always holds (no row)."""
-    if any(not alt for alt in alternatives):
-        return
-    total: dict[int, float] = {}
-    for alt in alternatives:
-        b = m.add_var(0.0, 1.0, integer=True)
-        total[b] = 1.0
-        for cond in alt:
-            m.add_row({b: 1.0, **m.cond_terms(cond, -1.0)}, -np.inf, 0.0)
-    m.add_row(total, 1.0, np.inf)
-
-
-def support_terms(m: PackageModel, step: Step) -> dict[int, float]:
-    """L(x) of a step whose probability varies: its support table over x, or its actor's utility (x and y)."""
-    if step.support is not None:
-        nz = np.flatnonzero(step.support)
-        return dict(zip(nz.tolist(), step.support[nz].tolist(), strict=True))
-    return m.utility(step.actor)
-
-
-def support_range(m: PackageModel, step: Step) -> tuple[float, float]:
-    """Bounds of L(x) over the whole space."""
-    if step.actor >= 0:
-        return float(m.u_lo[step.actor]), float(m.u_hi[step.actor])
-    cp, sup = m.compiled, step.support
-    assert sup is not None
-    lo = sum(float(sup[list(m.clause_vars(c))].min()) for c in range(cp.n_clauses))
-    hi = sum(float(sup[list(m.clause_vars(c))].max()) for c in range(cp.n_clauses))
-    return lo, hi
 
 
 def solve_above(m: PackageModel, cost: dict[int, float], cutoff: float) -> tuple[IntA, float] | None:
@@ -304,6 +189,10 @@ def best_expected(
                 probs = (pat.constant, pat.constant)
             else:
                 step = cp.steps[k]
+                # the low L whose packages (P <= P_pi q(L)) cannot beat the best key are dropped first
+                interval = lift(interval, functools.partial(_bound_at, bound, pat.constant, step), best + EV_TOL)
+                if interval is None:
+                    continue
                 probs = (pat.constant * q_of(step, interval[1]), pat.constant * q_of(step, interval[2]))
             solves += 1
             if solves > MAX_SOLVES:
@@ -326,6 +215,29 @@ def best_expected(
             for lo, hi in split(a, b, support_of(k, pkg), how):  # none: its bound is its value
                 heapq.heappush(heap, (-obj, next(tick), (k, lo, hi)))
     return best_pkg, best
+
+
+def lift(interval: Interval, bound_at: Callable[[float], float], cutoff: float) -> Interval | None:
+    """``interval`` without the low values of L where ``bound_at(L)`` (the key bound of a package at P ≤ P_π q(L))
+    is at most ``cutoff``: those packages cannot beat it. None when that is all of it. The new lower end L* is a
+    point tested to satisfy ``bound_at(L*) ≤ cutoff``, found by bisection (``bound_at`` rises with L)."""
+    k, a, b = interval
+    if bound_at(b) <= cutoff:
+        return None
+    if bound_at(a) > cutoff:
+        return interval
+    lo, hi = a, b  # bound_at(lo) <= cutoff < bound_at(hi)
+    for _ in range(LIFT_STEPS):
+        mid = 0.5 * (lo + hi)
+        if not lo < mid < hi:
+            break
+        lo, hi = (mid, hi) if bound_at(mid) <= cutoff else (lo, mid)
+    return (k, lo, b)
+
+
+def _bound_at(bound: Callable[[float], float], constant: float, step: Step, level: float) -> float:
+    """``bound`` of the packages at P ≤ P_π q(L), L = ``level``."""
+    return bound(constant * q_of(step, level))
 
 
 # -- the mediator --------------------------------------------------------------------------------------------------
@@ -388,13 +300,3 @@ def solve_expected(
     if pkg is None:
         return maxmin()
     return SearchResult(pkg.copy(), key_of(pkg)[1], "milp")
-
-
-def linear_at(m: PackageModel, terms: dict[int, float], pkg: IntA) -> float:
-    """The value of a linear form over x (and y: interactions that hold) at a package."""
-    cp = m.compiled
-    v = np.zeros(m.n)
-    v[pkg + cp.offsets] = 1.0
-    for t, it in enumerate(cp.interactions):
-        v[m.y0 + t] = float(all(cond.allowed[pkg[cond.clause]] for cond in it.when))
-    return float(sum(c * v[j] for j, c in terms.items()))
