@@ -17,7 +17,7 @@ from sim.core.stats import wilson_interval
 from sim.errors import UsageError
 from sim.store.results import existing_parts, load_sweep, read_sweep_metadata, scenario_hash
 from sim.sweeps.designs import Design, ParamSpec
-from sim.sweeps.plan import MAX_RUNS, Plan, replicate_seeds
+from sim.sweeps.plan import MAX_RUNS, Plan, default_chunk, replicate_seeds
 from sim.sweeps.run import resume, sweep
 
 TOY = load_scenario(SCENARIOS / "bilateral_toy.yaml")
@@ -193,6 +193,22 @@ def test_chunks_cover_every_run_once(n_points, n_seeds, chunk):
             assert c.points[point] == {"x": point} and c.seeds[rep] == plan.seeds[rep]
             seen.append(run)
     assert seen == list(range(n_points * n_seeds))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 20_000), st.integers(1, 2_000), st.integers(1, 16))
+def test_the_default_chunk_keeps_a_point_on_one_worker_when_its_seeds_fit(n_points, n_seeds, workers):
+    """The default chunk: 50 to 500 runs (fewer only when the sweep is smaller), about eight a worker, and a whole
+    number of points when a point's seeds fit in that, so that no worker repeats another's searches for a point."""
+    n_runs = n_points * n_seeds
+    chunk = default_chunk(n_runs, workers, n_seeds)
+    assert 1 <= chunk <= min(n_runs, 500)
+    assert chunk >= min(n_runs, 50) or chunk % n_seeds == 0
+    base = max(1, min(n_runs, max(50, min(500, n_runs // (8 * workers)))))  # the rule before points were kept whole
+    if n_seeds <= base:
+        assert chunk % n_seeds == 0 and base - n_seeds < chunk <= base
+    else:
+        assert chunk == base
 
 
 def test_metadata_is_json(toy, tmp_path):

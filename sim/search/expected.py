@@ -8,10 +8,10 @@ steps:
 
 1. A pattern says, for every step, whether it is off (not triggered), on (triggered, its preconditions held) or dead
    (triggered without its precondition: p = 0). The package space splits into the patterns' regions, each one a set
-   of linear rows (:func:`sim.search.patterns.restrict`: options forbidden, or "not all of these conditions" rows). A step triggered by
-   any of several alternatives (an OR of conjunctions) is off when every alternative has a "not all" row, and on
-   (or dead) through binary indicators: b_a ≤ s_c for every condition c of alternative a, Σ_a b_a ≥ 1. There are at
-   most 3^K patterns for K steps, and few steps in a scenario.
+   of linear rows (:func:`sim.search.patterns.restrict`: options forbidden, or "not all of these conditions" rows).
+   A step triggered by any of several alternatives (an OR of conjunctions) is off when every alternative has a "not
+   all" row, and on (or dead) through binary indicators: b_a ≤ s_c for every condition c of alternative a,
+   Σ_a b_a ≥ 1. There are at most 3^K patterns for K steps, and few steps in a scenario.
 2. In a pattern, P is a constant P_π (the product of the fixed p of its steps on, 0 with a step dead) times, for a step
    on whose probability depends on the package (a logit of a support table or of an actor's utility), the increasing
    function q(L) = σ(λ (clip(L, 0, 1) − θ)) of a linear quantity L(x). At a fixed P, EV(z, P) = P (z − f) + f is

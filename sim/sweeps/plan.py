@@ -41,9 +41,12 @@ def replicate_seeds(master_seed: int, n: int) -> np.ndarray:
     return (np.random.SeedSequence(master_seed).generate_state(n, dtype=np.uint64) >> np.uint64(1)).astype(np.int64)
 
 
-def default_chunk(n_runs: int, workers: int) -> int:
-    """About eight chunks per worker, each of 50 to 500 runs (fewer when the sweep is smaller)."""
-    return max(1, min(n_runs, max(50, min(500, n_runs // (8 * max(1, workers))))))
+def default_chunk(n_runs: int, workers: int, n_seeds: int = 1) -> int:
+    """About eight chunks per worker, each of 50 to 500 runs (fewer when the sweep is smaller), rounded down to a
+    whole number of points when a point's ``n_seeds`` runs fit: a point's seeds share its mediator's searches, and a
+    point split across two workers has them done twice (docs/sweeps.md, "Performance")."""
+    base = max(1, min(n_runs, max(50, min(500, n_runs // (8 * max(1, workers))))))
+    return base if n_seeds > base else n_seeds * (base // n_seeds)
 
 
 # -- the plan and the folder ------------------------------------------------------------------------------
@@ -169,7 +172,7 @@ def plan_sweep(
             tweak(scenario, {p.path: p._cast(v) if p.is_range else v})
     if ensemble is not None and n_seeds < 2:
         raise UsageError("an ensemble needs --seeds K >= 2 per draw to measure the seed noise")
-    chunk = chunk or default_chunk(n_runs, workers)
+    chunk = chunk or default_chunk(n_runs, workers, n_seeds)
     return Plan(scenario, d, n_seeds, master, chunk, sweep_id, ensemble=ensemble is not None)
 
 
