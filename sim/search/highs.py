@@ -1,10 +1,16 @@
 """Handing a dense mixed-integer program to HiGHS (``highspy``): shared by the mediator's search and the analysis.
 
 Solved to optimality: relative gap 0, absolute gap 1e-9, a fixed random seed (the same model gives the same answer),
-presolve off, no output. Presolve is off because HiGHS's MIP presolve can run without end on the mediator's max–min
-programs (a Paris 2026 program after the fidelity pass of issue #16 ran for more than 5 minutes in presolve, ignoring
-``time_limit``, and solved in 0.15 s without it; on 36 programs of the earlier Paris 2026 runs presolve off gave the
-same answers in the same time).
+one thread, presolve off, no output. Presolve is off because HiGHS's MIP presolve can run without end on the
+mediator's max–min programs (a Paris 2026 program after the fidelity pass of issue #16 ran for more than 5 minutes in
+presolve, ignoring ``time_limit``, and solved in 0.15 s without it; on 36 programs of the earlier Paris 2026 runs
+presolve off gave the same answers in the same time).
+
+One thread (``threads``): HiGHS's default (``threads`` 0) picks a thread count from the machine (2 threads on this
+2-core one), and its branch-and-bound tree then depends on that count (a Paris 2026 program: 71 nodes on 2 threads,
+30 on one), so that among packages of equal objective the one returned could depend on the machine; one thread
+makes it the same everywhere. Sweep workers are processes already, and two of them each running two HiGHS threads on
+two cores made the Paris 2026 sweep 1.6x slower (docs/performance.md, "One HiGHS thread").
 
 Sub-MIP heuristics and restarts are off too (``mip_heuristic_run_root_reduced_cost``, ``_rins``, ``_rens``,
 ``mip_allow_restart``; the first three exist from highspy 1.11): they run HiGHS's MIP presolve on a sub-problem
@@ -50,6 +56,7 @@ OPTIONS: dict[str, bool | int | float | str] = {
     "mip_heuristic_run_rins": False,
     "mip_heuristic_run_rens": False,
     "mip_allow_restart": False,
+    "threads": 1,
 }
 
 
