@@ -1,7 +1,7 @@
 """negsim's performance figures against the issue-19 targets, side by side in one process.
 
-    .venv/bin/python benchmarks/bench.py           # the full set (about an hour on 2 cores: Paris 2026 50 x 200)
-    .venv/bin/python benchmarks/bench.py --quick   # small N, a few minutes; sweeps extrapolated (marked ~)
+    .venv/bin/python benchmarks/bench.py           # the full set (W1 10,000-run sweeps whole, 1 and 2 workers)
+    .venv/bin/python benchmarks/bench.py --quick   # small N, ~5 minutes; W1 sweep extrapolated (marked ~)
 
 Yardstick: W1's actor-major numpy matrix for seed 0 (``numpy_matrix(0)``, W1.md ~12.7 ms on its machine), the
 median of 7 repeats at the start and again at the end of the run; both are printed and their mean is the
@@ -493,9 +493,9 @@ def section_paris_sweep(quick: bool, tmp: Path) -> None:
     """The issue-19 Paris sweeps: 50 points of PARIS_PARAM (0 to 0.3) x 200 seeds. Paris 2025's is measured whole
     (--quick: on 2 workers only). An extrapolation from a few points understated it (5.4 s from 2 and 8 points
     against 9.6 s measured, 7 December 2026): half of its time is the cold searches of a few seeds
-    (benchmarks/sweep_split.py), which a few points can miss. --quick runs 2 of Paris 2026's points, each with its
-    200 seeds (a point's searches are shared by its seeds, so fewer seeds would overstate a run's cost), and
-    extrapolates (~) by points (its pool start counted once per point: an overestimate)."""
+    (benchmarks/sweep_split.py), which a few points can miss. Paris 2026's is measured whole too: 2 of its points
+    (400 runs, chunks of 50, each point's searches repeated on both workers) extrapolated to ~145 s when the whole
+    sweep took 75 s (8 December 2026)."""
     seeds = 200
     print(f"\n(a) Paris 2025 sweep, points of {PARIS_PARAM} in 0:0.3:50 x {seeds} seeds")
     for workers in (2,) if quick else (1, 2):  # the whole sweep is ~10 s on 2 workers: measured, not extrapolated
@@ -506,23 +506,10 @@ def section_paris_sweep(quick: bool, tmp: Path) -> None:
             f"{dt:.1f} s wall, start-up included",
         )
     target("paris25sweep", f"{dt:.1f} s (50 x 200, measured)", status(dt <= 3), dt)
-    k = 2 if quick else 50
-    print(f"\n(a) Paris 2026 sweep, {k} of the 50 points x {seeds} seeds, 2 workers")
-    dt = paris_sweep(paris_grid(k), seeds, 2, tmp, "paris_2026")
-    row(
-        f"Paris 2026 sweep, 2 workers, {k} points, {k * seeds:,} runs",
-        f"{k * seeds / dt:.1f} runs/s",
-        f"{dt:.1f} s wall, start-up included",
-    )
-    total = dt * 50 / k
-    mark = "~" if k < 50 else ""
-    row(
-        "Paris 2026 sweep 10,000 runs (50 x 200), 2 workers",
-        f"{mark}{total:.1f} s",
-        f"extrapolated by points (x {50 / k:.0f})" if mark else "measured",
-    )
-    what = f"from {k} of the 50 points x 200" if mark else "50 x 200, measured"
-    target("paris26sweep", f"{mark}{total:.1f} s ({what})", status(total <= 30), total)
+    print(f"\n(a) Paris 2026 sweep, 50 points x {seeds} seeds, 2 workers (measured whole, --quick too)")
+    dt = paris_sweep(paris_grid(), seeds, 2, tmp, "paris_2026")
+    row("Paris 2026 sweep, 2 workers, 10,000 runs", f"{10_000 / dt:.1f} runs/s", f"{dt:.1f} s wall, start-up included")
+    target("paris26sweep", f"{dt:.1f} s (50 x 200, measured)", status(dt <= 30), dt)
     row("peak RSS, this process / largest child", f"{rss_mb():.0f} / {rss_mb(resource.RUSAGE_CHILDREN):.0f} MB", "")
 
 
@@ -563,7 +550,7 @@ def section_memory(quick: bool, tmp: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="small N, a few minutes; sweeps extrapolated")
+    ap.add_argument("--quick", action="store_true", help="small N, ~5 minutes; the W1 sweep extrapolated")
     ap.add_argument(
         "--skip", default="", help="comma-separated sections to skip: w1,w1sweep,paris,parissweep,memory,startup,noise"
     )
