@@ -120,7 +120,7 @@ class MaxMinModel:
     def solve(self, start: NDArray[np.int64] | None = None) -> SearchResult:
         """Solve with HiGHS (``start``: a package whose vector is passed as the incumbent when it is feasible)."""
         cp = self.compiled
-        h = self.program.load()
+        h = self.program.load(highs.SEARCH_OPTIONS)
         if start is not None:
             v = self.vectors(start[None, :])
             if self.evaluate(start[None, :])[1][0] <= TOL:
