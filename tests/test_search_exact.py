@@ -9,6 +9,8 @@ and bound gives up).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,7 +19,7 @@ from strategies import scenarios
 from sim.core.compiled import compile_scenario
 from sim.search import bnb as bnb_search
 from sim.search.enumeration import max_min_keys
-from sim.search.milp import relaxed_optimum, solve_maxmin
+from sim.search.milp import maxmin_rows, relaxed_optimum, solve_maxmin
 from sim.search.searcher import SearchProblem, Space, branch_and_bound, enumerate_best
 
 KEY_TOL = 1e-7
@@ -111,3 +113,30 @@ def test_a_branch_and_bound_that_gives_up_hands_the_milp_a_start_with_the_same_o
         k_opt = max_min_keys(problem, Space.of(cp, cold.package[None, :]))[0]
         assert np.isfinite(k_inc) and k_inc <= k_opt + 1e-12
         assert np.array_equal(started.package, cold.package)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(max_actors=4, max_clauses=5, max_options=4), st.data())
+def test_a_copied_model_builds_the_same_program_and_leaves_its_original_alone(s, data):
+    """The expected-value search builds the max–min rows once and adds each pattern's rows to a copy: the copy's
+    program is the one built from scratch, and what is added to the copy does not reach the original."""
+    cp = compile_scenario(s)
+    asp = np.array(data.draw(st.lists(st.floats(0.0, 1.0), min_size=cp.n_actors, max_size=cp.n_actors)))
+    free = np.ones(cp.n_clauses, dtype=bool)
+    problem = SearchProblem(cp, cp.wvalues, asp, cp.signatory, free, cp.sq)
+    rows = maxmin_rows(problem)
+    m = rows[0]
+    c = np.arange(m.n, dtype=float)
+    before = m.arrays(c)
+    copied = m.copy()
+    fresh = maxmin_rows(problem)[0].arrays(c)
+    for a, b in zip(dataclasses.astuple(copied.arrays(c)), dataclasses.astuple(fresh), strict=True):
+        assert np.array_equal(a, b)
+    j = data.draw(st.integers(0, m.n_x - 1))
+    w = copied.add_var(-1.0, 1.0, integer=True)
+    copied.forbid(j)
+    copied.add_row({j: 1.0, w: 2.0}, 0.0, 1.0)
+    assert (copied.n, len(copied.rows), copied.ub[j]) == (m.n + 1, len(m.rows) + 1, 0.0)
+    for a, b in zip(dataclasses.astuple(m.arrays(c)), dataclasses.astuple(before), strict=True):
+        assert np.array_equal(a, b)
+    assert relaxed_optimum(problem, rows) == relaxed_optimum(problem)

@@ -15,8 +15,8 @@ steps:
 2. In a pattern, P is a constant P_π (the product of the fixed p of its steps on, 0 with a step dead) times, for a step
    on whose probability depends on the package (a logit of a support table or of an actor's utility), the increasing
    function q(L) = σ(λ (clip(L, 0, 1) − θ)) of a linear quantity L(x). At a fixed P, EV(z, P) = P (z − f) + f is
-   linear in z, so max key is a MILP: the max–min rows (:func:`sim.search.milp.maxmin_rows`) with
-   w ≤ P z + f (1 − P) and objective w + ε · mean U.
+   linear in z, so max key is a MILP: the max–min rows (:func:`sim.search.milp.maxmin_rows`, built once per search;
+   each MILP adds its rows to a copy) with w ≤ P z + f (1 − P) and objective w + ε · mean U.
 3. A pattern with such a step is solved by branch and bound on L: over an interval [a, b] of L, P lies in
    [P_π q(a), P_π q(b)], and a MILP whose EV row bounds EV(z, P) at every P of that range bounds the key of every
    package there (:func:`ev_rows`: the P_π q(b) line when every min surplus is at least f, since EV rises with P
@@ -255,10 +255,11 @@ def solve_expected(
     cp, counted = problem.compiled, problem.counted
     if not cp.steps:
         return maxmin()
-    top = relaxed_optimum(problem)
+    rows = maxmin_rows(problem)  # built once: each pattern's MILP adds its rows to a copy
+    top = relaxed_optimum(problem, rows)
     if top is None:
         return maxmin()
-    base = PackageModel(cp, problem.values)
+    base, z, _ = rows
     n_counted = max(int(counted.sum()), 1)
     t_lo = EPS_TIE * float(base.u_lo[counted].sum()) / n_counted
     t_hi = EPS_TIE * float(base.u_hi[counted].sum()) / n_counted
@@ -281,7 +282,7 @@ def solve_expected(
         return ev_shape(floor_at(cutoff), z_hi)
 
     def solve(pat: Pattern, probs: tuple[float, float], interval: Interval | None, cutoff: float):
-        m, z, _ = maxmin_rows(problem)
+        m = base.copy()
         if not restrict(m, cp.steps, pat):
             return None
         if interval is not None:

@@ -156,9 +156,13 @@ def maxmin_rows(problem: SearchProblem) -> tuple[PackageModel, int, list[int]]:
     return m, z, [v for _, v in qmv]
 
 
-def build_model(problem: SearchProblem) -> MaxMinModel:
-    """The MILP of :func:`solve_maxmin`, step by step (see the module docstring)."""
-    m, z, q_voters = maxmin_rows(problem)
+Rows = tuple[PackageModel, int, list[int]]
+
+
+def build_model(problem: SearchProblem, rows: Rows | None = None) -> MaxMinModel:
+    """The MILP of :func:`solve_maxmin`, step by step (see the module docstring); ``rows``: what
+    :func:`maxmin_rows` returned for ``problem``, when the caller has it (not changed)."""
+    m, z, q_voters = maxmin_rows(problem) if rows is None else rows
     utility = m.utility_matrix()
     program = m.arrays(_objective(utility, problem.counted, z))
     cp = problem.compiled
@@ -218,11 +222,11 @@ def _objective(utility: NDArray[np.float64], counted: NDArray[np.bool_], z: int)
     return cost
 
 
-def relaxed_optimum(problem: SearchProblem) -> float | None:
+def relaxed_optimum(problem: SearchProblem, rows: Rows | None = None) -> float | None:
     """The optimum of :func:`solve_maxmin`'s objective, z + ε mean_{i ∈ S} U_i, over the LP relaxation of its MILP
     (every variable continuous): an upper bound of the MILP's optimum, from one LP. None when the LP is
-    infeasible (then so is the MILP)."""
-    program = build_model(problem).program
+    infeasible (then so is the MILP). ``rows``: as for :func:`build_model`."""
+    program = build_model(problem, rows).program
     h = replace(program, integer=np.zeros_like(program.integer)).load()
     h.run()
     x = highs.optimum(h)

@@ -27,6 +27,7 @@ Linear pieces, all exact on the integer points, in the order the builder adds th
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,6 +147,13 @@ class PackageModel:
 
     def add_row(self, terms: Terms, lo: float, hi: float) -> None:
         self.rows.append((terms, lo, hi))
+
+    def copy(self) -> PackageModel:
+        """A model with the same variables and rows, to which more can be added without changing this one (the
+        rows' terms and the utility table are shared: neither is changed after it is added)."""
+        out = copy.copy(self)
+        out.lb, out.ub, out.integer, out.rows = list(self.lb), list(self.ub), list(self.integer), list(self.rows)
+        return out
 
     def clause_vars(self, c: int) -> range:
         start = int(self.compiled.offsets[c])
