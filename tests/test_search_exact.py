@@ -12,12 +12,13 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from strategies import scenarios
 
 from sim.core.compiled import compile_scenario
 from sim.search import bnb as bnb_search
+from sim.search import highs
 from sim.search.enumeration import max_min_keys
 from sim.search.milp import maxmin_rows, relaxed_optimum, solve_maxmin
 from sim.search.searcher import SearchProblem, Space, branch_and_bound, enumerate_best
@@ -140,3 +141,49 @@ def test_a_copied_model_builds_the_same_program_and_leaves_its_original_alone(s,
     for a, b in zip(dataclasses.astuple(m.arrays(c)), dataclasses.astuple(before), strict=True):
         assert np.array_equal(a, b)
     assert relaxed_optimum(problem, rows) == relaxed_optimum(problem)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(max_actors=4, max_clauses=4, max_options=3), st.data())
+def test_the_rows_dropped_as_implied_cut_off_nothing_and_leave_the_optimum(s, data):
+    """:meth:`PackageModel.implied_rows` (the mediator's MILPs go to HiGHS without them): every enumerated package,
+    with any value of the other variables within their bounds (their ends drawn), meets every dropped row; and the
+    max–min MILP and its LP relaxation have the same optimum with and without them."""
+    cp = compile_scenario(s)
+    asp = np.array(data.draw(st.lists(st.floats(0.0, 1.0), min_size=cp.n_actors, max_size=cp.n_actors)))
+    free = np.array(data.draw(st.lists(st.booleans(), min_size=cp.n_clauses, max_size=cp.n_clauses)))
+    problem = SearchProblem(cp, cp.wvalues, asp, cp.signatory, free, cp.sq)
+    m, z, _ = maxmin_rows(problem)
+    c = np.zeros(m.n)
+    c[z] = -1.0
+    full, pruned = m.arrays(c), m.arrays(c, drop_implied=True)
+    dropped = m.implied_rows(full.A, full.lo, full.hi, full.lb, full.ub)
+    assert not dropped[: cp.n_clauses].any()  # the one-hot rows stay
+    assert pruned.A.shape[0] == full.A.shape[0] - int(dropped.sum())
+    space = Space(cp, np.ones(cp.n_clauses, dtype=bool), cp.sq)
+    allowed = np.asarray(full.ub[: m.n_x]) > 0
+    A, lo, hi = full.A[dropped], full.lo[dropped], full.hi[dropped]
+    ends = np.where(np.isfinite(full.lb), full.lb, -1e6), np.where(np.isfinite(full.ub), full.ub, 1e6)
+    checked = 0
+    for pkg in space.packages:
+        flat = pkg + cp.offsets
+        if not allowed[flat].all():
+            continue
+        v = np.zeros(m.n)
+        v[flat] = 1.0
+        # y, q, z at drawn ends of their bounds (an infinite bound only where no dropped row has a coefficient)
+        pick = np.array(data.draw(st.lists(st.booleans(), min_size=m.n - m.n_x, max_size=m.n - m.n_x)))
+        v[m.n_x :] = np.where(pick, ends[1][m.n_x :], ends[0][m.n_x :])
+        act = A @ v
+        assert np.all(act <= hi + 1e-9) and np.all(act >= lo - 1e-9)
+        checked += 1
+    event(f"rows dropped: {'some' if dropped.any() else 'none'}, packages checked: {'some' if checked else 'none'}")
+    for relax in (False, True):
+        a, b = (dataclasses.replace(p, integer=np.zeros_like(p.integer)) if relax else p for p in (full, pruned))
+        ha, hb = a.load(), b.load()
+        ha.run()
+        hb.run()
+        xa, xb = highs.optimum(ha), highs.optimum(hb)
+        assert (xa is None) == (xb is None)
+        if xa is not None:
+            assert abs(float(c @ xa) - float(c @ xb)) <= 1e-9

@@ -72,18 +72,19 @@ IntA = NDArray[np.int64]
 
 
 def solve_above(
-    m: PackageModel, cost: dict[int, float], cutoff: float, extra: dict | None = None
+    m: PackageModel, cost: dict[int, float], cutoff: float, extra: dict | None = None, drop_implied: bool = False
 ) -> tuple[IntA, float] | None:
     """(package, objective) maximising ``cost`` over ``m``, or None when no package's objective exceeds ``cutoff``
     (HiGHS' ``objective_bound`` prunes every node that cannot beat it: regions that cannot improve end early);
-    ``extra``: more HiGHS options (the mediator's: :data:`sim.search.highs.SEARCH_OPTIONS`)."""
+    ``extra``: more HiGHS options (the mediator's: :data:`sim.search.highs.SEARCH_OPTIONS`); ``drop_implied``:
+    HiGHS gets the program without its implied rows (:meth:`PackageModel.implied_rows`; the mediator's)."""
     c = np.zeros(m.n)
     for j, v in cost.items():
         c[j] = -v
     options = {**TOLERANCES, **(extra or {})}
     if np.isfinite(cutoff):
         options["objective_bound"] = -cutoff
-    h = m.arrays(c).load(options)
+    h = m.arrays(c, drop_implied).load(options)
     h.run()
     x = highs.optimum(h)
     if x is None:
@@ -293,7 +294,7 @@ def solve_expected(
         for i in np.flatnonzero(counted):
             for j, v in m.utility(int(i), EPS_TIE / n_counted).items():
                 cost[j] = cost.get(j, 0.0) + v
-        return solve_above(m, cost, cutoff, highs.SEARCH_OPTIONS)
+        return solve_above(m, cost, cutoff, highs.SEARCH_OPTIONS, drop_implied=True)
 
     def support_of(k: int, pkg: IntA) -> float:
         terms = support_terms(base, cp.steps[k])

@@ -22,7 +22,8 @@ steepest-ascent local search over single-clause changes, from the best package t
 it gave up when it ran (:func:`sim.search.bnb.attempt`), else from the status quo: a pure function of the inputs,
 so a run's result never depends on which runs came before in the process. The start only prunes the search: the
 optimum is proved by HiGHS with a zero relative gap (absolute gap ``sim.core.tolerances.MIP_GAP``), so the answer
-is the exact optimum; among packages of equal objective, which one HiGHS returns can depend on the start.
+is the exact optimum; among packages of equal objective, which one HiGHS returns can depend on the start. The
+program leaves out the rows that the one-hot rows and the bounds already imply (:meth:`PackageModel.implied_rows`).
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ def build_model(problem: SearchProblem, rows: Rows | None = None) -> MaxMinModel
     :func:`maxmin_rows` returned for ``problem``, when the caller has it (not changed)."""
     m, z, q_voters = maxmin_rows(problem) if rows is None else rows
     utility = m.utility_matrix()
-    program = m.arrays(_objective(utility, problem.counted, z))
+    program = m.arrays(_objective(utility, problem.counted, z), drop_implied=True)
     cp = problem.compiled
     return MaxMinModel(cp, program, utility, m.n_x, len(cp.interactions), q_voters, z, problem.aspiration.copy())
 

@@ -23,6 +23,12 @@ Linear pieces, all exact on the integer points, in the order the builder adds th
    k_of_n the same way, Σ_v q_v ≥ k · τ_r − TOL and q_v ≥ τ_r for each veto voter v;
    unanimity under the analysis' reading in :meth:`PackageModel.approvals`;
 7. the objective, given to :meth:`PackageModel.solve` (or as a dense vector to :meth:`PackageModel.arrays`).
+
+The mediator's programs reach HiGHS without their *implied* rows (``arrays(c, drop_implied=True)``,
+:meth:`PackageModel.implied_rows`): rows that every point of the one-hot rows and the bounds satisfies, such as the
+gated rows of an approval rule whose trigger options a pattern or the agenda forbids. HiGHS runs without presolve
+(:mod:`sim.search.highs`), so it would otherwise carry them through every node (docs/performance.md, "Implied rows
+dropped").
 """
 
 from __future__ import annotations
@@ -41,6 +47,10 @@ from sim.search import highs
 FloatA = NDArray[np.float64]
 Terms = dict[int, float]
 TOLERANCES = {"mip_feasibility_tolerance": MIP_FEASIBILITY, "primal_feasibility_tolerance": MIP_FEASIBILITY}
+IMPLIED_TOL = 1e-12
+"""A row is implied when its activity bound is within this of its side: a thousandth of HiGHS's feasibility
+tolerance (``MIP_FEASIBILITY``), which already lets any row be missed by that much; it covers the rounding of the
+bound's sum."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -266,8 +276,9 @@ class PackageModel:
                 self.qmv_rows(rule, trig, reservation, q_vars, clipped=True)
 
     # -- step 7: objective and solving ----------------------------------------------------------------------
-    def arrays(self, c: FloatA) -> MipArrays:
-        """The program as dense arrays, minimising ``c`` (n,)."""
+    def arrays(self, c: FloatA, drop_implied: bool = False) -> MipArrays:
+        """The program as dense arrays, minimising ``c`` (n,); ``drop_implied``: without the rows
+        :meth:`implied_rows` finds (the same program)."""
         sizes = [len(terms) for terms, _, _ in self.rows]
         at_row = np.repeat(np.arange(len(self.rows)), sizes)
         at_col = np.fromiter((j for terms, _, _ in self.rows for j in terms), np.int64, sum(sizes))
@@ -276,7 +287,39 @@ class PackageModel:
         A[at_row, at_col] += coef  # a dict holds each variable once: no repeated (row, column)
         lo = np.array([a for _, a, _ in self.rows], dtype=np.float64)
         hi = np.array([b for _, _, b in self.rows], dtype=np.float64)
-        return MipArrays(c, A, lo, hi, np.array(self.lb), np.array(self.ub), np.array(self.integer))
+        lb, ub = np.array(self.lb), np.array(self.ub)
+        if drop_implied:
+            keep = ~self.implied_rows(A, lo, hi, lb, ub)
+            A, lo, hi = A[keep], lo[keep], hi[keep]
+        return MipArrays(c, A, lo, hi, lb, ub, np.array(self.integer))
+
+    def implied_rows(self, A: FloatA, lo: FloatA, hi: FloatA, lb: FloatA, ub: FloatA) -> NDArray[np.bool_]:
+        """(rows,) the rows after the one-hot ones (step 2) that every point of the one-hot rows and the bounds
+        satisfies, to ``IMPLIED_TOL``: their activity a·v lies in [lo, hi] whatever v, bounded per clause by the
+        largest and smallest coefficient among the options it still allows (ub > 0; Σ_{j ∈ c} x_j = 1 makes a·x over
+        the clause a convex combination of them) and for the other variables by their bounds. They cut off no
+        package and no point of the LP relaxation, so the program without them is the same program; HiGHS, run
+        without presolve, would otherwise carry them (the gated rows of an approval rule whose trigger options are
+        all forbidden, a hard red line's row on a forbidden option, an interaction over fixed clauses)."""
+        cp = self.compiled
+        top = np.zeros(A.shape[0])
+        bottom = np.zeros(A.shape[0])
+        for c in range(cp.n_clauses):
+            js = np.asarray(self.clause_vars(c))
+            block = A[:, js[ub[js] > 0]]
+            if block.shape[1] == 0:  # no option left: an empty program, nothing is implied
+                return np.zeros(A.shape[0], dtype=bool)
+            top += block.max(axis=1)
+            bottom += block.min(axis=1)
+        rest = A[:, self.n_x :]
+        lb_r, ub_r = lb[self.n_x :], ub[self.n_x :]
+        pos, neg = rest > 0, rest < 0
+        with np.errstate(invalid="ignore"):  # 0 · inf where a coefficient is zero: masked out below
+            top += np.where(pos, rest * ub_r, 0.0).sum(axis=1) + np.where(neg, rest * lb_r, 0.0).sum(axis=1)
+            bottom += np.where(pos, rest * lb_r, 0.0).sum(axis=1) + np.where(neg, rest * ub_r, 0.0).sum(axis=1)
+        out = (top <= hi + IMPLIED_TOL) & (bottom >= lo - IMPLIED_TOL)
+        out[: cp.n_clauses] = False  # the one-hot rows are what the bound stands on
+        return out
 
     def package(self, x: FloatA) -> NDArray[np.int64]:
         """(C,) the option chosen in each clause of a solution vector."""
