@@ -137,7 +137,11 @@ class MaxMinModel:
         return SearchResult(pkg, float(xs[self.z]), "milp")
 
 
-def maxmin_rows(problem: SearchProblem) -> tuple[PackageModel, int, list[int]]:
+Rows = tuple[PackageModel, int, list[int]]
+"""What :func:`maxmin_rows` returns."""
+
+
+def maxmin_rows(problem: SearchProblem) -> Rows:
     """(the package model with every row of the max–min MILP, the index of z, the voter of each q variable): the
     MILP of :func:`solve_maxmin` without its objective, which other objectives extend (:mod:`sim.search.expected`)."""
     cp, aspiration, counted = problem.compiled, problem.aspiration, problem.counted
@@ -155,9 +159,6 @@ def maxmin_rows(problem: SearchProblem) -> tuple[PackageModel, int, list[int]]:
     _surplus_rows(m, problem, z)
     _approval_rows(m, problem, z, z_hi, q_of)
     return m, z, [v for _, v in qmv]
-
-
-Rows = tuple[PackageModel, int, list[int]]
 
 
 def build_model(problem: SearchProblem, rows: Rows | None = None) -> MaxMinModel:
