@@ -444,8 +444,8 @@ def section_noise(quick: bool) -> None:
     yard: list[float] = []
     for name, (s, changes) in cases.items():
         out = {}
-        for noise in (0.0, 0.1):
-            scenario = tweak(s, {**changes, "protocol.mediator_belief_noise": noise})
+        variants = {noise: tweak(s, {**changes, "protocol.mediator_belief_noise": noise}) for noise in (0.0, 0.1)}
+        for noise, scenario in variants.items():
             p = prepare(scenario)
             p.run(0)
             ts = []
@@ -453,7 +453,7 @@ def section_noise(quick: bool) -> None:
                 ts.append(timed(lambda p=p, seed=seed: p.run(seed)))
                 yard.append(timed(lambda seed=seed: numpy_matrix(seed)))
             out[noise] = ts
-        fresh = [prepare(tweak(s, {**changes, "protocol.mediator_belief_noise": 0.0})) for _ in seeds]
+        fresh = [prepare(variants[0.0]) for _ in seeds]
         cold = [timed(lambda p=p, seed=seed: p.run(seed)) for p, seed in zip(fresh, seeds, strict=True)]
         ratio = statistics.median(out[0.1]) / statistics.median(out[0.0])
         ratio_cold = statistics.median(out[0.1]) / statistics.median(cold)
